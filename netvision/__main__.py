@@ -1,0 +1,5 @@
+import sys
+
+from netvision.cli import main
+
+sys.exit(main())

@@ -1,0 +1,115 @@
+"""The daemon: builds the poller and the enabled services from the settings,
+runs them, and stops them cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from .events.bus import EventBus
+from .services.registry import ServiceContext, enabled_services
+from .settings import Settings
+from .settings.manager import SettingsManager
+from .ups.poller import Poller, PollerConfig
+
+log = logging.getLogger("netvision.daemon")
+
+EMBEDDED_SIMULATOR = "simulator"
+
+
+def poller_config(settings: Settings, device: str | None = None) -> PollerConfig:
+    serial = settings.serial
+    timeouts = serial.serial_timeout_ms
+    return PollerConfig(
+        device=device or serial.device,
+        baud_rate=serial.baud_rate,
+        auto_detect=serial.auto_detect,
+        slave_id=serial.slave_id,
+        polling_rate=float(serial.polling_rate),
+        serial_timeout_ms={rate: timeouts.for_baud(rate) for rate in (57600, 19200, 9600, 2400)},
+        request_retries=serial.request_retries,
+        failed_cycles_before_lost=serial.failed_cycles_before_lost,
+        reconnect_delay=serial.reconnect_delay,
+    )
+
+
+class Daemon:
+    def __init__(self, settings: Settings, settings_path: Path | None = None, data_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.data_dir = Path(data_dir or settings.data_dir)
+        self.bus = EventBus()
+        self.settings_manager = SettingsManager(settings, settings_path, self.bus)
+        self.simulator = None
+        self.poller: Poller | None = None
+        self.services: list = []
+        self._poller_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        device = self.settings.serial.device
+        if device == EMBEDDED_SIMULATOR:
+            from .sim import Simulator
+
+            self.simulator = Simulator(map_name="jbusp", topology="three_phase", baud=self.settings.serial.baud_rate)
+            await self.simulator.start()
+            device = self.simulator.device_path
+            log.info("embedded UPS simulator on %s", device)
+        self.poller = Poller(poller_config(self.settings, device))
+        self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
+        context = ServiceContext(self.settings_manager, self.poller, self.bus, self.data_dir)
+        for entry in enabled_services(self.settings):
+            service = entry.factory(context)
+            try:
+                await service.start()
+            except Exception:
+                # One service that cannot start (port in use…) must not stop the others.
+                log.exception("service %s did not start", entry.name)
+                continue
+            self.services.append(service)
+
+    def addresses(self) -> list[str]:
+        lines = []
+        if self.poller is not None:
+            lines.append(f"ups serial {self.poller.config.device} (auto-detected baud rate and map)")
+        for service in self.services:
+            lines.extend(service.addresses())
+        return lines
+
+    async def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("service %s did not stop cleanly", service.name)
+        self.services.clear()
+        if self.poller is not None:
+            self.poller.stop()
+        if self._poller_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller_task
+        if self.simulator is not None:
+            await self.simulator.stop()
+
+    async def run_until_signal(self, on_started=None) -> None:  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        await self.start()
+        try:
+            if on_started is not None:
+                on_started(self)
+            waiters = [asyncio.create_task(stopping.wait())]
+            if self._poller_task is not None:
+                waiters.append(self._poller_task)  # type: ignore[arg-type]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            if self._poller_task is not None and self._poller_task.done() and not stopping.is_set():
+                self._poller_task.result()  # re-raise what stopped the poller
+        finally:
+            log.info("stopping")
+            await self.stop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)

@@ -1,0 +1,1 @@
+"""Events: catalogue, engine (snapshot diffs) and bus."""

@@ -1,0 +1,350 @@
+"""Settings models: one class per group of the manual's NET VISION management pages.
+
+Defaults are the manual's (EN §18.1–§18.3, §18.12; FR §15.13; INVENTORY §32).
+Every section forbids unknown keys, so a typo in the TOML file is an error
+instead of a silently ignored setting. Models are frozen: a change builds a
+new ``Settings`` (see ``store.apply_changes``), so services holding the old
+object never see it move under them, and ``changed_keys(old, new)`` can diff.
+
+To add a page group (mail, syslog, shutdown...): write one ``Section``
+subclass and add it as a field of ``Settings`` with ``default_factory``.
+Values must be TOML types (no ``None``: use ``""`` for "not set").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# -- reusable field types ------------------------------------------------------------------------
+
+
+def _check_ip(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError("not an IPv4 or IPv6 address") from None
+    return value
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+BindAddress = Annotated[str, AfterValidator(_check_ip)]
+# RFC 1213 DisplayString: SIZE (0..255); these strings are served as SNMP system OIDs.
+DisplayString = Annotated[str, Field(max_length=255)]
+
+_WILDCARDS = {"0.0.0.0", "::"}
+
+
+class Section(BaseModel):
+    """Base of every settings group: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- §18.1 date and time, §18.2 identity ---------------------------------------------------------
+
+
+class SystemSettings(Section):
+    """Identity, units, language and clock (EN §18.1, §18.2, §18.17)."""
+
+    name: DisplayString = Field(
+        default="Socomec",
+        description="System Name: shown in the top bar, SNMP sysName and e-mails (§18.2)",
+    )
+    contact: DisplayString = Field(
+        default="", description="System Contact: reported in SNMP sysContact and e-mails (§18.2)"
+    )
+    location: DisplayString = Field(
+        default="", description="System Location: shown in the top bar, SNMP sysLocation and e-mails (§18.2)"
+    )
+    temperature_unit: Literal["C", "F"] = Field(default="C", description="Temperature unit, °C or °F (§18.2)")
+    language: Literal["en", "fr"] = Field(
+        default="en", description="Language of the web pages and e-mails (§18.17)"
+    )
+    time_zone: str = Field(
+        default="UTC", description="Time zone, an IANA name such as Europe/Paris (§18.1 'Time Zone GMT+')"
+    )
+    dst: Literal["disabled", "enabled", "auto"] = Field(
+        default="auto",
+        description="Daylight Saving Time: auto follows the time zone's rules (§18.1; FR §15.1 adds Auto)",
+    )
+    synchronize_ups_clock: bool = Field(
+        default=True,
+        description="Synchronize UPS: send the date and time to the UPS when it manages them (§18.1)",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        # UTC is always valid, even on a board without the tz database.
+        if value == "UTC":
+            return value
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError("unknown time zone (expected an IANA name such as Europe/Paris)") from None
+        return value
+
+
+# -- §18.2 serial link ---------------------------------------------------------------------------
+
+
+class SerialTimeout(Section):
+    """Extra answer time allowed per baud rate, "Serial Timeout (ms)" (§18.2)."""
+
+    b57600: int = Field(default=20, ge=0, le=2000, description="At 57600 baud, manual '20 ms (56k)' (§18.2)")
+    b19200: int = Field(default=50, ge=0, le=2000, description="At 19200 baud (§18.2)")
+    b9600: int = Field(default=100, ge=0, le=2000, description="At 9600 baud (§18.2)")
+    b2400: int = Field(default=200, ge=0, le=2000, description="At 2400 baud (ITYS, §6); not given by §18.2")
+
+    def for_baud(self, baud_rate: int) -> int:
+        """Extra timeout in ms for ``baud_rate`` (one of the four supported rates)."""
+        return int(getattr(self, f"b{baud_rate}"))
+
+
+class SerialSettings(Section):
+    """Serial Modbus RTU link to the UPS (EN §6, §7.2, §18.2, §18.3)."""
+
+    device: str = Field(
+        default="/dev/ttyS0",
+        min_length=1,
+        description="Serial device wired to the UPS; 'simulator' starts the embedded simulator",
+    )
+    baud_rate: Literal[2400, 9600, 19200, 57600] = Field(
+        default=9600, description="Baud rate Setting: tried first, before automatic discovery (§18.2)"
+    )
+    auto_detect: bool = Field(
+        default=True, description="Try the other baud rates when the UPS does not answer at baud_rate (§18.2)"
+    )
+    slave_id: int = Field(
+        default=1, ge=1, le=247, description="Modbus slave number of the UPS, 1 by default (§6)"
+    )
+    polling_rate: int = Field(
+        default=2, ge=1, le=60, description="Polling Rate (s): delay between 2 pollings (§18.2)"
+    )
+    serial_timeout_ms: SerialTimeout = Field(
+        default_factory=SerialTimeout, description="Serial Timeout (ms): additional answer time (§18.2)"
+    )
+    request_retries: int = Field(
+        default=1, ge=0, le=5, description="Repeats of a request that got no valid answer"
+    )
+    failed_cycles_before_lost: int = Field(
+        default=3, ge=1, le=20, description="Failed polling cycles before 'communication lost' is raised"
+    )
+    reconnect_delay: float = Field(
+        default=1.0,
+        ge=0.1,
+        le=60.0,
+        description="Seconds to wait before reopening the serial port after an error",
+    )
+    unit_select: int = Field(
+        default=0,
+        ge=0,
+        le=15,
+        description="SNMP Unit Select: 0 = system data, N = data of local unit N (§18.3; FR 'data unit select')",
+    )
+
+
+# -- §18.2 logs ----------------------------------------------------------------------------------
+
+
+class LogSettings(Section):
+    """History and extended history logs (EN §18.2, §21.1, §21.2)."""
+
+    history_interval: int = Field(
+        default=60,
+        ge=10,
+        le=3600,
+        description="History Log Interval (s): measurements recorded every N s (§18.2)",
+    )
+    extended_interval: int = Field(
+        default=60,
+        ge=1,
+        le=1440,
+        description="Extend Log Interval (mn): min/avg/max recorded every N minutes (§18.2)",
+    )
+    history_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days of history log kept (the card keeps 2048 records, §21.1)",
+    )
+    extended_retention_days: int = Field(
+        default=1825,
+        ge=1,
+        le=3650,
+        description="Days of extended log kept (the card keeps 2048 records, §21.2)",
+    )
+
+
+# -- §18.2/§18.3 web -----------------------------------------------------------------------------
+
+
+class WebSettings(Section):
+    """Web server (EN §11.5, §18.2, §18.3)."""
+
+    http_enabled: bool = Field(default=True, description="HTTP Port enabled (§18.3)")
+    http_port: Port = Field(default=80, description="HTTP Port (§18.3)")
+    https_enabled: bool = Field(default=True, description="HTTPs Port enabled (§18.3)")
+    https_port: Port = Field(default=443, description="HTTPs Port (§18.3)")
+    bind: BindAddress = Field(default="0.0.0.0", description="Address the web server listens on")
+    login_timeout: int = Field(
+        default=300,
+        ge=60,
+        le=86400,
+        description="Login Timeout (s): an idle session is closed after N s (§18.2, §11.5)",
+    )
+    password_validity_days: int = Field(
+        default=90,
+        ge=1,
+        le=720,
+        description="First Login Reset (Day): password validity, up to 720 days (§18.2)",
+    )
+    mac_interface: str = Field(
+        default="",
+        max_length=15,
+        pattern=r"^[^/\s]*$",
+        description="Interface whose MAC is the card's (admin first password, §11.5); '' = first non-loopback",
+    )
+
+
+# -- §18.2/§18.3 SNMP ----------------------------------------------------------------------------
+
+
+class SnmpSettings(Section):
+    """SNMP agent (EN §18.2, §18.3)."""
+
+    enabled: bool = Field(default=True, description="SNMP Support (§18.3)")
+    port: Port = Field(default=161, description="SNMP port, UDP (§18.3)")
+    bind: BindAddress = Field(default="0.0.0.0", description="Address the SNMP agent listens on")
+    v1: bool = Field(default=True, description="SNMP version v1 accepted (§18.3)")
+    v2c: bool = Field(default=True, description="SNMP version v2c accepted (§18.3)")
+    v3: bool = Field(
+        default=True, description="SNMP version v3 accepted, users in the USM table (§18.3, §18.7)"
+    )
+    read_community: str = Field(
+        default="public", min_length=1, max_length=64, description="SNMP read Community (§18.2)"
+    )
+    write_community: str = Field(
+        default="private", min_length=1, max_length=64, description="SNMP write Community (§18.2)"
+    )
+    trap_filter: bool = Field(
+        default=False,
+        description="SNMP TRAP / email Filter: apply the severity filter to TRAP3/TRAP4 too (§18.3)",
+    )
+
+    @model_validator(mode="after")
+    def _one_version(self) -> SnmpSettings:
+        if self.enabled and not (self.v1 or self.v2c or self.v3):
+            raise ValueError("enabled but none of v1, v2c, v3 is accepted")
+        return self
+
+
+# -- §18.12 Modbus TCP ---------------------------------------------------------------------------
+
+
+class ModbusTcpSettings(Section):
+    """Modbus TCP server (EN §18.3 'Modbus Configuration', §18.12)."""
+
+    enabled: bool = Field(
+        default=False, description="Modbus TCP Configuration enabled (§18.12; off by default, §11.2.3)"
+    )
+    port: Port = Field(default=502, description="Modbus Port (§18.12)")
+    bind: BindAddress = Field(default="0.0.0.0", description="Address the Modbus TCP server listens on")
+    max_connections: int = Field(
+        default=3,
+        ge=1,
+        le=16,
+        description="Simultaneous connections (NET VISION allows 1, §18.12; the Modbus TCP card 3, MTC §4.1)",
+    )
+    idle_timeout: int = Field(
+        default=60, ge=1, le=3600, description="A connection idle for N s is closed (§18.12: 1 minute)"
+    )
+    pass_through: bool = Field(
+        default=False,
+        description="Gateway mode: forward each request to the UPS over the serial link (MTC §4.1)",
+    )
+    pass_through_timeout_ms: int = Field(
+        default=500,
+        ge=50,
+        le=5000,
+        description="UPS answer time in gateway mode, ms; exception 0x0B after it (MTC §16)",
+    )
+
+
+# -- FR §15.13 BACnet ----------------------------------------------------------------------------
+
+
+class BacnetSettings(Section):
+    """BACnet/IP device (FR §15.3 'Configuration BACnet', §15.13)."""
+
+    enabled: bool = Field(default=False, description="BACnet Configuration enabled (FR §15.13; not for STS)")
+    port: Port = Field(default=47808, description="BACnet Port, UDP (FR §15.13)")
+    bind: BindAddress = Field(default="0.0.0.0", description="Address the BACnet device listens on")
+    device_id: int = Field(
+        default=1883, ge=0, le=4194302, description="BACnet ID, the device object instance (FR §15.13)"
+    )
+
+
+# -- root ----------------------------------------------------------------------------------------
+
+
+def _overlap(a: str, b: str) -> bool:
+    """True when two listening addresses can clash on the same port."""
+    if a == b or "::" in (a, b):  # "::" is dual-stack on Linux by default
+        return True
+    version_a = ipaddress.ip_address(a).version
+    version_b = ipaddress.ip_address(b).version
+    return version_a == version_b and (a in _WILDCARDS or b in _WILDCARDS)
+
+
+class Settings(BaseModel):
+    """All netvision settings; one TOML file, one table per section."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: str = Field(
+        default="/var/lib/netvision", min_length=1, description="Directory of the logs database and TLS files"
+    )
+    system: SystemSettings = Field(
+        default_factory=SystemSettings, description="Identity, units and clock (§18.1, §18.2)"
+    )
+    serial: SerialSettings = Field(
+        default_factory=SerialSettings, description="Serial link to the UPS (§18.2, §18.3)"
+    )
+    logs: LogSettings = Field(default_factory=LogSettings, description="History logs (§18.2, §21)")
+    web: WebSettings = Field(default_factory=WebSettings, description="Web server (§18.2, §18.3)")
+    snmp: SnmpSettings = Field(default_factory=SnmpSettings, description="SNMP agent (§18.2, §18.3)")
+    modbus_tcp: ModbusTcpSettings = Field(
+        default_factory=ModbusTcpSettings, description="Modbus TCP server (§18.12)"
+    )
+    bacnet: BacnetSettings = Field(default_factory=BacnetSettings, description="BACnet/IP (FR §15.13)")
+
+    def listeners(self) -> list[tuple[str, str, str, int]]:
+        """Enabled listening sockets as (dotted key, protocol, address, port).
+
+        A section added later whose service listens (e.g. the NUT server) adds its socket here,
+        so the port clash check covers it.
+        """
+        sockets = [
+            ("web.http_port", "tcp", self.web.bind, self.web.http_port, self.web.http_enabled),
+            ("web.https_port", "tcp", self.web.bind, self.web.https_port, self.web.https_enabled),
+            ("modbus_tcp.port", "tcp", self.modbus_tcp.bind, self.modbus_tcp.port, self.modbus_tcp.enabled),
+            ("snmp.port", "udp", self.snmp.bind, self.snmp.port, self.snmp.enabled),
+            ("bacnet.port", "udp", self.bacnet.bind, self.bacnet.port, self.bacnet.enabled),
+        ]
+        return [(key, proto, addr, port) for key, proto, addr, port, on in sockets if on]
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> Settings:
+        # Two services on one port would make the daemon fail at start; say so at load time.
+        seen: list[tuple[str, str, str, int]] = []
+        for key, proto, addr, port in self.listeners():
+            for other_key, other_proto, other_addr, other_port in seen:
+                if proto == other_proto and port == other_port and _overlap(addr, other_addr):
+                    raise ValueError(f"{key}: {proto} port {port} is already used by {other_key}")
+            seen.append((key, proto, addr, port))
+        return self

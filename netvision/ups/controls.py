@@ -1,0 +1,117 @@
+"""Control catalogue, permissions and requests (§16.1, §16.2).
+
+A control is a request put on the poller's queue; the poller checks the UPS
+permission bits, writes it between two reads with the map's encoding, and
+answers with a :class:`ControlResult`. Pure code apart from the future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Mapping
+
+from .maps.base import CONTROLS, ControlEncoding, RegisterMap, unit_address
+
+CONTROL_LABELS: Mapping[str, tuple[str, str]] = {
+    "transfer_to_inverter": ("Transfer Load to Inverter", "Transfert de la charge sur onduleur"),
+    "transfer_to_bypass": ("Transfer Load to Bypass", "Transfert de la charge sur bypass"),
+    "line_interactive_on": ("Enable Line-interactive", "Activer le mode Line-interactive"),
+    "line_interactive_off": ("Disable Line-interactive", "Désactiver le mode Line-interactive"),
+    "eco_mode_on": ("Enable eco mode", "Activer le mode éco"),
+    "eco_mode_off": ("Disable eco mode", "Désactiver le mode éco"),
+    "standby_on": ("Enable standby mode", "Activer le mode veille"),
+    "standby_off": ("Disable standby mode", "Désactiver le mode veille"),
+    "alarm_acknowledgement": ("Alarm Acknowledgement", "Acquittement des alarmes"),
+    "battery_test": ("Battery test", "Test batterie"),
+    "switch_to_preferred_source": ("Switch to preferred source", "Basculer sur la source préférentielle"),
+    "switch_to_alternate_source": ("Switch to alternate source", "Basculer sur la source alternative"),
+    "source1_preferred": ("Set source 1 preferred", "Source 1 préférentielle"),
+    "source2_preferred": ("Set source 2 preferred", "Source 2 préférentielle"),
+}
+assert set(CONTROL_LABELS) == set(CONTROLS)
+
+
+class ControlRefused(Exception):
+    """A control that was not sent; the message says why."""
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    control: str
+    accepted: bool
+    reason: str
+    time: datetime
+    source: str = ""
+    user: str = ""
+
+
+@dataclass
+class ControlRequest:
+    control: str
+    source: str = ""  # "web", "snmp", …: for the event log
+    user: str = ""
+    unit: int | None = None  # battery test of one unit; None = system level (§16.1)
+    future: asyncio.Future[ControlResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def write_address(encoding: ControlEncoding, unit: int) -> int:
+    return unit_address(encoding.register, unit) if encoding.per_unit else encoding.register
+
+
+def permission_address(encoding: ControlEncoding, unit: int) -> int | None:
+    if encoding.permission_register is None:
+        return None
+    return unit_address(encoding.permission_register, unit) if encoding.per_unit else encoding.permission_register
+
+
+def _bit(words: Mapping[int, int], address: int | None, bit: int | None) -> bool | None:
+    if address is None or bit is None or address not in words:
+        return None
+    return bool(words[address] >> bit & 1)
+
+
+def remote_permitted(register_map: RegisterMap, words: Mapping[int, int], conditions: Mapping[str, bool]) -> bool:
+    """The UPS's global "remote control" permission: VU-MAP P000, JBUSP !S06."""
+    if register_map.remote_permission_register is not None:
+        return bool(_bit(words, register_map.remote_permission_register, register_map.remote_permission_bit))
+    if "remote_controls_permitted" in register_map.conditions:
+        return bool(conditions.get("remote_controls_permitted"))
+    return False
+
+
+def check_permission(
+    register_map: RegisterMap,
+    control: str,
+    unit: int,
+    words: Mapping[int, int],
+    conditions: Mapping[str, bool],
+) -> str:
+    """Empty string when the control may be sent, else the reason it may not."""
+    encoding = register_map.controls.get(control)
+    if encoding is None:
+        return f"{control} is not available on a {register_map.title} device"
+    if not remote_permitted(register_map, words, conditions):
+        return "remote controls are not permitted by the UPS"
+    address = permission_address(encoding, unit)
+    allowed = _bit(words, address, encoding.permission_bit)
+    if allowed is False:
+        return f"{control} is not permitted by the UPS (permission bit is 0)"
+    if allowed is None and address is not None:
+        return f"{control}: the UPS permission table could not be read"
+    return ""
+
+
+def permissions(
+    register_map: RegisterMap, unit: int, words: Mapping[int, int], conditions: Mapping[str, bool]
+) -> dict[str, bool]:
+    """Every control of the map → whether the UPS permits it now."""
+    return {
+        control: not check_permission(register_map, control, unit, words, conditions)
+        for control in register_map.controls
+    }
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)

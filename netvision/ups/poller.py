@@ -1,0 +1,578 @@
+"""The serial poller: the one owner of the UPS port.
+
+At start and after a loss of communication it finds the baud rate (the
+configured one first, then 57600, 9600, 19200, 2400; slave 1, no parity) and
+the register map (VU-MAP, JBUSP, STS, by probing their identification
+tables), reads identity and configuration once, then reads statuses, alarms
+and measurements of every device every polling period (§18.2), publishing an
+immutable :class:`Snapshot` after each cycle. Controls are queued and written
+between two reads (§16.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from . import controls as control_rules
+from .controls import ControlRefused, ControlRequest, ControlResult
+from .decode import decode_device, decode_identity, decode_topology, decode_ups_time
+from .link import LinkCounters, LinkError, ModbusLink
+from .maps import ALL_MAPS
+from .maps.base import Block, RegisterMap, unit_address
+from .model import (
+    Communication,
+    CommunicationState,
+    DeviceState,
+    Identity,
+    Module,
+    PollStatistics,
+    Snapshot,
+    Topology,
+    TopologyKind,
+    Unit,
+)
+from .status import derive_lost
+
+log = logging.getLogger("netvision.poller")
+
+DETECTION_BAUD_RATES = (57600, 9600, 19200, 2400)
+MAX_READ_REGISTERS = 125  # Modbus limit for function 0x03
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class PollerConfig:
+    device: str
+    baud_rate: int = 9600
+    auto_detect: bool = True
+    slave_id: int = 1
+    polling_rate: float = 2.0
+    # §18.2 "Serial Timeout (ms)": extra answer time per baud rate.
+    serial_timeout_ms: Mapping[int, int] = field(
+        default_factory=lambda: {57600: 20, 19200: 50, 9600: 100, 2400: 200}
+    )
+    request_retries: int = 1
+    failed_cycles_before_lost: int = 3
+    reconnect_delay: float = 1.0
+    slow_every: int = 30  # cycles between two reads of permissions and UPS clock
+
+    def serial_timeout(self, baud_rate: int) -> float:
+        known = self.serial_timeout_ms
+        if baud_rate in known:
+            return known[baud_rate] / 1000
+        # A baud rate without its own setting: the nearest slower one's timeout.
+        slower = [rate for rate in known if rate <= baud_rate]
+        return known[max(slower)] / 1000 if slower else max(known.values()) / 1000
+
+    def baud_candidates(self) -> tuple[int, ...]:
+        if not self.auto_detect:
+            return (self.baud_rate,)
+        return (self.baud_rate, *(rate for rate in DETECTION_BAUD_RATES if rate != self.baud_rate))
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """One function-0x03 read covering one or more contiguous blocks of one device."""
+
+    address: int
+    count: int
+    parts: tuple[tuple[Block, int, int], ...]  # (block, offset in the reply, words)
+
+
+def needed_words(register_map: RegisterMap, block: Block) -> int:
+    """Words of a block up to its last named entry: the rest is never read."""
+    last = -1
+    if block.name == "status":
+        last = max((bit.word for bit in register_map.statuses), default=-1)
+    elif block.name == "alarms":
+        last = max((bit.word for bit in register_map.alarms), default=-1)
+    elif block.name == "measurements":
+        last = max((m.offset for m in register_map.measurements if m.key is not None), default=-1)
+    return min(block.count, last + 1) if last >= 0 else block.count
+
+
+def block_address(block: Block, unit: int) -> int:
+    return unit_address(block.address, unit) if block.per_unit else block.address
+
+
+def plan_reads(register_map: RegisterMap, unit: int, block_names: Iterable[str]) -> list[ReadRequest]:
+    """Requests for ``block_names`` of device ``unit``: contiguous blocks share one request."""
+    blocks = sorted(
+        (register_map.block(name) for name in block_names), key=lambda block: block_address(block, unit)
+    )
+    requests: list[ReadRequest] = []
+    for block in blocks:
+        address = block_address(block, unit)
+        words = needed_words(register_map, block)
+        if requests:
+            last = requests[-1]
+            if last.address + last.count == address and last.count + words <= MAX_READ_REGISTERS:
+                requests[-1] = ReadRequest(last.address, last.count + words, (*last.parts, (block, last.count, words)))
+                continue
+        requests.append(ReadRequest(address, words, ((block, 0, words),)))
+    return requests
+
+
+@dataclass
+class _Device:
+    number: int  # 0 = system or single UPS; N = unit or module N
+    address_unit: int  # the unit number used in register addresses
+    state: DeviceState | None = None
+    identity: Identity | None = None
+
+
+class Poller:
+    def __init__(self, config: PollerConfig, maps: Sequence[RegisterMap] = ALL_MAPS) -> None:
+        self.config = config
+        self.maps = tuple(maps)
+        self.counters = LinkCounters()
+        now = utc_now()
+        self.snapshot = Snapshot(0, now, Communication(CommunicationState.STARTING, now))
+        self.control_results: deque[ControlResult] = deque(maxlen=100)
+        self._listeners: list[Callable[[Snapshot], None]] = []
+        self._control_listeners: list[Callable[[ControlResult], None]] = []
+        self._controls: asyncio.Queue[ControlRequest] = asyncio.Queue()
+        self._link: ModbusLink | None = None
+        self._map: RegisterMap | None = None
+        self._identity: Identity | None = None
+        self._topology: Topology | None = None
+        self._devices: list[_Device] = []
+        self._permission_words: dict[int, int] = {}
+        self._unavailable_slow: set[tuple[str, int]] = set()
+        self._ups_time: datetime | None = None
+        self._cycles = 0
+        self._failed_cycles = 0
+        self._last_error = ""
+        self._stopping = asyncio.Event()
+        self._last_cycle: tuple[float, int, int, float] | None = None  # seconds, requests, bytes, wire
+
+    # ----------------------------------------------------------------- API
+
+    def subscribe(self, listener: Callable[[Snapshot], None]) -> None:
+        """Call ``listener(snapshot)`` after every cycle; it must not block."""
+        self._listeners.append(listener)
+
+    def subscribe_controls(self, listener: Callable[[ControlResult], None]) -> None:
+        self._control_listeners.append(listener)
+
+    async def submit(self, control: str, *, source: str = "", user: str = "", unit: int | None = None) -> ControlResult:
+        """Queue a control; returns once it was written (or refused)."""
+        request = ControlRequest(control, source=source, user=user, unit=unit)
+        if not self.snapshot.communicating:
+            return self._finish(request, False, "the UPS is not communicating")
+        await self._controls.put(request)
+        return await request.future
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    @property
+    def register_map(self) -> RegisterMap | None:
+        return self._map
+
+    async def run(self) -> None:
+        """Detect, identify and poll until :meth:`stop`; re-detect after every loss."""
+        try:
+            while not self._stopping.is_set():
+                if not await self._detect():
+                    await self._sleep(self.config.reconnect_delay)
+                    continue
+                try:
+                    await self._identify()
+                    await self._poll_until_lost()
+                except LinkError as error:
+                    self._cycle_failed(error)
+                    self._declare_lost()
+                finally:
+                    self._close()
+        finally:
+            self._close()
+            self._refuse_pending("the poller stopped")
+
+    async def probe(self) -> Snapshot:
+        """One detection, identification and full cycle (``netvision probe``)."""
+        try:
+            if not await self._detect():
+                raise LinkError("timeout", f"no UPS answered on {self.config.device}: {self._last_error}")
+            await self._identify()
+            await self._read_slow(force=True)
+            await self._cycle()
+            return self.snapshot
+        finally:
+            self._close()
+
+    # ----------------------------------------------------------- detection
+
+    async def _detect(self) -> bool:
+        for baud_rate in self.config.baud_candidates():
+            if self._stopping.is_set():
+                return False
+            link = ModbusLink(
+                self.config.device,
+                baud_rate,
+                slave_id=self.config.slave_id,
+                retries=0,
+                serial_timeout=self.config.serial_timeout(baud_rate),
+                counters=self.counters,
+            )
+            try:
+                await link.open()
+            except LinkError as error:
+                self._last_error = str(error)
+                log.warning("serial port %s: %s", self.config.device, error)
+                return False
+            for register_map in self.maps:
+                block = register_map.block(register_map.probe_block)
+                address = block_address(block, register_map.single_unit_number)
+                try:
+                    await link.read(address, block.count)
+                except LinkError as error:
+                    self._last_error = f"{register_map.title} at {baud_rate} baud: {error}"
+                    if error.kind == "io":
+                        break
+                    continue
+                log.info("UPS found: %s map at %d baud", register_map.title, baud_rate)
+                link.retries = self.config.request_retries
+                self._link, self._map = link, register_map
+                return True
+            link.close()
+        self._publish_detection_failure()
+        return False
+
+    def _publish_detection_failure(self) -> None:
+        state = self.snapshot.communication.state
+        if state is CommunicationState.STARTING:
+            self._publish(replace(self.snapshot, communication=self._communication(state)))
+
+    def _close(self) -> None:
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+
+    # ------------------------------------------------------ identification
+
+    async def _read_blocks(self, unit: int, names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+        assert self._link is not None and self._map is not None
+        blocks: dict[str, tuple[int, ...]] = {}
+        for request in plan_reads(self._map, unit, names):
+            words = await self._link.read(request.address, request.count)
+            for block, offset, count in request.parts:
+                blocks[block.name] = words[offset : offset + count]
+            await self._service_controls()
+        return blocks
+
+    async def _identify(self) -> None:
+        register_map = self._map
+        assert register_map is not None
+        single = register_map.single_unit_number
+        blocks = await self._read_blocks(single, register_map.identity_blocks)
+        identity = decode_identity(register_map, blocks)
+        status = await self._read_blocks(single, register_map.cycle_blocks)
+        topology = decode_topology(register_map, identity, {**blocks, **status})
+        devices = [_Device(0, single, identity=identity)]
+        if topology.is_parallel:
+            # The system's own tables are at unit 0 (docs/decisions.md).
+            try:
+                system_blocks = await self._read_blocks(0, register_map.identity_blocks)
+                identity = decode_identity(register_map, system_blocks)
+            except LinkError as error:
+                if error.kind != "exception":
+                    raise
+            devices = [_Device(0, 0, identity=identity)]
+            for number in topology.units:
+                unit_identity = decode_identity(
+                    register_map, await self._read_blocks(number, register_map.identity_blocks)
+                )
+                devices.append(_Device(number, number, identity=unit_identity))
+        elif topology.kind is TopologyKind.MODULAR_UNIT and register_map.name == "vumap":
+            devices += [_Device(number, number) for number in topology.modules]
+        self._identity, self._topology, self._devices = identity, topology, devices
+        self._unavailable_slow.clear()
+        log.info(
+            "identified %s %s (serial %s), %s with %d unit(s)/module(s)",
+            register_map.title,
+            identity.model,
+            identity.serial_number or "?",
+            topology.kind.value,
+            len(devices) - 1,
+        )
+
+    # ------------------------------------------------------------- polling
+
+    async def _poll_until_lost(self) -> None:
+        loop = asyncio.get_running_loop()
+        await self._read_slow(force=True)
+        while not self._stopping.is_set():
+            started = loop.time()
+            try:
+                await self._cycle()
+            except LinkError as error:
+                self._cycle_failed(error)
+                if self._failed_cycles >= self.config.failed_cycles_before_lost:
+                    self._declare_lost()
+                    return
+            else:
+                if self._cycles % self.config.slow_every == 0:
+                    await self._read_slow()
+                if self._topology_changed():
+                    await self._identify()
+            # Polling Rate (§18.2) is the period between the starts of two cycles.
+            await self._sleep(max(0.0, self.config.polling_rate - (loop.time() - started)), wake_on_control=True)
+
+    async def _cycle(self) -> None:
+        assert self._map is not None and self._topology is not None
+        loop = asyncio.get_running_loop()
+        before = (self.counters.requests, self.counters.bytes_sent + self.counters.bytes_received, self.counters.wire_seconds)
+        started = loop.time()
+        now = utc_now()
+        new_states: dict[int, DeviceState] = {}
+        configuration = self._identity.configuration if self._identity else {}
+        for device in self._devices:
+            blocks = await self._read_blocks(device.address_unit, self._map.cycle_blocks)
+            addresses = {
+                name: block_address(self._map.block(name), device.address_unit) for name in blocks
+            }
+            new_states[device.number] = decode_device(
+                self._map,
+                device.number,
+                blocks,
+                addresses,
+                device.identity.configuration if device.identity else configuration,
+                device.state,
+                now,
+                self._topology.battery_present,
+            )
+        for device in self._devices:
+            device.state = new_states[device.number]
+        self._cycles += 1
+        self._failed_cycles = 0
+        self._last_error = ""
+        self._last_cycle = (
+            loop.time() - started,
+            self.counters.requests - before[0],
+            self.counters.bytes_sent + self.counters.bytes_received - before[1],
+            self.counters.wire_seconds - before[2],
+        )
+        self._publish(self._build_snapshot(CommunicationState.OK, now))
+
+    async def _read_slow(self, force: bool = False) -> None:
+        """Permissions and UPS clock: failures here never fail the cycle."""
+        register_map = self._map
+        if register_map is None or self._link is None:
+            return
+        references = [device.address_unit for device in self._devices if device.number == 0 or self._topology_is_parallel()]
+        for name in register_map.slow_blocks:
+            block = register_map.block(name)
+            units = references if block.per_unit else [0]
+            for unit in units:
+                if (name, unit) in self._unavailable_slow:
+                    continue
+                address = block_address(block, unit)
+                if block.per_unit and self._topology_is_parallel() and unit == 0:
+                    continue
+                try:
+                    words = await self._link.read(address, block.count)
+                except LinkError as error:
+                    if error.kind == "exception":
+                        self._unavailable_slow.add((name, unit))
+                        continue
+                    if force:
+                        raise
+                    return
+                for offset, word in enumerate(words):
+                    self._permission_words[address + offset] = word
+                if name == "date_time":
+                    self._ups_time = decode_ups_time(words)
+
+    def _topology_is_parallel(self) -> bool:
+        return self._topology is not None and self._topology.is_parallel
+
+    def _topology_changed(self) -> bool:
+        """JBUSP announces units joining or leaving a parallel system in S30, S32–S37."""
+        if self._map is None or self._map.name != "jbusp" or self._topology is None or self._identity is None:
+            return False
+        system = self._devices[0].state
+        if system is None:
+            return False
+        parallel = "S30" in system.statuses
+        units = tuple(number for number in range(1, 7) if f"S{31 + number:02d}" in system.statuses)
+        if parallel != self._topology.is_parallel:
+            return True
+        return parallel and units != self._topology.units
+
+    def _cycle_failed(self, error: LinkError) -> None:
+        self._failed_cycles += 1
+        self._last_error = str(error)
+        log.warning(
+            "poll cycle failed (%d/%d): %s",
+            self._failed_cycles,
+            self.config.failed_cycles_before_lost,
+            error,
+        )
+        if self.snapshot.communication.state is CommunicationState.OK:
+            self._publish(replace(self.snapshot, communication=self._communication(CommunicationState.OK)))
+
+    def _declare_lost(self) -> None:
+        if self.snapshot.communication.state is CommunicationState.LOST:
+            return
+        log.error("communication with the UPS lost: %s", self._last_error)
+        self._publish(self._build_snapshot(CommunicationState.LOST, utc_now()))
+        self._refuse_pending("communication with the UPS was lost")
+
+    # ------------------------------------------------------------ controls
+
+    async def _service_controls(self) -> None:
+        while not self._controls.empty():
+            request = self._controls.get_nowait()
+            try:
+                await self._apply_control(request)
+            except ControlRefused as refusal:
+                self._finish(request, False, str(refusal))
+            except LinkError as error:
+                self._finish(request, False, f"the UPS did not accept the control: {error}")
+            else:
+                self._finish(request, True, "")
+
+    async def _apply_control(self, request: ControlRequest) -> None:
+        register_map = self._map
+        if register_map is None or self._link is None or self._topology is None:
+            raise ControlRefused("the UPS is not communicating")
+        encoding = register_map.controls.get(request.control)
+        if encoding is None:
+            raise ControlRefused(f"{request.control} is not available on a {register_map.title} device")
+        # Controls go to the system (§16.1); a per-unit control of a parallel
+        # system is dispatched to every unit.
+        if request.unit is not None:
+            units = [request.unit]
+        elif encoding.per_unit and self._topology.is_parallel:
+            units = list(self._topology.units)
+        else:
+            units = [self._devices[0].address_unit]
+        await self._read_slow(force=True)
+        system = self._devices[0].state
+        conditions = system.derived.conditions if system else {}
+        for unit in units:
+            reason = control_rules.check_permission(register_map, request.control, unit, self._permission_words, conditions)
+            if reason:
+                raise ControlRefused(reason)
+        for unit in units:
+            await self._link.write(control_rules.write_address(encoding, unit), encoding.value)
+        log.info("control %s sent (%s %s)", request.control, request.source, request.user)
+
+    def _finish(self, request: ControlRequest, accepted: bool, reason: str) -> ControlResult:
+        result = ControlResult(request.control, accepted, reason, utc_now(), request.source, request.user)
+        if not accepted:
+            log.warning("control %s refused: %s", request.control, reason)
+        self.control_results.append(result)
+        if not request.future.done():
+            request.future.set_result(result)
+        for listener in self._control_listeners:
+            try:
+                listener(result)
+            except Exception:
+                log.exception("control listener failed")
+        return result
+
+    def _refuse_pending(self, reason: str) -> None:
+        while not self._controls.empty():
+            self._finish(self._controls.get_nowait(), False, reason)
+
+    # ------------------------------------------------------------ snapshot
+
+    def _communication(self, state: CommunicationState) -> Communication:
+        counters = self.counters
+        last = self._last_cycle
+        statistics = PollStatistics(
+            cycles=self._cycles,
+            requests=counters.requests,
+            errors=counters.errors,
+            timeouts=counters.timeouts,
+            crc_errors=counters.crc_errors,
+            exceptions=counters.exceptions,
+            bytes_sent=counters.bytes_sent,
+            bytes_received=counters.bytes_received,
+            consecutive_failed_cycles=self._failed_cycles,
+            last_cycle_seconds=last[0] if last else None,
+            last_cycle_requests=last[1] if last else 0,
+            last_cycle_bytes=last[2] if last else 0,
+            last_cycle_wire_seconds=last[3] if last else None,
+        )
+        previous = self.snapshot.communication
+        since = previous.since if previous.state is state else utc_now()
+        return Communication(
+            state=state,
+            since=since,
+            baud_rate=self._link.baud_rate if self._link else previous.baud_rate,
+            map_name=self._map.name if self._map else None,
+            statistics=statistics,
+            last_error=self._last_error,
+        )
+
+    def _build_snapshot(self, state: CommunicationState, now: datetime) -> Snapshot:
+        def state_of(device: _Device) -> DeviceState | None:
+            if device.state is None or state is CommunicationState.OK:
+                return device.state
+            return replace(device.state, derived=derive_lost())
+
+        system = state_of(self._devices[0]) if self._devices else None
+        units: tuple[Unit, ...] = ()
+        modules: tuple[Module, ...] = ()
+        if self._topology is not None:
+            others = [(device, state_of(device)) for device in self._devices[1:]]
+            if self._topology.is_parallel:
+                units = tuple(Unit(d.number, s, d.identity) for d, s in others if s is not None)
+            else:
+                modules = tuple(Module(d.number, s) for d, s in others if s is not None)
+        permitted: dict[str, bool] = {}
+        remote = False
+        if self._map is not None and system is not None and state is CommunicationState.OK:
+            unit = self._devices[0].address_unit
+            if self._topology_is_parallel() and self._topology is not None and self._topology.units:
+                unit = self._topology.units[0]
+            conditions = system.derived.conditions
+            permitted = control_rules.permissions(self._map, unit, self._permission_words, conditions)
+            remote = control_rules.remote_permitted(self._map, self._permission_words, conditions)
+        return Snapshot(
+            sequence=self.snapshot.sequence + 1,
+            time=now,
+            communication=self._communication(state),
+            identity=self._identity,
+            topology=self._topology,
+            system=system,
+            units=units,
+            modules=modules,
+            permissions=permitted,
+            remote_controls_permitted=remote,
+            ups_time=self._ups_time,
+        )
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        for listener in self._listeners:
+            try:
+                listener(snapshot)
+            except Exception:
+                log.exception("snapshot listener failed")
+
+    async def _sleep(self, seconds: float, wake_on_control: bool = False) -> None:
+        """Sleep, but wake at once to stop, or to write a queued control."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self._stopping.is_set():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            if wake_on_control and not self._controls.empty():
+                await self._service_controls()
+                continue
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=min(remaining, 0.05 if wake_on_control else remaining))
+            except asyncio.TimeoutError:
+                pass
