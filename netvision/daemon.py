@@ -8,11 +8,14 @@ import contextlib
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 from .events.bus import EventBus
+from .events.engine import EventEngine, startup_events
 from .services.registry import ServiceContext, enabled_services
 from .settings import Settings
 from .settings.manager import SettingsManager
+from .store import DATABASE_NAME, LogRecorder, LogStore
 from .ups.poller import Poller, PollerConfig
 
 log = logging.getLogger("netvision.daemon")
@@ -42,10 +45,13 @@ class Daemon:
         self.data_dir = Path(data_dir or settings.data_dir)
         self.bus = EventBus()
         self.settings_manager = SettingsManager(settings, settings_path, self.bus)
-        self.simulator = None
+        self.simulator: Any = None  # the embedded simulator, when serial.device = "simulator"
         self.poller: Poller | None = None
         self.services: list = []
         self._poller_task: asyncio.Task[None] | None = None
+        self.store: LogStore | None = None
+        self.recorder: LogRecorder | None = None
+        self.engine: EventEngine | None = None
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -58,8 +64,16 @@ class Daemon:
             device = self.simulator.device_path
             log.info("embedded UPS simulator on %s", device)
         self.poller = Poller(poller_config(self.settings, device))
-        self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
-        context = ServiceContext(self.settings_manager, self.poller, self.bus, self.data_dir)
+        await self._start_logs(self.poller)
+        context = ServiceContext(
+            self.settings_manager,
+            self.poller,
+            self.bus,
+            self.data_dir,
+            store=self.store,
+            recorder=self.recorder,
+            engine=self.engine,
+        )
         for entry in enabled_services(self.settings):
             service = entry.factory(context)
             try:
@@ -69,6 +83,25 @@ class Daemon:
                 log.exception("service %s did not start", entry.name)
                 continue
             self.services.append(service)
+        # After the services, so that TRAP 27 "NET VISION is restarting" reaches the
+        # receivers; before the poller, so that the logs open with the restart (§21.4).
+        for event in startup_events(self.data_dir):
+            self.bus.publish(event)
+        self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
+
+    async def _start_logs(self, poller: Poller) -> None:
+        """The store (both event logs, history, extended history) and the event engine."""
+        self.store = LogStore(self.data_dir / DATABASE_NAME)
+        recreated = await self.store.open()
+        self.recorder = LogRecorder(
+            self.store, self.bus, lambda: self.settings_manager.settings, lambda: poller.snapshot
+        )
+        self.recorder.attach_bus()
+        self.settings_manager.on_change(self.recorder.on_settings_changed)
+        self.engine = EventEngine(self.bus, lambda: poller.register_map)
+        self.engine.attach(poller)
+        poller.subscribe(self.recorder.on_snapshot)
+        await self.recorder.start(recreated)
 
     def addresses(self) -> list[str]:
         lines = []
@@ -90,6 +123,12 @@ class Daemon:
         if self._poller_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller_task
+        if self.recorder is not None:
+            try:
+                await self.recorder.stop()
+            except Exception:
+                log.exception("the logs did not close cleanly")
+            self.recorder = None
         if self.simulator is not None:
             await self.simulator.stop()
 

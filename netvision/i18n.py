@@ -3,7 +3,7 @@ names the code uses. Register labels stay with their map (ups/maps)."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 LANGUAGES = ("en", "fr")
 

@@ -19,7 +19,7 @@ from typing import Any
 log = logging.getLogger("netvision.events")
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """The manual's three levels (§18.8, §21.3): information, warning, critical."""
 
     INFORMATION = "information"

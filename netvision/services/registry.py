@@ -12,12 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..events.bus import EventBus
 from ..settings import Settings
 from ..settings.manager import SettingsManager
 from ..ups.poller import Poller
+
+if TYPE_CHECKING:
+    from ..events.engine import EventEngine
+    from ..store import LogRecorder, LogStore
 
 log = logging.getLogger("netvision.services")
 
@@ -31,6 +35,11 @@ class ServiceContext:
     poller: Poller
     bus: EventBus
     data_dir: Path
+    # The logs (§21: read pages, export CSV, clear) and the event engine; None only in
+    # tests that build a context without them.
+    store: LogStore | None = None
+    recorder: LogRecorder | None = None
+    engine: EventEngine | None = None
 
     @property
     def settings(self) -> Settings:
@@ -59,7 +68,44 @@ class ServiceEntry:
 
 
 # Later features add their entry here: web, snmp, modbus_tcp, bacnet, mail, syslog, shutdown.
-SERVICES: list[ServiceEntry] = []
+def _snmp(context: ServiceContext) -> Service:
+    from .snmp.service import SnmpService
+
+    return SnmpService(context)
+
+
+SERVICES: list[ServiceEntry] = [
+    ServiceEntry("snmp", enabled=lambda s: s.snmp.enabled, factory=_snmp),
+]
+
+
+def _modbus_tcp(context: ServiceContext) -> Service:
+    from .modbus_tcp import ModbusTcpService
+
+    return ModbusTcpService(context)
+
+
+SERVICES.append(ServiceEntry("modbus_tcp", enabled=lambda s: s.modbus_tcp.enabled, factory=_modbus_tcp))
+
+
+def _bacnet(context: ServiceContext) -> Service:
+    from .bacnet import create_service
+
+    return create_service(context)
+
+
+SERVICES.append(ServiceEntry("bacnet", enabled=lambda s: s.bacnet.enabled, factory=_bacnet))
+
+
+def _web(context: ServiceContext) -> Service:
+    from .web import WebService
+
+    return WebService(context)
+
+
+SERVICES.append(
+    ServiceEntry("web", enabled=lambda s: s.web.http_enabled or s.web.https_enabled, factory=_web)
+)
 
 
 def enabled_services(settings: Settings) -> list[ServiceEntry]:

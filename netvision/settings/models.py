@@ -156,7 +156,7 @@ class LogSettings(Section):
 
     history_interval: int = Field(
         default=60,
-        ge=10,
+        ge=1,
         le=3600,
         description="History Log Interval (s): measurements recorded every N s (§18.2)",
     )
@@ -178,9 +178,28 @@ class LogSettings(Section):
         le=3650,
         description="Days of extended log kept (the card keeps 2048 records, §21.2)",
     )
+    event_retention_days: int = Field(
+        default=1825,
+        ge=1,
+        le=3650,
+        description="Days of UPS and NET VISION events kept (the card keeps 2048 records, §21.3, §21.4)",
+    )
 
 
 # -- §18.2/§18.3 web -----------------------------------------------------------------------------
+
+
+class ExternalLink(Section):
+    """One row of the External Links Setup table (EN §20)."""
+
+    text: str = Field(default="", max_length=64, description="Screen Text shown in the External Links menu")
+    address: str = Field(
+        default="",
+        max_length=255,
+        pattern=r"^[^\s<>\"']*$",
+        description="Link Address: IP address or URL without http:// (§20)",
+    )
+    enabled: bool = Field(default=False, description="Status: Enabled or Disabled (§20)")
 
 
 class WebSettings(Section):
@@ -209,9 +228,78 @@ class WebSettings(Section):
         pattern=r"^[^/\s]*$",
         description="Interface whose MAC is the card's (admin first password, §11.5); '' = first non-loopback",
     )
+    external_links: list[ExternalLink] = Field(
+        default_factory=list,
+        max_length=4,
+        description="External Links Setup: up to 4 links shown in the External Links menu (§20)",
+    )
 
 
 # -- §18.2/§18.3 SNMP ----------------------------------------------------------------------------
+
+
+class TrapReceiver(Section):
+    """One row of the SNMP Trap Receivers table (EN §18.8)."""
+
+    address: str = Field(default="", max_length=255, description="NMS IP address ('' = row not used)")
+    port: Port = Field(default=162, description="UDP port of the trap receiver")
+    community: str = Field(
+        default="public",
+        max_length=64,
+        description="Community String; for a v3 trap, the USM user name (§18.8)",
+    )
+    trap_type: Literal["none", "rfc1628", "netvision"] = Field(
+        default="netvision", description="Trap Type: None / RFC1628 / NET VISION TRAP (§18.8)"
+    )
+    version: Literal["v1", "v2c", "v3"] = Field(default="v1", description="Trap Version (§18.8)")
+    event_filter: Literal["severity", "events"] = Field(
+        default="severity", description="Event Filter: By Severity or By Event (§18.8)"
+    )
+    severity: Literal["information", "warning", "critical"] = Field(
+        default="information",
+        description="Information = every trap, Warning = warning and critical, Critical = critical only (§18.8)",
+    )
+    events: list[int] = Field(
+        default_factory=list, description="Trap numbers sent when filtering By Event (§18.8 'Event Select')"
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _trap_numbers(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= number <= 40 for number in value):
+            raise ValueError("trap numbers are 1 to 40 (App. 'NET VISION 7 TRAP DESCRIPTION')")
+        return sorted(set(value))
+
+
+class UsmUser(Section):
+    """One row of the SNMP v3 USM table (EN §18.7)."""
+
+    name: str = Field(min_length=1, max_length=32, description="User Name")
+    security_level: Literal["noAuthNoPriv", "authNoPriv", "authPriv"] = Field(
+        default="authPriv", description="Security level (§18.7)"
+    )
+    auth_protocol: Literal["md5", "sha", "sha224", "sha256", "sha384", "sha512"] = Field(
+        default="sha", description="Auth-Protocol: HMAC-MD5 or HMAC-SHA (§18.7), and the SHA-2 family"
+    )
+    auth_password: str = Field(default="", max_length=64, description="Auth-Password (8 characters at least)")
+    priv_protocol: Literal["des", "aes", "aes192", "aes256"] = Field(
+        default="aes",
+        description="Priv-Protocol: DES or AES (§18.7); aes192/aes256 use the key extension of net-snmp's AES192/AES256",
+    )
+    priv_password: str = Field(default="", max_length=64, description="Priv-Password (8 characters at least)")
+    write: bool = Field(default=False, description="The user may SET (controls and agent settings)")
+
+    @model_validator(mode="after")
+    def _passwords(self) -> UsmUser:
+        # §18.7 note (1): these characters are refused in every password.
+        for password in (self.auth_password, self.priv_password):
+            if any(character in "()[]{}\\$%&/" for character in password):
+                raise ValueError("()[]{}\\$%&/ are not allowed in passwords (§18.7)")
+        if self.security_level != "noAuthNoPriv" and len(self.auth_password) < 8:
+            raise ValueError("the auth password needs 8 characters at least (RFC 3414)")
+        if self.security_level == "authPriv" and len(self.priv_password) < 8:
+            raise ValueError("the priv password needs 8 characters at least (RFC 3414)")
+        return self
 
 
 class SnmpSettings(Section):
@@ -233,7 +321,19 @@ class SnmpSettings(Section):
     )
     trap_filter: bool = Field(
         default=False,
-        description="SNMP TRAP / email Filter: apply the severity filter to TRAP3/TRAP4 too (§18.3)",
+        description="SNMP TRAP / email Filter: no TRAP3/TRAP4 to receivers filtering by severity (§18.3, §18.8)",
+    )
+    usm_users: list[UsmUser] = Field(
+        default_factory=list, max_length=16, description="SNMP v3 USM table (§18.7)"
+    )
+    trap_receivers: list[TrapReceiver] = Field(
+        default_factory=list, max_length=8, description="SNMP Trap Receivers, up to 8 (§18.8)"
+    )
+    on_battery_trap_interval: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="TRAP1 is repeated every N s while on battery (App. traps: every minute)",
     )
 
     @model_validator(mode="after")
@@ -265,13 +365,20 @@ class ModbusTcpSettings(Section):
     )
     pass_through: bool = Field(
         default=False,
-        description="Gateway mode: forward each request to the UPS over the serial link (MTC §4.1)",
+        description="Gateway mode: a read outside the cached tables is forwarded to the UPS (MTC §4.1, §16)",
     )
     pass_through_timeout_ms: int = Field(
         default=500,
         ge=50,
         le=5000,
         description="UPS answer time in gateway mode, ms; exception 0x0B after it (MTC §16)",
+    )
+    unit_id: int = Field(
+        default=0,
+        ge=0,
+        le=255,
+        description="MBAP unit identifier answered; 0 = any (a server addressed by IP ignores it); "
+        "another identifier gets exception 0x0B",
     )
 
 
@@ -283,10 +390,24 @@ class BacnetSettings(Section):
 
     enabled: bool = Field(default=False, description="BACnet Configuration enabled (FR §15.13; not for STS)")
     port: Port = Field(default=47808, description="BACnet Port, UDP (FR §15.13)")
-    bind: BindAddress = Field(default="0.0.0.0", description="Address the BACnet device listens on")
-    device_id: int = Field(
-        default=1883, ge=0, le=4194302, description="BACnet ID, the device object instance (FR §15.13)"
+    bind: BindAddress = Field(
+        default="0.0.0.0",
+        description="IPv4 address the BACnet/IP device listens on; 0.0.0.0 also receives broadcasts (Who-Is)",
     )
+    device_id: int = Field(
+        default=1883,
+        ge=0,
+        le=4194302,
+        description="BACnet ID, the device object instance (FR §15.13; the stand-alone interface uses 1338)",
+    )
+
+    @field_validator("bind")
+    @classmethod
+    def _ipv4(cls, value: str) -> str:
+        # BACnet/IP (Annex J) is IPv4; BACnet/IPv6 (Annex U) is not offered.
+        if ipaddress.ip_address(value).version != 4:
+            raise ValueError("BACnet/IP needs an IPv4 address")
+        return value
 
 
 # -- root ----------------------------------------------------------------------------------------

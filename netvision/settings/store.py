@@ -274,7 +274,9 @@ def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...]) -> None:
     tables: list[tuple[str, FieldInfo, object]] = []
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        if isinstance(value, BaseModel) or isinstance(dumped[name], dict):
+        # A non-empty list of tables (snmp.trap_receivers…) is emitted as [[a.b]] under its full path.
+        table_list = isinstance(dumped[name], list) and bool(dumped[name]) and isinstance(dumped[name][0], dict)
+        if isinstance(value, BaseModel) or isinstance(dumped[name], dict) or table_list:
             tables.append((name, info, value))
             continue
         if dumped[name] is None:

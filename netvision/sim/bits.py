@@ -9,7 +9,7 @@ eco mode is S006 with the load on the automatic bypass S002.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 # Semantic flag -> acronyms, per map. A flag missing from a map's table shows nothing.
 JBUSP_FLAGS: Mapping[str, tuple[str, ...]] = {

@@ -22,8 +22,9 @@ import termios
 import time
 import tty
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from pymodbus.framer.rtu import FramerRTU
 from pymodbus.pdu import DecodePDU, ExceptionResponse, ModbusPDU

@@ -8,9 +8,9 @@ answers with a :class:`ControlResult`. Pure code apart from the future.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 from .maps.base import CONTROLS, ControlEncoding, RegisterMap, unit_address
 
@@ -114,4 +114,4 @@ def permissions(
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

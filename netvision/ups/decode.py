@@ -7,8 +7,9 @@ App. VU-MAP, §11.2.4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Mapping, Sequence
 
 from .maps import vumap
 from .maps.base import NOT_MANAGED, Bit, Level, RegisterMap, TextField
@@ -159,7 +160,7 @@ def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Block
     measurements = decode_measurements(register_map, blocks.get("measurements", ()), measure_factor(configuration))
     input_phases = identity.input_phases or (3 if measurements.get("input_voltage_l2") is not None else 1)
     output_phases = identity.output_phases or (3 if measurements.get("output_voltage_l2") is not None else 1)
-    common = {"input_phases": input_phases, "output_phases": output_phases}
+    base = Topology(kind=TopologyKind.SINGLE, input_phases=input_phases, output_phases=output_phases)
 
     if register_map.name == "vumap":
         installation = int(configuration.get("installation") or 0x0101)
@@ -169,28 +170,26 @@ def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Block
         installation_kind = vumap.INSTALLATION_CODES.get(installation)
         kind = TopologyKind(installation_kind.kind) if installation_kind else TopologyKind.SINGLE
         members = _bitmap_members(presence, 1, len(vumap.PRESENCE_UNIT_BITS))
+        base = replace(base, battery_present=battery_present)
         if kind in (TopologyKind.PARALLEL, TopologyKind.MODULAR_SYSTEM):
-            centralized = presence >> vumap.PRESENCE_BYPASS_MODULE_BIT & 1
-            bypass = "centralized" if centralized else (installation_kind.bypass if installation_kind else None) or "distributed"
-            return Topology(kind=kind, bypass=bypass, units=members, battery_present=battery_present, **common)
+            if presence >> vumap.PRESENCE_BYPASS_MODULE_BIT & 1:
+                bypass = "centralized"
+            else:
+                bypass = (installation_kind.bypass if installation_kind else None) or "distributed"
+            return replace(base, kind=kind, bypass=bypass, units=members)
         if kind is TopologyKind.MODULAR_UNIT:
-            return Topology(kind=kind, modules=members, battery_present=battery_present, **common)
-        return Topology(kind=TopologyKind.SINGLE, battery_present=battery_present, **common)
+            return replace(base, kind=kind, modules=members)
+        return base
 
     # JBUSP
     nominal_ah = configuration.get("nominal_battery_capacity_ah")
-    battery_present = bool(nominal_ah) or measurements.get("battery_capacity") is not None
+    base = replace(base, battery_present=bool(nominal_ah) or measurements.get("battery_capacity") is not None)
     if "S30" in statuses:
         units = tuple(number for number in range(1, 7) if f"S{31 + number:02d}" in statuses)
-        return Topology(
-            kind=TopologyKind.PARALLEL,
-            bypass="distributed",
-            units=units,
-            battery_present=battery_present,
-            **common,
-        )
-    kind = TopologyKind.MODULAR_UNIT if "MODULYS" in identity.model.upper() else TopologyKind.SINGLE
-    return Topology(kind=kind, battery_present=battery_present, **common)
+        return replace(base, kind=TopologyKind.PARALLEL, bypass="distributed", units=units)
+    if "MODULYS" in identity.model.upper():
+        return replace(base, kind=TopologyKind.MODULAR_UNIT)
+    return base
 
 
 def decode_ups_time(words: Words) -> datetime | None:

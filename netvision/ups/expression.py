@@ -9,9 +9,10 @@ Grammar: ``or := and ('|' and)*``; ``and := not ('&' not)*``;
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import AbstractSet, Callable
+from functools import cache
 
 _TOKEN = re.compile(r"\s*(?:([SA]\d{2,3})|([01])|([&|!()]))")
 
@@ -45,7 +46,7 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_expression(text: str) -> Expression:
     tokens = _tokenize(text)
     position = 0

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pymodbus import FramerType
 from pymodbus.client import AsyncModbusSerialClient
 from pymodbus.exceptions import ModbusException
-
 from pymodbus.framer.rtu import FramerRTU
 
 log = logging.getLogger("netvision.link")

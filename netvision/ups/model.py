@@ -8,10 +8,11 @@ where the UPS reports 0xFFFF (not managed).
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .maps.base import Level
 
@@ -20,13 +21,13 @@ def frozen_mapping(values: Mapping[Any, Any] | None = None) -> Mapping[Any, Any]
     return MappingProxyType(dict(values or {}))
 
 
-class CommunicationState(str, enum.Enum):
+class CommunicationState(enum.StrEnum):
     STARTING = "starting"  # detection not finished yet
     OK = "ok"
     LOST = "lost"
 
 
-class TopologyKind(str, enum.Enum):
+class TopologyKind(enum.StrEnum):
     SINGLE = "single"
     MODULAR_UNIT = "modular_unit"
     PARALLEL = "parallel"
@@ -155,6 +156,7 @@ class PollStatistics:
     errors: int = 0
     timeouts: int = 0
     crc_errors: int = 0
+    wrong_slave: int = 0
     exceptions: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0

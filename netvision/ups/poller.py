@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import controls as control_rules
 from .controls import ControlRefused, ControlRequest, ControlResult
@@ -31,6 +31,7 @@ from .model import (
     Identity,
     Module,
     PollStatistics,
+    RegisterBlock,
     Snapshot,
     Topology,
     TopologyKind,
@@ -45,7 +46,7 @@ MAX_READ_REGISTERS = 125  # Modbus limit for function 0x03
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,15 @@ def plan_reads(register_map: RegisterMap, unit: int, block_names: Iterable[str])
     return requests
 
 
+@dataclass(frozen=True)
+class _PassThroughRead:
+    """A read of registers outside the cached tables, for the Modbus TCP gateway mode."""
+
+    address: int
+    count: int
+    future: asyncio.Future[tuple[int, ...]]
+
+
 @dataclass
 class _Device:
     number: int  # 0 = system or single UPS; N = unit or module N
@@ -140,6 +150,8 @@ class Poller:
         self._listeners: list[Callable[[Snapshot], None]] = []
         self._control_listeners: list[Callable[[ControlResult], None]] = []
         self._controls: asyncio.Queue[ControlRequest] = asyncio.Queue()
+        self._reads: deque[_PassThroughRead] = deque()
+        self._identity_registers: tuple[RegisterBlock, ...] = ()
         self._link: ModbusLink | None = None
         self._map: RegisterMap | None = None
         self._identity: Identity | None = None
@@ -177,6 +189,24 @@ class Poller:
     @property
     def register_map(self) -> RegisterMap | None:
         return self._map
+
+    @property
+    def identity_registers(self) -> tuple[RegisterBlock, ...]:
+        """The identity tables as read once after detection, every device, absolute addresses."""
+        return self._identity_registers
+
+    async def read_through(self, address: int, count: int, timeout: float) -> tuple[int, ...]:
+        """Read ``count`` registers at ``address`` between two cycle reads, like a control.
+
+        Raises :class:`LinkError` when the UPS answers with an exception or does not
+        answer, and :class:`TimeoutError` after ``timeout`` seconds (MTC §16: 500 ms).
+        """
+        if not self.snapshot.communicating or self._link is None:
+            raise LinkError("io", "the UPS is not communicating")
+        request = _PassThroughRead(address, count, asyncio.get_running_loop().create_future())
+        self._reads.append(request)
+        # On timeout wait_for cancels the future; the poller then skips the request.
+        return await asyncio.wait_for(request.future, timeout)
 
     async def run(self) -> None:
         """Detect, identify and poll until :meth:`stop`; re-detect after every loss."""
@@ -259,21 +289,42 @@ class Poller:
 
     # ------------------------------------------------------ identification
 
-    async def _read_blocks(self, unit: int, names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    async def _read_blocks(
+        self, unit: int, names: Iterable[str], optional: bool = False
+    ) -> dict[str, tuple[int, ...]]:
+        """Read blocks of one device; with ``optional``, a block the device answers
+        with an exception is left out instead of failing the read."""
         assert self._link is not None and self._map is not None
         blocks: dict[str, tuple[int, ...]] = {}
         for request in plan_reads(self._map, unit, names):
-            words = await self._link.read(request.address, request.count)
+            try:
+                words = await self._link.read(request.address, request.count)
+            except LinkError as error:
+                if not (optional and error.kind == "exception"):
+                    raise
+                continue
             for block, offset, count in request.parts:
                 blocks[block.name] = words[offset : offset + count]
             await self._service_controls()
+        return blocks
+
+    async def _read_identity(self, unit: int) -> dict[str, tuple[int, ...]]:
+        """The probe block must answer; the other identity blocks (reference,
+        user texts…) are read one by one and may be missing on a unit."""
+        assert self._map is not None
+        probe = self._map.probe_block
+        blocks = await self._read_blocks(unit, [probe])
+        for name in self._map.identity_blocks:
+            if name != probe:
+                blocks.update(await self._read_blocks(unit, [name], optional=True))
         return blocks
 
     async def _identify(self) -> None:
         register_map = self._map
         assert register_map is not None
         single = register_map.single_unit_number
-        blocks = await self._read_blocks(single, register_map.identity_blocks)
+        blocks = await self._read_identity(single)
+        identity_registers = self._register_blocks(single, blocks)
         identity = decode_identity(register_map, blocks)
         status = await self._read_blocks(single, register_map.cycle_blocks)
         topology = decode_topology(register_map, identity, {**blocks, **status})
@@ -281,20 +332,22 @@ class Poller:
         if topology.is_parallel:
             # The system's own tables are at unit 0 (docs/decisions.md).
             try:
-                system_blocks = await self._read_blocks(0, register_map.identity_blocks)
+                system_blocks = await self._read_identity(0)
                 identity = decode_identity(register_map, system_blocks)
+                identity_registers.update(self._register_blocks(0, system_blocks))
             except LinkError as error:
                 if error.kind != "exception":
                     raise
             devices = [_Device(0, 0, identity=identity)]
             for number in topology.units:
-                unit_identity = decode_identity(
-                    register_map, await self._read_blocks(number, register_map.identity_blocks)
-                )
+                unit_blocks = await self._read_identity(number)
+                identity_registers.update(self._register_blocks(number, unit_blocks))
+                unit_identity = decode_identity(register_map, unit_blocks)
                 devices.append(_Device(number, number, identity=unit_identity))
         elif topology.kind is TopologyKind.MODULAR_UNIT and register_map.name == "vumap":
             devices += [_Device(number, number) for number in topology.modules]
         self._identity, self._topology, self._devices = identity, topology, devices
+        self._identity_registers = tuple(identity_registers[address] for address in sorted(identity_registers))
         self._unavailable_slow.clear()
         log.info(
             "identified %s %s (serial %s), %s with %d unit(s)/module(s)",
@@ -304,6 +357,14 @@ class Poller:
             topology.kind.value,
             len(devices) - 1,
         )
+
+    def _register_blocks(self, unit: int, blocks: Mapping[str, tuple[int, ...]]) -> dict[int, RegisterBlock]:
+        assert self._map is not None
+        registers = {}
+        for name, words in blocks.items():
+            address = block_address(self._map.block(name), unit)
+            registers[address] = RegisterBlock(name, address, tuple(words))
+        return registers
 
     # ------------------------------------------------------------- polling
 
@@ -430,6 +491,19 @@ class Poller:
     # ------------------------------------------------------------ controls
 
     async def _service_controls(self) -> None:
+        while self._reads and self._link is not None:
+            read = self._reads.popleft()
+            if read.future.done():  # its caller gave up waiting
+                continue
+            try:
+                words = await self._link.read(read.address, read.count)
+            except LinkError as error:
+                # A failed pass-through read is the caller's answer, never a failed cycle.
+                if not read.future.done():
+                    read.future.set_exception(error)
+            else:
+                if not read.future.done():
+                    read.future.set_result(words)
         while not self._controls.empty():
             request = self._controls.get_nowait()
             try:
@@ -482,6 +556,10 @@ class Poller:
         return result
 
     def _refuse_pending(self, reason: str) -> None:
+        while self._reads:
+            read = self._reads.popleft()
+            if not read.future.done():
+                read.future.set_exception(LinkError("io", reason))
         while not self._controls.empty():
             self._finish(self._controls.get_nowait(), False, reason)
 
@@ -496,6 +574,7 @@ class Poller:
             errors=counters.errors,
             timeouts=counters.timeouts,
             crc_errors=counters.crc_errors,
+            wrong_slave=counters.wrong_slave,
             exceptions=counters.exceptions,
             bytes_sent=counters.bytes_sent,
             bytes_received=counters.bytes_received,
@@ -569,10 +648,10 @@ class Poller:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return
-            if wake_on_control and not self._controls.empty():
+            if wake_on_control and (not self._controls.empty() or self._reads):
                 await self._service_controls()
                 continue
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=min(remaining, 0.05 if wake_on_control else remaining))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

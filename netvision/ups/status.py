@@ -6,7 +6,8 @@ expressions; outputs are i18n keys and the RFC1628 codes.
 
 from __future__ import annotations
 
-from typing import AbstractSet, Mapping
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 from .expression import compile_expression
 from .maps.base import CONDITIONS, RegisterMap

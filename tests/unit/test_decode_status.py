@@ -1,6 +1,6 @@
 """Decoding of register words and the derived states, against the manual's tables."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from netvision.ups.maps import JBUSP, STS, VUMAP
 from netvision.ups.maps.base import Level, TextField
 from netvision.ups.model import TopologyKind
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def words_with(register_map, acronyms, count):
@@ -193,7 +193,7 @@ def test_well_known_alarms_follow_the_appendix_expressions():
 
 def test_alarm_table_keeps_the_time_an_alarm_appeared():
     first = jbusp_state(["S03"], ["A02"])
-    later = datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc)
+    later = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
     second = jbusp_state(["S03", "S05"], ["A02", "A07"], previous=first, now=later)
     rows = {alarm.acronym: alarm for alarm in second.alarms}
     assert rows["A02"].since == NOW and rows["A02"].level is Level.WARNING

@@ -8,12 +8,12 @@ these types. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     """Alarm/status level of the manual's tables; a bit without level is not managed."""
 
     INFORMATION = "I"

@@ -1,0 +1,256 @@
+"""The BACnet/IP device: bacpypes3 objects and application, read-only.
+
+bacpypes3 lets any client write any property of a local object, has no local
+BitString Value class, and its Multi-state COV criteria need a COV increment
+those objects lack (shared/notes/peers-and-libraries.md §4). Here: every write
+is refused with ``property, write-access-denied`` at the service and at the
+object; BitString Value is composed from the generic object class; Multi-state
+and BitString values use the generic COV criteria (any change is notified).
+
+The UDP socket is opened here, without SO_REUSEPORT, so that a port already
+in use is an error at start rather than two daemons silently sharing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import datetime
+from typing import Any
+
+from bacpypes3.app import Application
+from bacpypes3.basetypes import (
+    DeviceStatus,
+    EngineeringUnits,
+    EventState,
+    ObjectTypesSupported,
+    Segmentation,
+    StatusFlags,
+)
+from bacpypes3.errors import ExecutionError, ObjectError, PropertyError
+from bacpypes3.ipv4.link import NormalLinkLayer
+from bacpypes3.local.analog import AnalogValueObject as _LocalAnalogValue
+from bacpypes3.local.cov import GenericCriteria
+from bacpypes3.local.device import DeviceObject as _LocalDevice
+from bacpypes3.local.multistate import MultiStateValueObject as _LocalMultiStateValue
+from bacpypes3.local.object import Object as _LocalObject
+from bacpypes3.object import BitStringValueObject as _BitStringValue
+from bacpypes3.pdu import IPv4Address
+from bacpypes3.primitivedata import BitString, Date, Time
+from bacpypes3.vendor import VendorInfo, get_vendor_info
+
+from ... import __version__
+from . import objects as o
+
+log = logging.getLogger("netvision.bacnet")
+
+# Objects of a vendor identifier need its VendorInfo registered once per process.
+if get_vendor_info(o.VENDOR_IDENTIFIER).vendor_identifier != o.VENDOR_IDENTIFIER:
+    VendorInfo(o.VENDOR_IDENTIFIER)
+
+# BACnet/IP: 1476 octets fit in one Ethernet frame.
+MAX_APDU = 1476
+# StatusFlags bits: in-alarm, fault, overridden, out-of-service.
+NORMAL_FLAGS = (0, 0, 0, 0)
+FAULT_FLAGS = (0, 1, 0, 1)
+
+
+class ReadOnlyObject:
+    """Refuses every write: the values come from the UPS only (BACnet clause 15.9.1.3)."""
+
+    async def write_property(self, attr: Any, value: Any, index: Any = None, priority: Any = None) -> None:
+        raise PropertyError("writeAccessDenied")
+
+
+class NetVisionDeviceObject(ReadOnlyObject, _LocalDevice):
+    """Device object (BAC §5.2.1): Local_Date/Local_Time are the UPS clock."""
+
+    _vendor_id = o.VENDOR_IDENTIFIER
+    _ups_time: datetime | None = None
+
+    @property
+    def localDate(self) -> Date:  # type: ignore[override]
+        if self._ups_time is None:
+            return Date.now()
+        moment = self._ups_time
+        return Date((moment.year - 1900, moment.month, moment.day, moment.isoweekday()))
+
+    @localDate.setter
+    def localDate(self, value: Any) -> None:
+        pass
+
+    @property
+    def localTime(self) -> Time:  # type: ignore[override]
+        if self._ups_time is None:
+            return Time.now()
+        moment = self._ups_time
+        return Time((moment.hour, moment.minute, moment.second, moment.microsecond // 10000))
+
+    @localTime.setter
+    def localTime(self, value: Any) -> None:
+        pass
+
+    @property
+    def protocolObjectTypesSupported(self) -> ObjectTypesSupported:  # type: ignore[override]
+        supported = ObjectTypesSupported([])
+        for name in ("device", "analogValue", "multiStateValue", "bitstringValue"):
+            supported[getattr(ObjectTypesSupported, name)] = 1
+        return supported
+
+    @protocolObjectTypesSupported.setter
+    def protocolObjectTypesSupported(self, value: Any) -> None:
+        pass
+
+
+class AnalogValue(ReadOnlyObject, _LocalAnalogValue):
+    _vendor_id = o.VENDOR_IDENTIFIER
+
+
+class MultiStateValue(ReadOnlyObject, _LocalMultiStateValue):
+    _vendor_id = o.VENDOR_IDENTIFIER
+    # The COV increment criteria subtract a covIncrement Multi-state objects do not have.
+    _cov_criteria = GenericCriteria
+    _required = ("presentValue", "statusFlags", "eventState", "outOfService", "numberOfStates")
+
+
+class BitStringValue(ReadOnlyObject, _LocalObject, _BitStringValue):
+    _vendor_id = o.VENDOR_IDENTIFIER
+    _cov_criteria = GenericCriteria
+
+
+class NetVisionApplication(Application):
+    """Who-Is/I-Am, Who-Has/I-Have, ReadProperty(Multiple), SubscribeCOV; writes refused."""
+
+    async def do_WritePropertyRequest(self, apdu: Any) -> None:
+        if not self.get_object_id(apdu.objectIdentifier):
+            raise ExecutionError(errorClass="object", errorCode="unknownObject")
+        log.info("BACnet write to %s refused (from %s)", apdu.objectIdentifier, apdu.pduSource)
+        raise PropertyError("writeAccessDenied")
+
+    async def do_WritePropertyMultipleRequest(self, apdu: Any) -> None:
+        from bacpypes3.apdu import ErrorType, WritePropertyMultipleError
+        from bacpypes3.basetypes import ObjectPropertyReference
+
+        specs = apdu.listOfWriteAccessSpecs or []
+        if not any(self.get_object_id(spec.objectIdentifier) for spec in specs):
+            raise ObjectError("unknown-object")
+        log.info("BACnet WritePropertyMultiple refused (from %s)", apdu.pduSource)
+        first = specs[0]
+        reference = ObjectPropertyReference(objectIdentifier=first.objectIdentifier)
+        if first.listOfProperties:
+            reference.propertyIdentifier = first.listOfProperties[0].propertyIdentifier
+        raise WritePropertyMultipleError(
+            errorType=ErrorType(errorClass="property", errorCode="writeAccessDenied"),
+            firstFailedWriteAttempt=reference,
+        )
+
+
+def status_flags(fault: bool) -> StatusFlags:
+    return StatusFlags(list(FAULT_FLAGS if fault else NORMAL_FLAGS))
+
+
+def make_device_object(device_id: int, name: str = "NET VISION") -> NetVisionDeviceObject:
+    return NetVisionDeviceObject(
+        objectIdentifier=("device", device_id),
+        objectName=name,
+        systemStatus=DeviceStatus.operational,
+        vendorName=o.VENDOR_NAME,
+        vendorIdentifier=o.VENDOR_IDENTIFIER,
+        modelName="",
+        firmwareRevision=__version__,
+        applicationSoftwareVersion=f"netvision {__version__}",
+        location="0",
+        description="",
+        protocolVersion=1,
+        protocolRevision=22,
+        maxApduLengthAccepted=MAX_APDU,
+        segmentationSupported=Segmentation.segmentedBoth,
+        maxSegmentsAccepted=16,
+        apduSegmentTimeout=2000,
+        apduTimeout=3000,
+        numberOfApduRetries=3,
+        databaseRevision=1,
+        profileName="N/A",
+    )
+
+
+def make_value_objects() -> list[_LocalObject]:
+    """The 88 AV, 10 MV and 3 BSV objects at their values before any UPS answer."""
+    flags = status_flags(True)
+    made: list[_LocalObject] = []
+    for row in o.ANALOG_OBJECTS:
+        made.append(
+            AnalogValue(
+                objectIdentifier=("analogValue", row.instance),
+                objectName=row.name,
+                description=row.description,
+                presentValue=o.NOT_AVAILABLE,
+                statusFlags=flags,
+                eventState=EventState.normal,
+                outOfService=True,
+                units=EngineeringUnits(row.units),
+                # Values are integers in the format's unit: any change is a change of value.
+                covIncrement=1.0,
+            )
+        )
+    for state_row in o.MULTI_STATE_OBJECTS:
+        made.append(
+            MultiStateValue(
+                objectIdentifier=("multiStateValue", state_row.instance),
+                objectName=state_row.name,
+                description=state_row.description,
+                presentValue=state_row.default,
+                statusFlags=flags,
+                eventState=EventState.normal,
+                outOfService=True,
+                numberOfStates=state_row.number_of_states,
+                stateText=list(state_row.states),
+                relinquishDefault=state_row.default,
+            )
+        )
+    for bits_row in o.BITSTRING_OBJECTS:
+        made.append(
+            BitStringValue(
+                objectIdentifier=("bitstringValue", bits_row.instance),
+                objectName=bits_row.name,
+                description=bits_row.description,
+                presentValue=BitString([0] * len(bits_row.bits)),
+                bitText=list(bits_row.bits),
+                statusFlags=flags,
+                eventState=EventState.normal,
+                outOfService=True,
+            )
+        )
+    return made
+
+
+def open_socket(bind: str, port: int) -> socket.socket:
+    """The device's UDP socket; raises OSError when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        sock.bind((bind, port))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def build_application(
+    objects: list[_LocalObject], bind: str, port: int, sock: socket.socket | None = None
+) -> tuple[NetVisionApplication, NormalLinkLayer]:
+    """An application serving ``objects`` on UDP ``bind:port`` (must run inside the event loop).
+
+    One socket, bound as given: bound to 0.0.0.0 it also receives the subnet's
+    broadcasts (Who-Is), and broadcasts it sends go to 255.255.255.255.
+    """
+    sock = sock or open_socket(bind, port)
+    bound_port = sock.getsockname()[1]
+    # A /32 address keeps bacpypes3 from opening a second, broadcast-only socket.
+    address = IPv4Address(f"{bind}/32:{bound_port}")
+    app = NetVisionApplication.from_object_list(objects)
+    link = NormalLinkLayer(address, bind_socket=sock)
+    link.server.broadcast_address = ("255.255.255.255", bound_port)
+    app.nsap.bind(link, address=address)
+    return app, link

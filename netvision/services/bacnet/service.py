@@ -1,0 +1,225 @@
+"""The BACnet service: serves the poller's snapshots as the BACnet object list.
+
+Settings (FR §15.13): enabled, UDP port (47808), device ID (1883), bind
+address; the unit-level objects follow the "data unit select" setting, which
+is ``serial.unit_select`` since it also drives SNMP (FR §15.3). A settings
+change is applied without restarting the daemon: a new port, address or device
+ID reopens the device; a new unit select re-fills the objects.
+
+BACnet is not offered for an STS (FR §15.3): once the poller identifies one,
+the device is closed until a UPS answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ...settings import Settings
+from ...ups.model import Snapshot
+from ..registry import ServiceContext
+from . import device as bacnet_device
+from . import objects as o
+from .values import ObjectValues, compute
+
+log = logging.getLogger("netvision.bacnet")
+
+# Objects whose values come from the unit the "data unit select" points at (BAC §5.1).
+_UNIT_LEVEL: frozenset[tuple[str, int]] = frozenset(
+    {
+        *(("analogValue", row.instance) for row in o.ANALOG_OBJECTS if row.level == "unit"),
+        *(
+            ("multiStateValue", row.instance)
+            for row in (
+                o.UNIT_LOAD_STATUS,
+                o.UNIT_STATUS,
+                o.BATTERY_STATUS,
+                o.RECTIFIER_STATUS,
+                o.INVERTER_STATUS,
+                o.INPUT_REC_STATUS,
+                o.INPUT_BYP_STATUS,
+            )
+        ),
+        ("bitstringValue", o.UNIT_ALARMS.instance),
+    }
+)
+
+
+class BacnetService:
+    name = "bacnet"
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        self.settings = context.settings
+        self._app: Any = None
+        self._link: Any = None
+        self._device: bacnet_device.NetVisionDeviceObject | None = None
+        self._objects: dict[tuple[str, int], Any] = {}
+        self._running = False
+        self._sts = False
+        self._bound: tuple[str, int] | None = None
+        self._subscribed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._running = True
+        if not self._subscribed:
+            self.context.poller.subscribe(self._on_snapshot)
+            self.context.settings_manager.on_change(self._on_settings)
+            self._subscribed = True
+        snapshot = self.context.poller.snapshot
+        self._sts = _is_sts(snapshot)
+        if self._sts:
+            log.warning("BACnet is not available for an STS (FR §15.3)")
+            return
+        self._open()
+        self._apply(snapshot)
+
+    async def stop(self) -> None:
+        self._running = False
+        self._close()
+
+    async def reconfigure(self, settings: Settings) -> None:
+        old = self.settings
+        self.settings = settings
+        if not settings.bacnet.enabled:
+            if self._app is not None:
+                log.info("BACnet disabled")
+            self._close()
+            return
+        if not self._running:
+            return
+        reopen = self._app is None or (old.bacnet.bind, old.bacnet.port, old.bacnet.device_id) != (
+            settings.bacnet.bind,
+            settings.bacnet.port,
+            settings.bacnet.device_id,
+        )
+        if reopen and not self._sts:
+            self._close()
+            self._open()
+        self._apply(self.context.poller.snapshot)
+
+    def addresses(self) -> list[str]:
+        if self._bound is None:
+            return []
+        host, port = self._bound
+        return [f"bacnet udp {host}:{port} (device {self.settings.bacnet.device_id})"]
+
+    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        if any(key.startswith("bacnet.") or key == "serial.unit_select" for key in keys):
+            await self.reconfigure(settings)
+
+    # ------------------------------------------------------------------ device
+
+    def _open(self) -> None:
+        """Create the objects and open the UDP socket (raises OSError if the port is taken)."""
+        bacnet = self.settings.bacnet
+        sock = bacnet_device.open_socket(bacnet.bind, bacnet.port)
+        self._device = bacnet_device.make_device_object(bacnet.device_id)
+        objects = bacnet_device.make_value_objects()
+        self._objects = {(_kind(obj), int(obj.objectIdentifier[1])): obj for obj in objects}
+        self._app, self._link = bacnet_device.build_application([self._device, *objects], bacnet.bind, bacnet.port, sock)
+        self._bound = (bacnet.bind, sock.getsockname()[1])
+        log.info("BACnet device %d on udp %s:%d", bacnet.device_id, *self._bound)
+        if bacnet.bind == "0.0.0.0":
+            # Announce the device on the local subnet (clause 16.10: I-Am at start).
+            self._app.i_am()
+
+    def _close(self) -> None:
+        if self._app is not None:
+            # COV subscriptions hold lifetime timers; cancel them with the device.
+            for detection in list(self._app._cov_detections.values()):
+                for subscription in list(detection.cov_subscriptions):
+                    subscription.cancel_subscription()
+            self._link.close()
+            self._app.close()
+            log.info("BACnet device closed")
+        self._app = self._link = self._device = None
+        self._objects = {}
+        self._bound = None
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if not self._running or not self.settings.bacnet.enabled:
+            return
+        sts = _is_sts(snapshot)
+        if sts != self._sts:
+            self._sts = sts
+            if sts:
+                log.warning("an STS answers: BACnet is not available for an STS (FR §15.3)")
+                self._close()
+            elif self._app is None:
+                try:
+                    self._open()
+                except OSError as error:
+                    log.error("BACnet device could not open udp %s:%d: %s", self.settings.bacnet.bind, self.settings.bacnet.port, error)
+                    return
+        if self._app is not None:
+            self._apply(snapshot)
+
+    def _apply(self, snapshot: Snapshot) -> None:
+        """Push the snapshot's values into the objects; bacpypes3 sends the COV notifications."""
+        if self._device is None:
+            return
+        try:
+            values = compute(snapshot, self.settings.serial.unit_select)
+            self._write_values(values)
+        except Exception:
+            # One bad snapshot must not stop the device from serving the last good values.
+            log.exception("BACnet objects not updated")
+
+    def _write_values(self, values: ObjectValues) -> None:
+        device = self._device
+        assert device is not None
+        properties = values.device
+        device._ups_time = properties.ups_time
+        for attribute, value in (
+            ("objectName", properties.object_name),
+            ("modelName", properties.model_name),
+            ("description", properties.description),
+            ("location", properties.location),
+            ("profileName", properties.profile_name),
+        ):
+            if getattr(device, attribute) == value:
+                continue
+            if attribute == "objectName":
+                self._rename(device, value)
+            else:
+                setattr(device, attribute, value)
+        for (kind, instance), obj in self._objects.items():
+            fault = values.fault or (values.unit_missing and (kind, instance) in _UNIT_LEVEL)
+            if kind == "multiStateValue" and instance == o.DEVICE_STATUS.instance:
+                obj.presentValue = values.device_status
+                fault = False  # DeviceStatus reports the loss itself (BAC §6.2.1)
+            elif values.update_values:
+                if kind == "analogValue":
+                    obj.presentValue = values.analog[instance]
+                elif kind == "multiStateValue":
+                    obj.presentValue = values.multi_state[instance]
+                else:
+                    obj.presentValue = list(values.bitstring[instance])
+            # Without communication the last values stay, flagged (BACnet clause 12.4.11).
+            flags = bacnet_device.status_flags(fault)
+            if obj.statusFlags != flags:
+                obj.statusFlags = flags
+            if bool(obj.outOfService) != fault:
+                obj.outOfService = fault
+
+    def _rename(self, device: bacnet_device.NetVisionDeviceObject, name: str) -> None:
+        # Object names are unique within the device: never take a value object's name.
+        if name and self._app is not None and self._app.get_object_name(name) is None:
+            device.objectName = name
+
+
+def _kind(obj: Any) -> str:
+    if isinstance(obj, bacnet_device.AnalogValue):
+        return "analogValue"
+    if isinstance(obj, bacnet_device.MultiStateValue):
+        return "multiStateValue"
+    return "bitstringValue"
+
+
+def _is_sts(snapshot: Snapshot) -> bool:
+    identity = snapshot.identity
+    return identity is not None and identity.device_kind == "sts"
+

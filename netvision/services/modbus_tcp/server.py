@@ -1,0 +1,292 @@
+"""The Modbus TCP server: the UPS tables, read-only, from the poller's latest snapshot.
+
+EN §18.12 and App. "MODBUS TCP ACCESS": the UPS map's own addresses, functions
+0x03/0x04, any part of a table or a single word, writes refused. From the
+MODBUS TCP card (spec/modbus-tcp-card.en.txt): up to 3 sessions (§4.1),
+exception 0x0B when the UPS does not answer (§16), "TCP session x
+opened/closed" events (§13.7.1). A silent connection is closed after 1 minute
+(§18.12).
+
+The server is written on asyncio streams rather than pymodbus' server, which
+handles one frame per received chunk (pipelined requests wait for more data),
+stalls on a non-zero protocol identifier until 1 KiB has arrived, and has
+neither a connection limit nor an idle timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ...events.catalog import make_event
+from ...settings import Settings
+from ...settings.models import ModbusTcpSettings
+from ...ups.link import LinkError
+from ...ups.model import Snapshot
+from .frames import (
+    HEADER_BYTES,
+    ExceptionCode,
+    FramingError,
+    encode_adu,
+    exception_pdu,
+    parse_header,
+    parse_read,
+    read_response_pdu,
+)
+from .image import RegisterImage
+
+if TYPE_CHECKING:
+    from ..registry import ServiceContext
+
+log = logging.getLogger("netvision.modbus_tcp")
+
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+@dataclass
+class _Session:
+    number: int
+    client: str
+    writer: asyncio.StreamWriter
+    task: asyncio.Task[None] | None
+    malformed: int = field(default=0)
+    closing: _Reason | None = None
+
+
+@dataclass(frozen=True)
+class _Reason:
+    en: str
+    fr: str
+
+
+_BY_CLIENT = _Reason("closed by the client", "fermée par le client")
+_STOPPED = _Reason("Modbus TCP server stopped", "serveur Modbus TCP arrêté")
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = peer[0]
+        return f"[{host}]:{peer[1]}" if ":" in str(host) else f"{host}:{peer[1]}"
+    return "???"
+
+
+class ModbusTcpService:
+    name = "modbus_tcp"
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._context = context
+        self._settings: ModbusTcpSettings = context.settings.modbus_tcp
+        self._server: asyncio.Server | None = None
+        self._sessions: dict[int, _Session] = {}
+        self._running = False
+        self._subscribed = False
+        self._image = RegisterImage()
+        self._image_key: tuple[int, int, int] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if not self._subscribed:
+            self._context.settings_manager.on_change(self._on_settings)
+            self._subscribed = True
+        self._running = True
+        self._settings = self._context.settings.modbus_tcp
+        if self._settings.enabled:
+            await self._open_listener()
+
+    async def stop(self) -> None:
+        self._running = False
+        await self._close_listener()
+        await self._close_sessions()
+
+    async def reconfigure(self, settings: Settings) -> None:
+        """Apply new settings at once (§18.12): port and address reopen the listener;
+        limits, timeouts, pass-through and unit identifier apply to the next request."""
+        old, new = self._settings, settings.modbus_tcp
+        self._settings = new
+        if not self._running:
+            return
+        if not new.enabled:
+            await self._close_listener()
+            await self._close_sessions(_Reason("Modbus TCP disabled", "Modbus TCP désactivé"))
+            return
+        if self._server is None or (old.bind, old.port) != (new.bind, new.port):
+            await self._close_listener()
+            await self._open_listener()
+
+    def addresses(self) -> list[str]:
+        if self._server is None:
+            return []
+        lines = []
+        for sock in self._server.sockets:
+            host, port = sock.getsockname()[:2]
+            host = _WILDCARDS.get(host, host)
+            lines.append(f"modbus_tcp tcp {f'[{host}]' if ':' in host else host}:{port}")
+        return lines
+
+    @property
+    def session_count(self) -> int:
+        return len(self._sessions)
+
+    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        if any(key.startswith("modbus_tcp.") for key in keys):
+            await self.reconfigure(settings)
+
+    async def _open_listener(self) -> None:
+        settings = self._settings
+        self._server = await asyncio.start_server(
+            self._serve, settings.bind, settings.port, reuse_address=True
+        )
+        log.info("Modbus TCP server listening on %s port %d", settings.bind, settings.port)
+
+    async def _close_listener(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            log.info("Modbus TCP server closed")
+
+    async def _close_sessions(self, reason: _Reason = _STOPPED) -> None:
+        tasks = []
+        for session in list(self._sessions.values()):
+            if session.task is not None and not session.task.done():
+                session.closing = reason
+                session.task.cancel()
+                tasks.append(session.task)
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # ------------------------------------------------------------- sessions
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        client = _peer(writer)
+        limit = self._settings.max_connections
+        if len(self._sessions) >= limit or not self._running:
+            # Refused cleanly: closed at once, the open sessions never notice (MTC §4.1).
+            log.warning("Modbus TCP connection from %s refused: %d session(s) open", client, len(self._sessions))
+            self._publish("nv.modbus_tcp_session_refused", client=client, limit=len(self._sessions))
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            return
+        number = next(n for n in itertools.count(1) if n not in self._sessions)
+        session = _Session(number, client, writer, asyncio.current_task())
+        self._sessions[number] = session
+        log.info("Modbus TCP session %d opened by %s", number, client)
+        reason = _BY_CLIENT
+        try:
+            self._publish("nv.modbus_tcp_session_opened", session=number, client=client)
+            reason = await self._converse(session, reader, writer)
+        except asyncio.CancelledError:
+            # Only _close_sessions cancels a session; ending the task normally keeps
+            # asyncio's stream callback from reporting the cancellation as an error.
+            reason = session.closing or _STOPPED
+        except Exception:
+            log.exception("Modbus TCP session %d failed", number)
+            reason = _Reason("internal error", "erreur interne")
+        finally:
+            del self._sessions[number]
+            writer.close()
+            log.info("Modbus TCP session %d with %s closed: %s", number, client, reason.en)
+            if session.malformed:
+                log.warning("Modbus TCP session %d: %d malformed frame(s) ignored", number, session.malformed)
+            self._publish(
+                "nv.modbus_tcp_session_closed", session=number, client=client, reason=reason.en, reason_fr=reason.fr
+            )
+
+    def _publish(self, event_id: str, **data: object) -> None:
+        try:
+            self._context.bus.publish(make_event(event_id, **data))
+        except Exception:
+            # The event log must never take a Modbus client down with it.
+            log.exception("event %s not published", event_id)
+
+    async def _converse(
+        self, session: _Session, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> _Reason:
+        while True:
+            idle = self._settings.idle_timeout
+            try:
+                # No data exchanged for the idle time closes the port (§18.12, 1 minute);
+                # a truncated frame waits as long, then goes the same way.
+                async with asyncio.timeout(idle):
+                    header = parse_header(await reader.readexactly(HEADER_BYTES))
+                    pdu = await reader.readexactly(header.pdu_bytes)
+            except TimeoutError:
+                return _Reason(f"idle for {idle} s", f"inactive depuis {idle} s")
+            except asyncio.IncompleteReadError as error:
+                if error.partial:
+                    return _Reason("closed by the client within a frame", "fermée par le client en cours de trame")
+                return _BY_CLIENT
+            except FramingError as error:
+                # The length is the only way to find the next frame: without it, the
+                # stream is lost and the connection is closed.
+                log.warning("Modbus TCP session %d: %s", session.number, error)
+                return _Reason(f"malformed frame ({error})", f"trame incorrecte ({error})")
+            except ConnectionError:
+                return _Reason("connection reset", "connexion réinitialisée")
+            if header.protocol != 0:
+                # Not a Modbus frame (protocol identifier 0): dropped, as the
+                # MBAP header says; its length still lets us find the next one.
+                session.malformed += 1
+                if session.malformed == 1:
+                    log.warning(
+                        "Modbus TCP session %d: protocol identifier %d ignored", session.number, header.protocol
+                    )
+                continue
+            response = await self.answer(header.unit, pdu)
+            writer.write(encode_adu(header.transaction, header.unit, response))
+            try:
+                async with asyncio.timeout(idle):
+                    await writer.drain()
+            except TimeoutError:
+                return _Reason("the client does not read its answers", "le client ne lit pas ses réponses")
+            except ConnectionError:
+                return _Reason("connection reset", "connexion réinitialisée")
+
+    # ------------------------------------------------------------- requests
+
+    async def answer(self, unit: int, pdu: bytes) -> bytes:
+        """The response PDU for one request PDU addressed to ``unit``."""
+        settings = self._settings
+        function = pdu[0]
+        if settings.unit_id and unit != settings.unit_id:
+            return exception_pdu(function, ExceptionCode.GATEWAY_TARGET_FAILED)
+        request = parse_read(pdu)
+        if isinstance(request, ExceptionCode):
+            return exception_pdu(function, request)
+        poller = self._context.poller
+        snapshot = poller.snapshot
+        if not snapshot.communicating:
+            # No stale data while the UPS is silent (MTC §16: 0x0B).
+            return exception_pdu(function, ExceptionCode.GATEWAY_TARGET_FAILED)
+        words = self._image_of(snapshot).read(request.address, request.count)
+        if words is None:
+            if not settings.pass_through:
+                return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
+            try:
+                through = await poller.read_through(
+                    request.address, request.count, settings.pass_through_timeout_ms / 1000
+                )
+            except LinkError as error:
+                if error.kind == "exception" and error.code:
+                    return exception_pdu(function, error.code)  # the UPS's own answer
+                return exception_pdu(function, ExceptionCode.GATEWAY_TARGET_FAILED)
+            except TimeoutError:
+                return exception_pdu(function, ExceptionCode.GATEWAY_TARGET_FAILED)
+            words = list(through)
+        return read_response_pdu(request.function, words)
+
+    def _image_of(self, snapshot: Snapshot) -> RegisterImage:
+        poller = self._context.poller
+        identity = poller.identity_registers
+        key = (id(snapshot), snapshot.sequence, id(identity))
+        if key != self._image_key:
+            self._image = RegisterImage.from_snapshot(snapshot, poller.register_map, identity)
+            self._image_key = key
+        return self._image

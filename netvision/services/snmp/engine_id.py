@@ -1,0 +1,56 @@
+"""A stable SNMP engine ID and a persistent engine-boots counter.
+
+SNMPv3 managers (and v3 trap receivers) key their USM state on the agent's
+engine ID; pysnmp's default ID changes on every start (shared/notes §3), so
+the ID is derived from the MAC address (RFC 3411 SnmpEngineID format 3) and
+the boots counter is kept in the data directory, not in /tmp.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger("netvision.snmp")
+
+SOCOMEC_ENTERPRISE = 4555  # the card's private enterprise number (MIB .1.3.6.1.4.1.4555)
+BOOTS_FILE = "snmp_engine_boots"
+
+
+def interface_mac(interface: str = "") -> bytes:
+    """MAC of ``interface``, or of the first non-loopback interface with one."""
+    base = Path("/sys/class/net")
+    names = [interface] if interface else sorted(os.listdir(base)) if base.is_dir() else []
+    for name in names:
+        if name == "lo":
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            text = (base / name / "address").read_text().strip()
+            mac = bytes.fromhex(text.replace(":", ""))
+            if len(mac) == 6 and any(mac):
+                return mac
+    return b"\x00\x00\x00\x00\x00\x01"  # no interface: still stable across restarts
+
+
+def engine_id(mac: bytes) -> bytes:
+    """RFC 3411: enterprise number with the high bit set, format 3 (MAC address), the MAC."""
+    return (0x80000000 | SOCOMEC_ENTERPRISE).to_bytes(4, "big") + b"\x03" + mac
+
+
+def next_engine_boots(data_dir: Path) -> int:
+    """Increment and return snmpEngineBoots, written atomically (RFC 3414 §2.2.2)."""
+    path = Path(data_dir) / BOOTS_FILE
+    boots = 0
+    with contextlib.suppress(OSError, ValueError):
+        boots = int(path.read_text().strip())
+    boots = boots + 1 if 0 <= boots < 2147483647 else 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(f"{boots}\n")
+        os.replace(temporary, path)
+    except OSError:
+        log.warning("cannot store the SNMP engine boots counter in %s", path)
+    return boots

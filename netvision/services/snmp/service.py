@@ -1,0 +1,426 @@
+"""The SNMP service: agent (v1/v2c/v3), writable objects, and traps from the event bus.
+
+§18.3 SNMP Support (port, versions), §18.2 communities, §18.7 USM table,
+§18.8 trap receivers. Settings changes take effect without a restart: the
+agent's engine is rebuilt on the new port/communities/users; the objects
+follow every snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pyasn1.type import univ
+from pysnmp.proto.rfc1902 import OctetString
+from pysnmp.smi import error as smi_error
+
+from ... import __version__
+from ...events.bus import Event, Severity
+from ...settings import Settings
+from ...settings.store import SettingsError, apply_changes
+from ...ups.model import Snapshot
+from ..registry import ServiceContext
+from .engine_id import engine_id, interface_mac, next_engine_boots
+from .instrum import TreeInstrumController
+from .objects import NV7_OBJECTS, STATUS_CONTROLS, SYSTEM, AgentView, build_entries
+from .traps import NV_TRAPS, TRAP_TEST, Trap, TrapSender, alarm_trap, on_battery_trap, usm_protocols
+from .tree import Oid, OidTree
+
+log = logging.getLogger("netvision.snmp")
+
+# Writable objects that are settings: OID -> (dotted settings key, value kind).
+SETTING_OBJECTS: dict[Oid, tuple[str, type]] = {
+    SYSTEM + (4, 0): ("system.contact", str),
+    SYSTEM + (5, 0): ("system.name", str),
+    SYSTEM + (6, 0): ("system.location", str),
+    NV7_OBJECTS + (1, 6, 0): ("system.name", str),
+    NV7_OBJECTS + (1, 7, 0): ("system.contact", str),
+    NV7_OBJECTS + (1, 8, 0): ("system.location", str),
+    NV7_OBJECTS + (9, 8, 0): ("logs.history_interval", int),
+    NV7_OBJECTS + (9, 9, 0): ("logs.extended_interval", int),
+    NV7_OBJECTS + (9, 10, 0): ("serial.polling_rate", int),
+}
+STATUS_CONTROL_OID = NV7_OBJECTS + (7, 1, 0)
+# Traps this service raises itself from snapshots (TRAP 1 repeated every minute,
+# TRAP 3/4 per well-known alarm, App. traps); the engine's events with these
+# numbers are not sent a second time.
+SELF_RAISED_TRAPS = frozenset({1, 3, 4})
+
+
+def local_address(bind: str) -> str:
+    """The agent's IPv4 address: the bind address, or the one routing to the outside."""
+    if bind not in ("0.0.0.0", "::", ""):
+        return bind
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent by a UDP connect
+        return str(probe.getsockname()[0])
+    return "127.0.0.1"
+
+
+class SnmpService:
+    name = "snmp"
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+        settings = context.settings
+        self._mac = interface_mac(settings.web.mac_interface)
+        self.engine_id = engine_id(self._mac)
+        self.boots = next_engine_boots(context.data_dir)
+        self.view = AgentView(settings=settings, agent_version=__version__)
+        self.view.ip_address = local_address(settings.snmp.bind)
+        self._tree = OidTree(())
+        self._tree_sequence = -1
+        self._dirty = True
+        self._engine: Any = None
+        self._socket: socket.socket | None = None
+        self._running = False
+        self._traps = TrapSender(self.engine_id, self.boots)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._bus_task: asyncio.Task[None] | None = None
+        self._repeat_task: asyncio.Task[None] | None = None
+        # Snapshot-derived state (system level: traps are system-level, §18.3).
+        self._on_battery_since: float | None = None
+        self._rfc_rows: dict[int, tuple[int, int]] = {}  # well-known number -> (alarm id, uptime)
+        self._next_alarm_id = 1
+        self._nv_alarms: frozenset[int] | None = None
+        self._rfc_alarms: frozenset[int] | None = None
+        self.bound_port: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._running = True
+        self.context.poller.subscribe(self._on_snapshot)
+        self.context.settings_manager.on_change(self._on_settings)
+        self._on_snapshot(self.context.poller.snapshot)
+        self._open_agent(self.context.settings)
+        subscription = self.context.bus.subscribe("snmp-traps", maxsize=1000)
+        self._bus_task = asyncio.create_task(self._forward_events(subscription), name="snmp-traps")
+        self._repeat_task = asyncio.create_task(self._repeat_on_battery(), name="snmp-trap1")
+
+    async def stop(self) -> None:
+        self._running = False
+        for task in (self._bus_task, self._repeat_task, *self._tasks):
+            if task is not None:
+                task.cancel()
+        for task in (self._bus_task, self._repeat_task, *list(self._tasks)):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._close_agent()
+        self._traps.close()
+
+    async def reconfigure(self, settings: Settings) -> None:
+        self.view.settings = settings
+        self.view.ip_address = local_address(settings.snmp.bind)
+        self._dirty = True
+        self._close_agent()
+        if settings.snmp.enabled:
+            self._open_agent(settings)
+
+    def addresses(self) -> list[str]:
+        snmp = self.context.settings.snmp
+        host = "127.0.0.1" if snmp.bind in ("0.0.0.0", "::") else snmp.bind
+        versions = "/".join(name for name in ("v1", "v2c", "v3") if getattr(snmp, name))
+        return [f"snmp udp {host}:{self.bound_port or snmp.port} ({versions})"]
+
+    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        self.view.settings = settings
+        self._dirty = True
+        if any(key.startswith("snmp.") and not key.startswith("snmp.trap") for key in keys):
+            await self.reconfigure(settings)
+
+    # -- the agent -------------------------------------------------------------------------------
+
+    def _open_agent(self, settings: Settings) -> None:
+        from pysnmp.carrier.asyncio.dgram import udp
+        from pysnmp.entity import config, engine
+        from pysnmp.entity.rfc3413 import cmdrsp, context
+        from pysnmp.proto.api import v2c
+
+        snmp = settings.snmp
+        family = socket.AF_INET6 if ":" in snmp.bind else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.bind((snmp.bind, snmp.port))  # fails here, not later in a future (notes §3)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._socket = sock
+        self.bound_port = sock.getsockname()[1]
+
+        snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self.engine_id))
+        (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
+        boots.syntax = boots.syntax.clone(self.boots)
+        transport = udp.UdpTransport().open_server_mode(sock=sock)
+        config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
+
+        # Versions not accepted (§18.3): their messages are dropped (snmpInBadVersions).
+        for model, accepted in ((0, snmp.v1), (1, snmp.v2c), (3, snmp.v3)):
+            if not accepted:
+                snmp_engine.message_processing_subsystems.pop(model, None)
+        _add_views(snmp_engine)
+        config.add_v1_system(snmp_engine, "read-community", snmp.read_community)
+        config.add_v1_system(snmp_engine, "write-community", snmp.write_community)
+        for model in (1, 2):
+            _add_vacm(snmp_engine, model, "read-community", "noAuthNoPriv", write=False)
+            _add_vacm(snmp_engine, model, "write-community", "noAuthNoPriv", write=True)
+        for user in snmp.usm_users:
+            auth, priv = usm_protocols(user)
+            config.add_v3_user(
+                snmp_engine,
+                user.name,
+                auth,
+                user.auth_password or None,
+                priv,
+                user.priv_password or None,
+            )
+            _add_vacm(snmp_engine, 3, user.name, user.security_level, write=user.write)
+
+        snmp_context = context.SnmpContext(snmp_engine)
+        snmp_context.context_names[b""] = TreeInstrumController(self.tree, _Writer(self))
+        cmdrsp.GetCommandResponder(snmp_engine, snmp_context)
+        cmdrsp.NextCommandResponder(snmp_engine, snmp_context)
+        _BulkResponder(snmp_engine, snmp_context)
+        cmdrsp.SetCommandResponder(snmp_engine, snmp_context)
+        snmp_engine.transport_dispatcher.job_started(1)
+        self._engine = snmp_engine
+        log.info("SNMP agent on udp %s:%d", snmp.bind, self.bound_port)
+
+    def _close_agent(self) -> None:
+        if self._engine is not None:
+            with contextlib.suppress(Exception):
+                self._engine.transport_dispatcher.job_finished(1)
+                self._engine.close_dispatcher()
+            self._engine = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def tree(self) -> OidTree:
+        """The objects of the latest snapshot, rebuilt at most once per snapshot."""
+        snapshot = self.context.poller.snapshot
+        if self._dirty or snapshot.sequence != self._tree_sequence:
+            self._dirty = False
+            self._tree_sequence = snapshot.sequence
+            self.view.seconds_on_battery = self._seconds_on_battery()
+            self._tree = OidTree(build_entries(snapshot, self.view))
+        return self._tree
+
+    def _seconds_on_battery(self) -> int:
+        if self._on_battery_since is None:
+            return 0
+        return int(time.monotonic() - self._on_battery_since)
+
+    # -- snapshots: TRAP 1 and TRAP 3/4 ----------------------------------------------------------
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if not self._running:
+            return
+        self._dirty = True
+        system = snapshot.system if snapshot.communicating else None
+        on_battery = system is not None and system.condition("on_battery")
+        if on_battery and self._on_battery_since is None:
+            self._on_battery_since = time.monotonic()
+            self._spawn(self._send_on_battery())
+        elif not on_battery:
+            self._on_battery_since = None
+        nv = system.derived.well_known_alarms if system is not None else frozenset()
+        rfc = system.derived.rfc1628_alarms if system is not None else frozenset()
+        if not snapshot.communicating and snapshot.system is None and self._rfc_alarms is None:
+            return  # still starting: nothing is known yet, raise nothing
+        if not snapshot.communicating:
+            nv, rfc = frozenset({58}), frozenset({20})  # communication lost (App. MIB .58, RFC1628 .20)
+        self._alarm_changes(nv, rfc)
+
+    def _alarm_changes(self, nv: frozenset[int], rfc: frozenset[int]) -> None:
+        first = self._rfc_alarms is None
+        old_nv = self._nv_alarms or frozenset()
+        old_rfc = self._rfc_alarms or frozenset()
+        now = self.view.uptime()
+        for number in sorted(rfc - old_rfc):
+            self._rfc_rows[number] = (self._next_alarm_id, now)
+            self._next_alarm_id += 1
+        removed_rows = {number: self._rfc_rows.pop(number) for number in sorted(old_rfc - rfc) if number in self._rfc_rows}
+        self.view.rfc1628_alarm_rows = tuple(
+            (alarm_id, number, since) for number, (alarm_id, since) in sorted(self._rfc_rows.items(), key=lambda r: r[1][0])
+        )
+        self._nv_alarms, self._rfc_alarms = nv, rfc
+        if first:
+            return  # alarms present at start-up were not "added" now
+        # NET VISION receivers: one TRAP3/4 per well-known alarm of the NET VISION MIB;
+        # RFC1628 receivers: one per RFC1628 well-known alarm (App. RFC1628 wellknown alarms).
+        for number in sorted(nv - old_nv):
+            self._spawn(self._send(alarm_trap(True, number, None, f"Alarm {number} added"), mib="netvision"))
+        for number in sorted(old_nv - nv):
+            self._spawn(self._send(alarm_trap(False, number, None, f"Alarm {number} removed"), mib="netvision"))
+        for number in sorted(rfc - old_rfc):
+            row = (self._rfc_rows[number][0], number)
+            self._spawn(self._send(alarm_trap(True, None, row, f"Alarm {number} added"), mib="rfc1628"))
+        for number, (alarm_id, _since) in removed_rows.items():
+            self._spawn(self._send(alarm_trap(False, None, (alarm_id, number), f"Alarm {number} removed"), mib="rfc1628"))
+
+    async def _send_on_battery(self) -> None:
+        snapshot = self.context.poller.snapshot
+        minutes = snapshot.system.measurement("remaining_backup_time") if snapshot.system else None
+        seconds = self._seconds_on_battery()
+        text = f"The UPS is operating on battery power: {seconds} s on battery"
+        await self._send(on_battery_trap(minutes, seconds, text))
+
+    async def _repeat_on_battery(self) -> None:
+        """TRAP 1 every minute while on battery (App. traps), from the first one on."""
+        while True:
+            interval = self.context.settings.snmp.on_battery_trap_interval
+            await asyncio.sleep(1.0)
+            since = self._on_battery_since
+            if since is None:
+                continue
+            elapsed = time.monotonic() - since
+            # Fire when a whole interval has passed since the previous repetition.
+            if elapsed >= interval and int(elapsed // interval) != int((elapsed - 1.0) // interval):
+                await self._send_on_battery()
+
+    # -- bus events: every other trap ------------------------------------------------------------
+
+    async def _forward_events(self, subscription: Any) -> None:
+        try:
+            async for event in subscription:
+                trap = self.trap_for_event(event)
+                if trap is not None:
+                    await self._send(trap)
+        finally:
+            subscription.close()
+
+    @staticmethod
+    def trap_for_event(event: Event) -> Trap | None:
+        if event.trap is None or event.trap in SELF_RAISED_TRAPS or event.trap not in NV_TRAPS:
+            return None
+        return Trap(event.trap, event.severity, text=event.text_en)
+
+    async def send_test_trap(self) -> int:
+        """The "send test trap" action (TRAP 40, App. traps): to every receiver; returns how many."""
+        return await self._send(Trap(TRAP_TEST, Severity.INFORMATION, text="TRAP TEST"))
+
+    async def _send(self, trap: Trap, mib: str | None = None) -> int:
+        settings = self.context.settings.snmp
+        receivers = [r for r in settings.trap_receivers if mib is None or r.trap_type == mib]
+        self.view.last_trap_text = trap.text
+        self._dirty = True
+        return await self._traps.send(trap, settings, self.view.uptime(), self.view.ip_address, receivers)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- SET -------------------------------------------------------------------------------------
+
+    def check_write(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
+        if oid == STATUS_CONTROL_OID:
+            return self._check_control(value, index, manager)
+        if oid not in SETTING_OBJECTS:
+            raise smi_error.NotWritableError(name=oid, idx=index)
+        key, kind = SETTING_OBJECTS[oid]
+        if kind is int:
+            if not isinstance(value, univ.Integer):
+                raise smi_error.WrongTypeError(name=oid, idx=index)
+            new: object = int(value)
+        else:
+            if not isinstance(value, OctetString):
+                raise smi_error.WrongTypeError(name=oid, idx=index)
+            new = value.asOctets().decode("utf-8", "replace")
+        try:
+            apply_changes(self.context.settings, {key: new})
+        except SettingsError:
+            raise smi_error.WrongValueError(name=oid, idx=index) from None
+
+        def apply() -> None:
+            self._spawn(self._change_setting(key, new, manager))
+
+        return apply
+
+    async def _change_setting(self, key: str, value: object, manager: str) -> None:
+        try:
+            await self.context.settings_manager.change({key: value}, via="SNMP", by=manager)
+        except SettingsError as exc:
+            log.warning("SNMP SET of %s by %s refused: %s", key, manager, exc)
+
+    def _check_control(self, value: Any, index: int, manager: str) -> Callable[[], None]:
+        if not isinstance(value, univ.Integer):
+            raise smi_error.WrongTypeError(name=STATUS_CONTROL_OID, idx=index)
+        control = STATUS_CONTROLS.get(int(value))
+        if control is None:
+            raise smi_error.WrongValueError(name=STATUS_CONTROL_OID, idx=index)
+        snapshot = self.context.poller.snapshot
+        # "Control executed only if remote control enabled" (App. MIB upsControl): refuse
+        # at once with inconsistentValue when the UPS does not permit it now.
+        if not snapshot.communicating or not snapshot.remote_controls_permitted:
+            raise smi_error.InconsistentValueError(name=STATUS_CONTROL_OID, idx=index)
+        if not snapshot.permissions.get(control, True):
+            raise smi_error.InconsistentValueError(name=STATUS_CONTROL_OID, idx=index)
+        poller = self.context.poller
+
+        async def submit() -> None:
+            result = await poller.submit(control, source="snmp", user=manager)
+            if not result.accepted:
+                log.warning("SNMP control %s by %s refused: %s", control, manager, result.reason)
+
+        def apply() -> None:
+            self._spawn(submit())
+
+        return apply
+
+
+def _add_views(snmp_engine: Any) -> None:
+    from pysnmp.entity import config
+
+    config.add_context(snmp_engine, b"")
+    config.add_vacm_view(snmp_engine, "full", "included", (1, 3, 6, 1), b"")
+    # A view with no entry at all lets everything through in pysnmp 7.1
+    # (rfc3415 returns instead of raising notInView), so "none" excludes explicitly.
+    config.add_vacm_view(snmp_engine, "none", "excluded", (1, 3, 6, 1), b"")
+
+
+def _add_vacm(snmp_engine: Any, model: int, security_name: str, level: str, *, write: bool) -> None:
+    from pysnmp.entity import config
+
+    (security_level,) = snmp_engine.get_mib_builder().import_symbols("SNMP-FRAMEWORK-MIB", "SnmpSecurityLevel")
+    group = f"group-{model}-{security_name}"
+    config.add_vacm_group(snmp_engine, group, model, security_name)
+    config.add_vacm_access(
+        snmp_engine, group, b"", model, security_level(level), "exact", "full", "full" if write else "none", "none"
+    )
+
+
+class _Writer:
+    def __init__(self, service: SnmpService) -> None:
+        self._service = service
+
+    def check(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
+        return self._service.check_write(oid, value, index, manager)
+
+
+def _bulk_responder_class() -> Any:
+    from pysnmp.entity.rfc3413 import cmdrsp
+
+    class BulkResponder(cmdrsp.BulkCommandResponder):
+        # Our look-ups are cheap: let one GETBULK carry up to the message size
+        # instead of pysnmp's 64 varbinds.
+        max_varbinds = 256
+
+    return BulkResponder
+
+
+def _BulkResponder(snmp_engine: Any, snmp_context: Any) -> Any:  # noqa: N802
+    return _bulk_responder_class()(snmp_engine, snmp_context)
+
+
+def create(context: ServiceContext) -> SnmpService:
+    return SnmpService(context)

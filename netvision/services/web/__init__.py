@@ -1,0 +1,94 @@
+"""The web service: HTTP and HTTPS listeners serving the pages and the REST API
+(EN §3.4–3.5, §11–§21). Ports and on/off switches come from ``[web]`` (§18.3)
+and apply without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from ...settings import Settings
+from ..registry import ServiceContext
+from .app import build_app
+from .state import WebState
+
+log = logging.getLogger("netvision.web")
+
+
+class WebService:
+    name = "web"
+
+    def __init__(self, context: ServiceContext, mac: Callable[[], str] | None = None) -> None:
+        self.context = context
+        self.state = WebState(context, mac)
+        self.app = build_app(self.state)
+        self.runner: web.AppRunner | None = None
+        self.sites: list[tuple[str, web.TCPSite]] = []
+        self._listening: tuple[object, ...] = ()
+
+    async def start(self) -> None:
+        self.runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
+        await self.runner.setup()
+        self.context.poller.subscribe(lambda _snapshot: self.state.hub.notify())
+        self.context.poller.subscribe_controls(self.state.hub.on_control)
+        self.context.settings_manager.on_change(self._on_settings)
+        await self._open_sites(self.context.settings)
+
+    async def _open_sites(self, settings: Settings) -> None:
+        web_settings = settings.web
+        assert self.runner is not None
+        if web_settings.http_enabled:
+            site = web.TCPSite(self.runner, web_settings.bind, web_settings.http_port, reuse_address=True)
+            await site.start()
+            self.sites.append(("http", site))
+        if web_settings.https_enabled:
+            context = await asyncio.to_thread(self.state.certificates.ssl_context)
+            site = web.TCPSite(
+                self.runner, web_settings.bind, web_settings.https_port, ssl_context=context, reuse_address=True
+            )
+            await site.start()
+            self.sites.append(("https", site))
+        self._listening = self._listen_key(settings)
+
+    @staticmethod
+    def _listen_key(settings: Settings) -> tuple[object, ...]:
+        w = settings.web
+        return (w.bind, w.http_enabled, w.http_port, w.https_enabled, w.https_port)
+
+    async def _close_sites(self) -> None:
+        for _kind, site in self.sites:
+            await site.stop()
+        self.sites.clear()
+
+    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        if self._listen_key(settings) != self._listening:
+            # Reopen after the answer to the change has left (it may come over the old port).
+            asyncio.get_running_loop().call_later(0.2, lambda: asyncio.ensure_future(self.reconfigure(settings)))
+        self.state._cache.clear()
+
+    async def reconfigure(self, settings: Settings) -> None:
+        if self.runner is None or self._listen_key(settings) == self._listening:
+            return
+        await self._close_sites()
+        try:
+            await self._open_sites(settings)
+        except OSError:
+            log.exception("web: cannot listen with the new settings")
+
+    async def stop(self) -> None:
+        await self._close_sites()
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    def addresses(self) -> list[str]:
+        lines = []
+        bind = self.context.settings.web.bind
+        host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
+        for kind, site in self.sites:
+            port = site._port  # the configured port (0 is never configured)
+            lines.append(f"web {kind}://{host}:{port}/")
+        return lines

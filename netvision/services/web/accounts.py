@@ -1,0 +1,324 @@
+"""Web accounts: ``admin`` plus up to 8 users (EN §11.5, §18.2, §18.4).
+
+Accounts live in their own file in the data directory (``web_accounts.json``,
+mode 0600) rather than in the settings TOML: a configuration backup must not
+carry password hashes, and a restore must not replace them. Passwords are
+stored as salted scrypt hashes (standard library), never in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+ACCOUNTS_FILE = "web_accounts.json"
+ADMIN = "admin"
+MAX_USERS = 8  # §18.4: "up to 8 user accounts", admin not counted
+
+# Roles: admin is the one account that manages the others (§18.4).
+ROLE_ADMIN = "admin"
+ROLE_READ_WRITE = "read_write"
+ROLE_READ_ONLY = "read_only"
+ROLE_DISABLED = "disabled"
+USER_ROLES = (ROLE_DISABLED, ROLE_READ_ONLY, ROLE_READ_WRITE)
+
+# §11.5 password policy: ≥ 12 characters, upper, lower, digit and one of ! % # @ ^ *, nothing else.
+SPECIALS = "!%#@^*"
+_ALLOWED = re.compile(r"^[A-Za-z0-9!%#@^*]+$")
+_USER_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+# scrypt cost: about 50 ms and 16 MiB on a small board; slow enough to hurt guessing.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+# Failed logins (per user name): the answer slows down after the 3rd failure and
+# the account is locked for LOCK_SECONDS after the 5th (security by default; the manual is silent).
+SLOW_AFTER = 3
+LOCK_AFTER = 5
+LOCK_SECONDS = 300.0
+MAX_DELAY = 4.0
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message says why (shown to the user)."""
+
+
+def password_problems(password: str) -> list[str]:
+    """What the password lacks under the §11.5 policy (empty list = acceptable)."""
+    problems = []
+    if len(password) < 12:
+        problems.append("at least 12 characters")
+    if not re.search(r"[A-Z]", password):
+        problems.append("an upper case letter (A-Z)")
+    if not re.search(r"[a-z]", password):
+        problems.append("a lower case letter (a-z)")
+    if not re.search(r"[0-9]", password):
+        problems.append("a digit (0-9)")
+    if not any(char in SPECIALS for char in password):
+        problems.append("one of the special characters ! % # @ ^ *")
+    if password and not _ALLOWED.match(password):
+        problems.append("no character other than letters, digits and ! % # @ ^ *")
+    return problems
+
+
+def check_password_policy(password: str) -> None:
+    problems = password_problems(password)
+    if problems:
+        raise AccountError("the password needs " + ", ".join(problems))
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=32
+    )
+    encode = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=64 * 1024 * 1024,
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def mac_address(interface: str = "", sys_class_net: Path = Path("/sys/class/net")) -> str:
+    """MAC of ``interface``, or of the first non-loopback interface with a real address."""
+    names = [interface] if interface else sorted(p.name for p in sys_class_net.iterdir() if p.name != "lo")
+    for name in names:
+        try:
+            address = (sys_class_net / name / "address").read_text().strip()
+        except OSError:
+            continue
+        if address and address != "00:00:00:00:00:00":
+            return address
+    raise AccountError(f"no MAC address found (interface {interface or 'any'})")
+
+
+def initial_admin_password(mac: str) -> str:
+    """§11.5: "the 6 last char of its MAC address", counted without separators, upper case
+    as printed on the card's label (accepted in either case, see ``Account.initial``)."""
+    digits = re.sub(r"[^0-9A-Fa-f]", "", mac)
+    if len(digits) < 6:
+        raise AccountError(f"not a MAC address: {mac!r}")
+    return digits[-6:].upper()
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    password_hash: str
+    password_changed: float  # epoch seconds
+    must_change: bool = False  # first login (§11.5) or password expired (§18.2)
+    initial: bool = False  # still the MAC-derived password: compared case-insensitively
+    language: str = ""  # "" = the system language (§18.17)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (ROLE_ADMIN, ROLE_READ_WRITE)
+
+    def public(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "language": self.language,
+            "must_change": self.must_change,
+            "password_changed": self.password_changed,
+        }
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    locked_until: float = 0.0
+
+
+@dataclass
+class LoginOutcome:
+    account: Account | None
+    reason: str = ""  # "" | "invalid" | "locked" | "disabled"
+    delay: float = 0.0  # seconds the caller should wait before answering
+    must_change: bool = False
+    locked_now: bool = False
+
+
+@dataclass
+class AccountStore:
+    """The accounts file and the failed-login counters (kept in memory)."""
+
+    path: Path
+    mac: Callable[[], str]
+    clock: Callable[[], float] = time.time
+    accounts: dict[str, Account] = field(default_factory=dict)
+    _failures: dict[str, _Failures] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, data_dir: Path, mac: Callable[[], str], clock: Callable[[], float] = time.time) -> AccountStore:
+        store = cls(data_dir / ACCOUNTS_FILE, mac, clock)
+        store.load()
+        return store
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.accounts = {}
+        if self.path.exists():
+            document = json.loads(self.path.read_text())
+            for item in document.get("accounts", []):
+                account = Account(**item)
+                self.accounts[account.name] = account
+        if ADMIN not in self.accounts:
+            self.reset_admin()
+
+    def reset_admin(self) -> None:
+        """admin back to the MAC-derived password, to be changed at first login (§11.5, §9)."""
+        self.accounts[ADMIN] = Account(
+            ADMIN,
+            ROLE_ADMIN,
+            hash_password(initial_admin_password(self.mac()).lower()),
+            self.clock(),
+            must_change=True,
+            initial=True,
+        )
+        self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        document = {"accounts": [asdict(account) for account in self.accounts.values()]}
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(document, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def get(self, name: str) -> Account | None:
+        return self.accounts.get(name)
+
+    def users(self) -> list[Account]:
+        return [account for account in self.accounts.values() if account.name != ADMIN]
+
+    def expired(self, account: Account, validity_days: int) -> bool:
+        return self.clock() - account.password_changed > validity_days * 86400
+
+    # -- login ------------------------------------------------------------------------------------
+
+    def authenticate(self, name: str, password: str, validity_days: int) -> LoginOutcome:
+        """Check a login. Slow (scrypt): call it in a thread."""
+        now = self.clock()
+        failures = self._failures.setdefault(name, _Failures())
+        if failures.locked_until > now:
+            return LoginOutcome(None, "locked")
+        account = self.accounts.get(name)
+        candidate = password.lower() if account is not None and account.initial else password
+        # Hash even for an unknown user so that timing does not tell which names exist.
+        stored = account.password_hash if account is not None else _DUMMY_HASH
+        good = verify_password(candidate, stored) and account is not None
+        if not good:
+            failures.count += 1
+            outcome = LoginOutcome(None, "invalid")
+            if failures.count >= LOCK_AFTER:
+                failures.locked_until = now + LOCK_SECONDS
+                failures.count = 0
+                outcome.locked_now = True
+            elif failures.count >= SLOW_AFTER:
+                outcome.delay = min(MAX_DELAY, 0.5 * 2 ** (failures.count - SLOW_AFTER))
+            return outcome
+        assert account is not None
+        if account.role == ROLE_DISABLED:
+            return LoginOutcome(None, "disabled")
+        self._failures.pop(name, None)
+        must_change = account.must_change or self.expired(account, validity_days)
+        return LoginOutcome(account, must_change=must_change)
+
+    # -- changes ----------------------------------------------------------------------------------
+
+    def change_password(self, name: str, new_password: str) -> Account:
+        account = self.accounts.get(name)
+        if account is None:
+            raise AccountError(f"no account {name!r}")
+        check_password_policy(new_password)
+        if verify_password(new_password, account.password_hash):
+            raise AccountError("the new password must differ from the current one")
+        updated = replace(
+            account,
+            password_hash=hash_password(new_password),
+            password_changed=self.clock(),
+            must_change=False,
+            initial=False,
+        )
+        self.accounts[name] = updated
+        self.save()
+        return updated
+
+    def set_language(self, name: str, language: str) -> Account:
+        if language not in ("", "en", "fr"):
+            raise AccountError("language must be en or fr")
+        account = self.accounts[name]
+        updated = replace(account, language=language)
+        self.accounts[name] = updated
+        self.save()
+        return updated
+
+    def put_user(self, name: str, role: str, password: str = "", language: str = "") -> Account:
+        """Create or update one row of the multi-user table (§18.4)."""
+        if name == ADMIN:
+            raise AccountError("admin is not managed in the multi-user table")
+        if not _USER_NAME.match(name):
+            raise AccountError("user name: 1 to 32 letters, digits, '_', '.' or '-'")
+        if role not in USER_ROLES:
+            raise AccountError(f"access type must be one of {', '.join(USER_ROLES)}")
+        if language not in ("", "en", "fr"):
+            raise AccountError("language must be en or fr")
+        existing = self.accounts.get(name)
+        if existing is None:
+            if len(self.users()) >= MAX_USERS:
+                raise AccountError(f"the multi-user table holds at most {MAX_USERS} users")
+            if not password:
+                raise AccountError("a new user needs a password")
+        if password:
+            check_password_policy(password)
+            account = Account(name, role, hash_password(password), self.clock(), language=language)
+        else:
+            assert existing is not None
+            account = replace(existing, role=role, language=language)
+        self.accounts[name] = account
+        self.save()
+        return account
+
+    def delete_user(self, name: str) -> None:
+        if name == ADMIN:
+            raise AccountError("admin always exists (§18.4)")
+        if name not in self.accounts:
+            raise AccountError(f"no account {name!r}")
+        del self.accounts[name]
+        self.save()
+
+
+_DUMMY_HASH = hash_password(secrets.token_hex(8))

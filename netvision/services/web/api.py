@@ -1,0 +1,403 @@
+"""REST API, version 1 (JSON). Every page reads and changes through it.
+
+Described by the OpenAPI document at ``/api/v1/openapi.json`` (openapi.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from ...events.catalog import make_event
+from ...settings.store import SettingsError, settings_from_toml, settings_to_toml
+from .accounts import ADMIN, AccountError
+from .app import (
+    SESSION_COOKIE,
+    ApiError,
+    require_admin,
+    require_write,
+    session_of,
+    set_session_cookie,
+    state_of,
+)
+from .openapi import openapi_document
+from .tls import MAX_UPLOAD_BYTES, CertificateError
+from .views import alarms_json, control_label
+
+log = logging.getLogger("netvision.web")
+
+# Values a Read Only user does not see (the write community grants SNMP writes).
+SECRET_KEYS = {"snmp.write_community"}
+VIA = "Web"
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, default=str))
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def remote(request: web.Request) -> str:
+    return request.remote or "???"
+
+
+# -- login, session, password (§11.5) ------------------------------------------------------------
+
+
+async def login(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = await read_json(request)
+    user, password = body.get("user"), body.get("password")
+    if not isinstance(user, str) or not isinstance(password, str) or not user or len(password) > 256:
+        raise ApiError(400, "user and password are required strings")
+    validity = state.settings.web.password_validity_days
+    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity)
+    bus = state.context.bus
+    if outcome.account is None:
+        if outcome.reason == "invalid":
+            bus.publish(make_event("nv.web_login_failed", user=user, ip=remote(request)))
+        if outcome.locked_now:
+            bus.publish(make_event("nv.web_account_locked", user=user, ip=remote(request)))
+        if outcome.delay:
+            await asyncio.sleep(outcome.delay)  # slows guessing down; other requests go on
+        status = {"locked": 429, "disabled": 403}.get(outcome.reason, 401)
+        messages = {
+            "locked": "too many failed logins: try again later",
+            "disabled": "this account is disabled",
+        }
+        raise ApiError(status, messages.get(outcome.reason, "invalid user name or password"), reason=outcome.reason)
+    account = outcome.account
+    language = account.language or state.settings.system.language
+    session = state.sessions.open(account.name, account.role, language, outcome.must_change, remote(request))
+    bus.publish(make_event("nv.web_login", user=account.name, ip=remote(request)))
+    response = json_response(session_json(session))
+    set_session_cookie(request, response, session.token)
+    return response
+
+
+def session_json(session: Any) -> dict[str, Any]:
+    return {
+        "user": session.user,
+        "role": session.role,
+        "language": session.language,
+        "must_change": session.must_change,
+        "can_write": session.can_write,
+        "csrf": session.csrf,
+    }
+
+
+async def logout(request: web.Request) -> web.Response:
+    state = state_of(request)
+    state.sessions.close(request.cookies.get(SESSION_COOKIE))
+    response = json_response({"ok": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def get_session(request: web.Request) -> web.Response:
+    return json_response(session_json(session_of(request)))
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Own password; after it the session ends and a new login is needed (§11.5)."""
+    state = state_of(request)
+    session = session_of(request)
+    body = await read_json(request)
+    current, new = body.get("current"), body.get("new")
+    if not isinstance(current, str) or not isinstance(new, str):
+        raise ApiError(400, "current and new are required strings")
+    validity = state.settings.web.password_validity_days
+    outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity)
+    if outcome.account is None:
+        raise ApiError(403, "the current password is wrong")
+    try:
+        await asyncio.to_thread(state.accounts.change_password, session.user, new)
+    except AccountError as problem:
+        raise ApiError(400, str(problem)) from None
+    state.context.bus.publish(make_event("nv.setting_changed", key=f"password of {session.user}", via=VIA, by=session.user))
+    state.sessions.close(session.token)
+    response = json_response({"ok": True, "login_again": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def patch_account(request: web.Request) -> web.Response:
+    """Own preferences: the page language (per user)."""
+    state = state_of(request)
+    session = session_of(request)
+    body = await read_json(request)
+    language = body.get("language")
+    if not isinstance(language, str):
+        raise ApiError(400, "language is a required string")
+    try:
+        account = state.accounts.set_language(session.user, language)
+    except AccountError as problem:
+        raise ApiError(400, str(problem)) from None
+    session.language = account.language or state.settings.system.language
+    return json_response(account.public())
+
+
+# -- monitoring ----------------------------------------------------------------------------------
+
+
+async def get_snapshot(request: web.Request) -> web.Response:
+    state = state_of(request)
+    body = state.snapshot_body(state.language(session_of(request)))
+    return web.Response(body=body, content_type="application/json")
+
+
+async def get_alarms(request: web.Request) -> web.Response:
+    state = state_of(request)
+    language = state.language(session_of(request))
+    snapshot = state.snapshot
+    unit = request.query.get("unit", "0")
+    if not unit.isdigit():
+        raise ApiError(400, "unit must be a number (0 = system)")
+    device = snapshot.device(int(unit))
+    if device is None and int(unit):
+        raise ApiError(404, f"no unit {unit}")
+    return json_response({"unit": int(unit), "alarms": alarms_json(device, language)})
+
+
+# -- controls (§16.1, §16.2) ---------------------------------------------------------------------
+
+
+async def get_controls(request: web.Request) -> web.Response:
+    state = state_of(request)
+    language = state.language(session_of(request))
+    snapshot = state.snapshot
+    controls = [
+        {"control": name, "label": control_label(name, language), "permitted": bool(permitted)}
+        for name, permitted in snapshot.permissions.items()
+    ]
+    return json_response(
+        {"remote_controls_permitted": snapshot.remote_controls_permitted, "controls": controls}
+    )
+
+
+async def post_control(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_write(request)
+    body = await read_json(request)
+    control = body.get("control")
+    unit = body.get("unit")
+    if not isinstance(control, str) or not control:
+        raise ApiError(400, "control is a required string")
+    if unit is not None and (not isinstance(unit, int) or isinstance(unit, bool) or not 0 <= unit <= 15):
+        raise ApiError(400, "unit must be an integer 0..15")
+    if control not in state.snapshot.permissions:
+        raise ApiError(400, f"unknown control {control!r} for this UPS")
+    result = await state.context.poller.submit(control, source=VIA, user=session.user, unit=unit or None)
+    data = {"control": result.control, "accepted": result.accepted, "reason": result.reason}
+    return json_response(data, status=200 if result.accepted else 409)
+
+
+# -- settings (§18.1–§18.3, §20) -----------------------------------------------------------------
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    state = state_of(request)
+    document = state.settings.model_dump(mode="json")
+    if not session_of(request).can_write:
+        document["snmp"]["write_community"] = "********"
+    return json_response(document)
+
+
+def _changes(body: dict[str, Any]) -> dict[str, Any]:
+    changes = body.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        raise ApiError(400, 'the body must be {"changes": {"section.key": value, ...}}')
+    if "data_dir" in changes:
+        raise ApiError(400, "data_dir cannot be changed from the web")
+    return changes
+
+
+async def validate_settings(request: web.Request) -> web.Response:
+    from ...settings.store import apply_changes
+
+    state = state_of(request)
+    require_write(request)
+    changes = _changes(await read_json(request))
+    try:
+        apply_changes(state.settings, changes)
+    except SettingsError as problem:
+        return json_response({"valid": False, "problems": list(problem.problems)})
+    return json_response({"valid": True, "problems": []})
+
+
+async def patch_settings(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_write(request)
+    changes = _changes(await read_json(request))
+    try:
+        new = await state.context.settings_manager.change(changes, via=VIA, by=session.user)
+    except SettingsError as problem:
+        raise ApiError(400, "invalid settings", problems=list(problem.problems)) from None
+    return json_response(new.model_dump(mode="json"))
+
+
+async def download_configuration(request: web.Request) -> web.Response:
+    """§18.2 "Download Configuration": the whole settings file (no passwords: accounts live apart)."""
+    state = state_of(request)
+    require_write(request)
+    return web.Response(
+        text=settings_to_toml(state.settings),
+        content_type="application/toml",
+        headers={"Content-Disposition": 'attachment; filename="netvision.toml"'},
+    )
+
+
+async def upload_configuration(request: web.Request) -> web.Response:
+    """§18.2 "Upload Configuration": validated completely before anything is applied."""
+    state = state_of(request)
+    session = require_write(request)
+    raw = await request.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "the configuration file is not UTF-8 text") from None
+    try:
+        new = settings_from_toml(text, source="uploaded file")
+    except SettingsError as problem:
+        raise ApiError(400, "the configuration file was refused, nothing changed", problems=list(problem.problems)) from None
+    # The data directory is where this daemon keeps its files: a backup from elsewhere keeps ours.
+    new = new.model_copy(update={"data_dir": state.settings.data_dir})
+    await state.context.settings_manager.replace(new, via=VIA, by=session.user)
+    return json_response({"ok": True})
+
+
+# -- accounts (§18.4) ----------------------------------------------------------------------------
+
+
+async def get_accounts(request: web.Request) -> web.Response:
+    state = state_of(request)
+    require_admin(request)
+    accounts = [state.accounts.accounts[ADMIN].public()] + [user.public() for user in state.accounts.users()]
+    return json_response({"accounts": accounts, "max_users": 8})
+
+
+async def put_account(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_admin(request)
+    name = request.match_info["name"]
+    body = await read_json(request)
+    role, password, language = body.get("role"), body.get("password", ""), body.get("language", "")
+    if not isinstance(role, str) or not isinstance(password, str) or not isinstance(language, str):
+        raise ApiError(400, "role is required; password and language are strings")
+    try:
+        account = await asyncio.to_thread(state.accounts.put_user, name, role, password, language)
+    except AccountError as problem:
+        raise ApiError(400, str(problem)) from None
+    state.sessions.end_user(name)  # a changed account logs in again with its new rights
+    state.context.bus.publish(make_event("nv.setting_changed", key=f"user {name}", via=VIA, by=session.user))
+    return json_response(account.public())
+
+
+async def delete_account(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_admin(request)
+    name = request.match_info["name"]
+    try:
+        state.accounts.delete_user(name)
+    except AccountError as problem:
+        raise ApiError(404 if "no account" in str(problem) else 400, str(problem)) from None
+    state.sessions.end_user(name)
+    state.context.bus.publish(make_event("nv.setting_changed", key=f"user {name}", via=VIA, by=session.user))
+    return json_response({"ok": True})
+
+
+# -- certificates (§3.5, §18.2) ------------------------------------------------------------------
+
+
+async def get_certificate(request: web.Request) -> web.Response:
+    state = state_of(request)
+    info = await asyncio.to_thread(state.certificates.info)
+    return json_response(info.as_dict())
+
+
+async def download_ca(request: web.Request) -> web.Response:
+    state = state_of(request)
+    data = await asyncio.to_thread(state.certificates.ca_certificate)
+    return web.Response(
+        body=data,
+        content_type="application/x-x509-ca-cert",
+        headers={"Content-Disposition": 'attachment; filename="cacert.crt"'},
+    )
+
+
+async def upload_certificate(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_write(request)
+    data = await request.content.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        info = await asyncio.to_thread(state.certificates.upload, data)
+    except CertificateError as problem:
+        raise ApiError(400, str(problem)) from None
+    state.context.bus.publish(make_event("nv.setting_changed", key="HTTPS certificate", via=VIA, by=session.user))
+    return json_response(info.as_dict())
+
+
+async def delete_certificate(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = require_write(request)
+    info = await asyncio.to_thread(state.certificates.remove_uploaded)
+    state.context.bus.publish(make_event("nv.setting_changed", key="HTTPS certificate", via=VIA, by=session.user))
+    return json_response(info.as_dict())
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    return json_response(openapi_document())
+
+
+ROUTES = [
+    ("POST", "/api/v1/login", login),
+    ("POST", "/api/v1/logout", logout),
+    ("GET", "/api/v1/session", get_session),
+    ("POST", "/api/v1/password", change_password),
+    ("PATCH", "/api/v1/account", patch_account),
+    ("GET", "/api/v1/snapshot", get_snapshot),
+    ("GET", "/api/v1/alarms", get_alarms),
+    ("GET", "/api/v1/controls", get_controls),
+    ("POST", "/api/v1/controls", post_control),
+    ("GET", "/api/v1/settings", get_settings),
+    ("PATCH", "/api/v1/settings", patch_settings),
+    ("POST", "/api/v1/settings/validate", validate_settings),
+    ("GET", "/api/v1/configuration", download_configuration),
+    ("POST", "/api/v1/configuration", upload_configuration),
+    ("GET", "/api/v1/accounts", get_accounts),
+    ("PUT", "/api/v1/accounts/{name}", put_account),
+    ("DELETE", "/api/v1/accounts/{name}", delete_account),
+    ("GET", "/api/v1/certificate", get_certificate),
+    ("POST", "/api/v1/certificate", upload_certificate),
+    ("DELETE", "/api/v1/certificate", delete_certificate),
+    ("GET", "/api/v1/certificate/ca", download_ca),
+    ("GET", "/api/v1/openapi.json", get_openapi),
+]
+
+
+def add_routes(app: web.Application) -> None:
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

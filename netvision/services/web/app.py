@@ -1,0 +1,147 @@
+"""The aiohttp application: security headers, sessions, CSRF and role checks.
+
+Every request but the login page, the static files and the OpenAPI document
+needs a session (EN §9.3: "NET VISION requests always a login"). Every change
+(POST, PUT, PATCH, DELETE) needs the session's CSRF token in the
+``X-CSRF-Token`` header, and the handler checks the role on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .sessions import Session
+from .state import STATE_KEY, WebState
+
+log = logging.getLogger("netvision.web")
+
+STATIC_DIR = Path(__file__).with_name("static")
+SESSION_COOKIE = "nv_session"
+CSRF_HEADER = "X-CSRF-Token"
+SESSION_KEY = web.RequestKey("session", Session)
+PUBLIC_PATHS = {"/login", "/api/v1/login", "/api/v1/openapi.json", "/favicon.ico"}
+# Requests allowed while the password must be changed (§11.5 first login).
+CHANGE_PASSWORD_PATHS = {"/api/v1/password", "/api/v1/logout", "/api/v1/session", "/logout"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def state_of(request: web.Request) -> WebState:
+    return request.app[STATE_KEY]
+
+
+def error(status: int, message: str, **extra: Any) -> web.Response:
+    body = json.dumps({"error": message, **extra})
+    return web.Response(status=status, text=body, content_type="application/json")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+def session_of(request: web.Request) -> Session:
+    return request[SESSION_KEY]
+
+
+def require_write(request: web.Request) -> Session:
+    session = session_of(request)
+    if not session.can_write:
+        raise ApiError(403, "read only access: this change needs an admin or Read/Write account")
+    return session
+
+
+def require_admin(request: web.Request) -> Session:
+    session = session_of(request)
+    if not session.is_admin:
+        raise ApiError(403, "only admin manages accounts")
+    return session
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except ApiError as problem:
+        response = error(problem.status, problem.message, **problem.extra)
+    except web.HTTPException as http_error:
+        if not is_api(request) or http_error.status < 400:
+            raise
+        response = error(http_error.status, http_error.reason)
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if not request.path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "no-store")
+    if request.secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+@web.middleware
+async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
+    path = request.path
+    if path in PUBLIC_PATHS or path.startswith("/static/"):
+        return await handler(request)
+    state = state_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    # The live stream is not activity: an open page alone must not keep a session alive.
+    session = state.sessions.lookup(token, touch=path != "/api/v1/live")
+    if session is None:
+        why = state.sessions.why_ended(token)
+        if is_api(request):
+            return error(401, "login required", ended=why)
+        raise web.HTTPFound(f"/login?ended={why}" if why else "/login")
+    if session.must_change and path not in CHANGE_PASSWORD_PATHS:
+        if is_api(request):
+            return error(403, "the password must be changed first", must_change=True)
+        raise web.HTTPFound("/login")
+    if request.method in UNSAFE_METHODS and not session.csrf_ok(request.headers.get(CSRF_HEADER)):
+        return error(403, "missing or wrong CSRF token")
+    request[SESSION_KEY] = session
+    return await handler(request)
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=request.secure,  # plain HTTP is on by default (§18.3): Secure only over HTTPS
+        samesite="Strict",
+        path="/",
+    )
+
+
+def build_app(state: WebState) -> web.Application:
+    from . import api, live, pages
+
+    app = web.Application(middlewares=[security_headers, authentication], client_max_size=64 * 1024)
+    app[STATE_KEY] = state
+    api.add_routes(app)
+    live.add_routes(app)
+    pages.add_routes(app)
+    app.router.add_static("/static/", STATIC_DIR, append_version=True)
+    return app

@@ -1,0 +1,268 @@
+"""The OpenAPI 3.1 document of the REST API, served at ``/api/v1/openapi.json``.
+
+Kept next to the routes (api.py); a test checks both list the same operations.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ... import __version__
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_JSON_OBJECT = {"type": "object"}
+
+
+def _response(description: str, schema: dict[str, Any] | None = None, media: str = "application/json") -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {media: {"schema": schema}}
+    return body
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Invalid request (the message says why)",
+        401: "Login required",
+        403: "Not allowed: role, CSRF token or password change pending",
+        404: "Not found",
+        409: "Refused by the UPS",
+        429: "Locked after repeated failed logins",
+    }
+    return {str(code): _response(text[code], _ERROR) for code in codes}
+
+
+def _body(schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict[str, Any], *codes: int, body: dict[str, Any] | None = None, change: bool = False) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {"200": ok, **_errors(*codes)}}
+    if body is not None:
+        operation["requestBody"] = body
+    if change:
+        operation["parameters"] = [{"$ref": "#/components/parameters/Csrf"}]
+    return operation
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    name_parameter = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    session = {"$ref": "#/components/schemas/Session"}
+    settings_changes = _body(
+        {
+            "type": "object",
+            "required": ["changes"],
+            "properties": {"changes": {"type": "object", "description": 'dotted keys: {"snmp.port": 1161}'}},
+        }
+    )
+    certificate = {"$ref": "#/components/schemas/Certificate"}
+    paths: dict[str, Any] = {
+        "/api/v1/login": {
+            "post": {
+                **_op(
+                    "Open the session (ends any other, §11.5)",
+                    _response("Logged in; the session cookie is set", session),
+                    400, 401, 403, 429,
+                    body=_body(
+                        {
+                            "type": "object",
+                            "required": ["user", "password"],
+                            "properties": {"user": {"type": "string"}, "password": {"type": "string"}},
+                        }
+                    ),
+                ),
+                "security": [],
+            }
+        },
+        "/api/v1/logout": {"post": _op("Close the session", _response("Logged out", _JSON_OBJECT), 401, 403, change=True)},
+        "/api/v1/session": {"get": _op("The current session and its CSRF token", _response("Session", session), 401)},
+        "/api/v1/password": {
+            "post": _op(
+                "Change one's own password (policy §11.5); the session ends",
+                _response("Changed", _JSON_OBJECT),
+                400, 401, 403,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["current", "new"],
+                        "properties": {"current": {"type": "string"}, "new": {"type": "string"}},
+                    }
+                ),
+                change=True,
+            )
+        },
+        "/api/v1/account": {
+            "patch": _op(
+                "Own preferences (page language)",
+                _response("Account", {"$ref": "#/components/schemas/Account"}),
+                400, 401, 403,
+                body=_body({"type": "object", "properties": {"language": {"enum": ["", "en", "fr"]}}}),
+                change=True,
+            )
+        },
+        "/api/v1/snapshot": {
+            "get": _op("The latest snapshot: identity, topology, system, units, modules", _response("Snapshot", {"$ref": "#/components/schemas/Snapshot"}), 401, 403)
+        },
+        "/api/v1/alarms": {
+            "get": {
+                **_op("The alarm table (§12.3)", _response("Active alarms", _JSON_OBJECT), 400, 401, 403, 404),
+                "parameters": [{"name": "unit", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]+$"}}],
+            }
+        },
+        "/api/v1/live": {
+            "get": _op(
+                "Server-sent events: 'snapshot' after every poll, 'control' results, 'ended' when the session ends",
+                _response("Event stream", {"type": "string"}, "text/event-stream"),
+                401, 403,
+            )
+        },
+        "/api/v1/controls": {
+            "get": _op("Controls of this UPS and whether it permits them now (§16.1)", _response("Controls", _JSON_OBJECT), 401, 403),
+            "post": _op(
+                "Send a control through the poller's queue (admin, Read/Write)",
+                _response("Accepted by the UPS", _JSON_OBJECT),
+                400, 401, 403, 409,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["control"],
+                        "properties": {"control": {"type": "string"}, "unit": {"type": "integer", "minimum": 0, "maximum": 15}},
+                    }
+                ),
+                change=True,
+            ),
+        },
+        "/api/v1/settings": {
+            "get": _op("All settings", _response("Settings", _JSON_OBJECT), 401, 403),
+            "patch": _op("Change settings (admin, Read/Write)", _response("The new settings", _JSON_OBJECT), 400, 401, 403, body=settings_changes, change=True),
+        },
+        "/api/v1/settings/validate": {
+            "post": _op("Check changes without applying them", _response("Validation result", _JSON_OBJECT), 400, 401, 403, body=settings_changes, change=True)
+        },
+        "/api/v1/configuration": {
+            "get": _op("Configuration backup (TOML, §18.2)", _response("netvision.toml", {"type": "string"}, "application/toml"), 401, 403),
+            "post": _op(
+                "Restore a configuration backup: validated completely before anything changes",
+                _response("Restored", _JSON_OBJECT),
+                400, 401, 403,
+                body=_body({"type": "string"}, "application/toml"),
+                change=True,
+            ),
+        },
+        "/api/v1/accounts": {"get": _op("Multi-user table (admin, §18.4)", _response("Accounts", _JSON_OBJECT), 401, 403)},
+        "/api/v1/accounts/{name}": {
+            "parameters": [name_parameter],
+            "put": _op(
+                "Create or change a user (admin)",
+                _response("Account", {"$ref": "#/components/schemas/Account"}),
+                400, 401, 403,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["role"],
+                        "properties": {
+                            "role": {"enum": ["disabled", "read_only", "read_write"]},
+                            "password": {"type": "string"},
+                            "language": {"enum": ["", "en", "fr"]},
+                        },
+                    }
+                ),
+                change=True,
+            ),
+            "delete": _op("Delete a user (admin)", _response("Deleted", _JSON_OBJECT), 400, 401, 403, 404, change=True),
+        },
+        "/api/v1/certificate": {
+            "get": _op("The HTTPS certificate in use", _response("Certificate", certificate), 401, 403),
+            "post": _op(
+                "Upload a PEM holding private key and certificate (≤ 8 KB)",
+                _response("Certificate", certificate),
+                400, 401, 403,
+                body=_body({"type": "string"}, "application/x-pem-file"),
+                change=True,
+            ),
+            "delete": _op("Remove the uploaded certificate (back to the generated one)", _response("Certificate", certificate), 401, 403, change=True),
+        },
+        "/api/v1/certificate/ca": {
+            "get": _op("The root CA certificate (cacert.crt)", _response("PEM", {"type": "string"}, "application/x-x509-ca-cert"), 401, 403)
+        },
+        "/api/v1/openapi.json": {"get": {**_op("This document", _response("OpenAPI", _JSON_OBJECT)), "security": []}},
+    }  # fmt: skip
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "netvision REST API", "version": __version__},
+        "servers": [{"url": "/"}],
+        "security": [{"session": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "nv_session"}},
+            "parameters": {
+                "Csrf": {
+                    "name": "X-CSRF-Token",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The session's CSRF token (from /api/v1/session); required on every change",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}, "problems": {"type": "array", "items": {"type": "string"}}},
+                },
+                "Session": {
+                    "type": "object",
+                    "required": ["user", "role", "must_change", "csrf"],
+                    "properties": {
+                        "user": {"type": "string"},
+                        "role": {"enum": ["admin", "read_write", "read_only"]},
+                        "language": {"type": "string"},
+                        "must_change": {"type": "boolean"},
+                        "can_write": {"type": "boolean"},
+                        "csrf": {"type": "string"},
+                    },
+                },
+                "Account": {
+                    "type": "object",
+                    "required": ["name", "role"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "role": {"enum": ["admin", "read_write", "read_only", "disabled"]},
+                        "language": {"type": "string"},
+                        "must_change": {"type": "boolean"},
+                        "password_changed": {"type": "number"},
+                    },
+                },
+                "Certificate": {
+                    "type": "object",
+                    "required": ["subject", "issuer", "not_before", "not_after", "uploaded"],
+                    "properties": {
+                        "subject": {"type": "string"},
+                        "issuer": {"type": "string"},
+                        "not_before": {"type": "string"},
+                        "not_after": {"type": "string"},
+                        "uploaded": {"type": "boolean"},
+                    },
+                },
+                "Snapshot": {
+                    "type": "object",
+                    "required": ["sequence", "time", "communication", "system", "units", "modules", "permissions"],
+                    "properties": {
+                        "sequence": {"type": "integer"},
+                        "time": {"type": "string"},
+                        "communication": {"type": "object"},
+                        "identity": {"type": ["object", "null"]},
+                        "topology": {"type": ["object", "null"]},
+                        "system": {"type": ["object", "null"]},
+                        "units": {"type": "array"},
+                        "modules": {"type": "array"},
+                        "permissions": {"type": "object"},
+                        "remote_controls_permitted": {"type": "boolean"},
+                        "ups_time": {"type": ["string", "null"]},
+                    },
+                },
+            },
+        },
+    }

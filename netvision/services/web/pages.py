@@ -1,0 +1,614 @@
+"""Server-rendered pages (EN §11–§21; FR §11–§13 for the STS views).
+
+Each page is plain HTML built here; ``static/app.js`` fills live values from
+the event stream and sends every change through the REST API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from ...settings import Settings
+from ...ups.model import Snapshot
+from .app import SESSION_COOKIE, session_of, state_of
+from .labels import t
+from .sessions import Session
+from .state import WebState
+from .synoptic import UNIT_ELEMENTS
+from .views import control_label, devices
+
+MEASUREMENT_CHOICES = (
+    "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_voltage_l1", "output_voltage_l2",
+    "output_voltage_l3", "output_current_l1", "output_current_l2", "output_current_l3", "output_frequency",
+    "input_voltage_l1", "input_voltage_l2", "input_voltage_l3", "input_frequency", "bypass_voltage_l1",
+    "battery_voltage", "battery_current", "battery_capacity", "remaining_backup_time", "ambient_temperature",
+    "output_kva", "output_kw",
+)  # fmt: skip
+
+
+DASHBOARD_TITLES = (
+    "remaining_backup_time", "load_rate", "output_current", "output_voltage", "input_voltage", "bypass_voltage",
+    "battery_capacity", "battery_voltage", "output_frequency", "input_frequency", "temperature",
+)  # fmt: skip
+
+
+def e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+# -- layout --------------------------------------------------------------------------------------
+
+
+def _menu(state: WebState, session: Session, language: str) -> str:
+    snapshot = state.snapshot
+    battery = snapshot.topology.battery_present if snapshot.topology else True
+    groups: list[tuple[str, list[tuple[str, str]]]] = [
+        (
+            "menu.monitoring",
+            [("/", "menu.comprehensive"), ("/alarms", "menu.alarms"), ("/dashboard", "menu.dashboard"),
+             ("/graph", "menu.graph"), ("/clients", "menu.clients")],
+        ),
+    ]  # fmt: skip
+    management = []
+    # §11.2.2 access conditions: controls for admin and Read/Write, battery test if a battery is present.
+    if session.can_write:
+        management.append(("/control", "menu.control"))
+        if battery:
+            management.append(("/battery-test", "menu.battery_test"))
+    if management:
+        groups.append(("menu.management", management))
+    netvision = [("/datetime", "menu.datetime"), ("/configuration", "menu.configuration"), ("/nv-control", "menu.nv_control")]
+    if session.is_admin:
+        netvision.append(("/users", "menu.users"))
+    netvision.append(("/links-setup", "menu.links_setup"))
+    groups.append(("menu.netvision", netvision))
+    groups.append(("menu.account", [("/account", "menu.account")]))
+    parts = ['<nav class="menu" aria-label="menu">']
+    for title, items in groups:
+        parts.append(f"<h2>{e(t(title, language))}</h2><ul>")
+        parts.extend(f'<li><a href="{href}">{e(t(key, language))}</a></li>' for href, key in items)
+        parts.append("</ul>")
+    links = [link for link in state.settings.web.external_links if link.enabled and link.address]
+    if links:
+        parts.append(f"<h2>{e(t('menu.links', language))}</h2><ul>")
+        for link in links:
+            href = link.address if "://" in link.address else f"http://{link.address}"
+            parts.append(f'<li><a href="{e(href)}" target="_blank" rel="noopener noreferrer">{e(link.text or link.address)}</a></li>')
+        parts.append("</ul>")
+    parts.append("</nav>")
+    return "".join(parts)
+
+
+def _ups_reference(snapshot: Snapshot) -> str:
+    identity = snapshot.identity
+    if identity is None:
+        return ""
+    text = identity.model
+    if identity.nominal_kva:
+        text += f" {identity.nominal_kva:g} kVA"
+    return text
+
+
+def page(
+    request: web.Request, title_key: str, body: str, *, page_name: str, data: dict[str, Any] | None = None
+) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    settings = state.settings
+    snapshot = state.snapshot
+    title = t(title_key, language)
+    role = t(f"role.{session.role}", language)
+    initial = json.dumps(data or {}, default=str).replace("</", "<\\/")
+    live = state.live_body(language).decode().replace("</", "<\\/")
+    html = f"""<!doctype html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="{e(session.csrf)}">
+<title>{e(title)} — {e(settings.system.name)}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{_static(request, 'app.css')}">
+<script src="{_static(request, 'app.js')}" defer></script>
+</head>
+<body data-page="{page_name}" data-can-write="{int(session.can_write)}" data-language="{language}">
+<header class="topbar">
+  <div class="brand"><a href="/"><span class="logo" aria-hidden="true"></span>{e(settings.system.name)}</a>
+    <span class="location">{e(settings.system.location)}</span></div>
+  <div class="reference" id="ups-reference">{e(_ups_reference(snapshot))}</div>
+  <div class="communication" id="communication"></div>
+  <nav class="shortcuts">
+    <a href="/" title="{e(t('menu.comprehensive', language))}">&#9635;</a>
+    <a href="/dashboard" title="{e(t('menu.dashboard', language))}">&#9684;</a>
+    <a href="/graph" title="{e(t('menu.graph', language))}">&#8776;</a>
+  </nav>
+  <a class="alarm-icon" id="alarm-icon" href="/alarms" hidden title="{e(t('menu.alarms', language))}">
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M12 2a6 6 0 0 0-6 6v5l-2 3h16l-2-3V8a6 6 0 0 0-6-6zm-2 17a2 2 0 0 0 4 0z"/></svg>
+    <span id="alarm-count">0</span></a>
+  <div class="login-state"><span class="user">{e(session.user)}</span> <span class="role">({e(role)})</span>
+    <button type="button" id="logout">{e(t('login.logout', language))}</button></div>
+</header>
+<div class="layout">
+{_menu(state, session, language)}
+<main>
+<h1>{e(title)}</h1>
+<div class="message" id="message" role="status" hidden></div>
+{body}
+</main>
+</div>
+<script type="application/json" id="page-data">{initial}</script>
+<script type="application/json" id="live-data">{live}</script>
+</body>
+</html>"""
+    return web.Response(text=html, content_type="text/html")
+
+
+def _static(request: web.Request, name: str) -> str:
+    return str(request.app.router["static"].url_for(filename=name)) if "static" in request.app.router else f"/static/{name}"
+
+
+# -- home: tree view and synoptic (§11.3, §12) -----------------------------------------------------
+
+
+def _tree(snapshot: Snapshot, language: str) -> str:
+    topology = snapshot.topology
+    reference = e(_ups_reference(snapshot) or t("tree.system", language))
+    items = []
+    for device_id, kind, _state in devices(snapshot):
+        if kind == "system":
+            items.append(
+                f'<li><button type="button" class="node" data-device="system">'
+                f'<span class="dot" data-tree="system"></span>{reference}</button>'
+            )
+            if topology is None or topology.battery_present:
+                items.append(
+                    f'<ul><li><span class="node battery-node"><span class="dot" data-battery-tree="system"></span>'
+                    f"{e(t('tree.battery', language))}</span></li></ul>"
+                )
+            items.append("<ul>")
+        elif kind == "unit":
+            number = device_id.removeprefix("unit")
+            items.append(
+                f'<li><button type="button" class="node" data-device="{device_id}">'
+                f'<span class="dot" data-tree="{device_id}"></span>{e(t("tree.unit", language))} {e(number)}</button></li>'
+            )
+        else:
+            number = device_id.rsplit("module", 1)[1]
+            items.append(
+                f'<li class="module"><button type="button" class="node" data-device="{device_id}">'
+                f'<span class="dot" data-tree="{device_id}"></span>{e(t("tree.module", language))} {e(number)}</button></li>'
+            )
+    items.append("</ul></li>")
+    return f'<ul class="tree" id="tree">{"".join(items)}</ul>'
+
+
+def synoptic_svg(language: str) -> str:
+    """The unit synoptic of §12.1 (and, with fewer elements, the system view of §12.2)."""
+    L = lambda key: e(t(key, language))  # noqa: E731
+    return f"""<svg class="synoptic" id="synoptic" viewBox="0 0 780 300" role="img" aria-label="synoptic">
+  <g id="el-maintenance_bypass" class="line c-grey"><path d="M30 20 H620 V160"/><text x="300" y="14" class="label">{L('synoptic.maintenance_bypass')}</text></g>
+  <g id="el-bypass_supply" class="line c-grey"><path d="M30 70 H120"/></g>
+  <g id="el-bypass_input" class="line c-grey"><path d="M120 70 H310"/></g>
+  <g id="el-bypass" class="box c-grey" data-table="bypass" tabindex="0" role="button"><rect x="310" y="48" width="90" height="44" rx="6"/><text x="355" y="75">{L('synoptic.bypass')}</text></g>
+  <g id="el-bypass_output" class="line c-grey"><path d="M400 70 H580 V160"/></g>
+  <g id="el-rectifier_supply" class="line c-grey"><path d="M30 160 H110"/></g>
+  <g id="el-rectifier" class="box c-grey" data-table="input" tabindex="0" role="button"><rect x="110" y="138" width="90" height="44" rx="6"/><text x="155" y="165">{L('synoptic.rectifier')}</text></g>
+  <g id="el-rectifier_output" class="line c-grey"><path d="M200 160 H235"/></g>
+  <g id="el-dc_bus" class="line c-grey"><path d="M235 160 H270 M252 160 V222"/></g>
+  <g id="el-inverter_input" class="line c-grey"><path d="M270 160 H310"/></g>
+  <g id="el-inverter" class="box c-grey" data-table="inverter" tabindex="0" role="button"><rect x="310" y="138" width="90" height="44" rx="6"/><text x="355" y="165">{L('synoptic.inverter')}</text></g>
+  <g id="el-inverter_output" class="line c-grey"><path d="M400 160 H580"/></g>
+  <g id="el-output" class="line c-grey"><path d="M580 160 H650"/></g>
+  <g id="el-load" class="box c-grey" data-table="output" tabindex="0" role="button"><rect x="650" y="128" width="110" height="64" rx="6"/>
+    <text x="705" y="150">{L('synoptic.load')}</text><rect class="load-track" x="662" y="160" width="86" height="12" rx="2"/>
+    <rect id="load-bar" class="load-bar" x="662" y="160" width="0" height="12" rx="2"/><text id="load-text" x="705" y="187" class="value"></text></g>
+  <g id="el-battery" class="box battery c-grey" data-table="battery" tabindex="0" role="button"><rect x="222" y="222" width="60" height="40" rx="4"/>
+    <rect class="battery-tip" x="246" y="217" width="12" height="5"/><rect id="battery-level" class="battery-level" x="226" y="226" width="52" height="32"/>
+    <text id="battery-text" x="252" y="280" class="value"></text></g>
+  <g id="el-bypass_impossible" class="icon c-hidden"><circle cx="440" cy="70" r="11"/><path d="M434 64 l12 12 m0 -12 l-12 12"/></g>
+  <g id="el-maintenance_alarm" class="icon c-hidden"><circle cx="645" cy="20" r="11"/><text x="645" y="25">M</text></g>
+  <g id="el-alarm_present" class="icon c-hidden"><a href="/alarms"><circle cx="30" cy="270" r="13"/><text x="30" y="276">!</text></a></g>
+  <g id="el-genset" class="icon c-hidden"><circle cx="60" cy="200" r="13"/><text x="60" y="205">G</text></g>
+  <g id="el-battery_sharing" class="icon c-hidden"><text x="300" y="250">&#8596;</text></g>
+  <text x="30" y="62" class="caption">{L('synoptic.bypass_input')}</text>
+  <text x="30" y="152" class="caption">{L('synoptic.rectifier_input')}</text>
+</svg>"""
+
+
+async def home(request: web.Request) -> web.Response:
+    state = state_of(request)
+    language = state.language(session_of(request))
+    snapshot = state.snapshot
+    table_titles = {name: t(f"table.{name}", language) for name in ("ups", "battery", "output", "input", "bypass", "inverter")}
+    parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
+    body = f"""<div class="home">
+<section class="panel tree-panel">{_tree(snapshot, language)}</section>
+<section class="panel synoptic-panel">
+  <div class="status-line"><strong id="ups-status"></strong> <span id="battery-status"></span></div>
+  {synoptic_svg(language)}
+  <div class="table-head"><h2 id="table-title"></h2>
+  <button type="button" id="table-back" hidden>{e(t('synoptic.back', language))}</button></div>
+  <table class="params" id="params"><tbody></tbody></table>
+</section>
+</div>"""
+    data = {"titles": table_titles, "parallel": parallel, "elements": list(UNIT_ELEMENTS), "device": "system"}
+    return page(request, "menu.comprehensive", body, page_name="home", data=data)
+
+
+async def alarms(request: web.Request) -> web.Response:
+    language = state_of(request).language(session_of(request))
+    body = f"""<table class="grid summary"><tbody>
+<tr><th>{e(t('alarms.count', language))}</th><td id="alarms-count">0</td></tr>
+<tr><th>{e(t('alarms.last', language))}</th><td id="alarms-last"></td></tr></tbody></table>
+<table class="grid" id="alarm-table"><thead><tr><th>{e(t('alarms.index', language))}</th><th>{e(t('alarms.time', language))}</th>
+<th>{e(t('alarms.description', language))}</th><th>{e(t('alarms.level', language))}</th></tr></thead><tbody></tbody></table>
+<p class="empty" id="alarms-none" hidden>{e(t('alarms.none', language))}</p>"""
+    return page(request, "menu.alarms", body, page_name="alarms")
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    state = state_of(request)
+    identity = state.snapshot.identity
+    nominal_current = None
+    if identity and identity.nominal_kva and identity.nominal_output_voltage:
+        phases = identity.output_phases or 3
+        nominal_current = identity.nominal_kva * 1000 / (phases * identity.nominal_output_voltage)
+    language = state.language(session_of(request))
+    body = '<div class="widgets" id="widgets"></div>'
+    titles = {key: t(f"param.{key}", language) for key in DASHBOARD_TITLES}
+    data = {
+        "nominal_current": nominal_current,
+        "nominal_label": t("dashboard.nominal", language),
+        "titles": titles,
+        "temperature_unit": "°" + state.settings.system.temperature_unit,
+    }
+    return page(request, "menu.dashboard", body, page_name="dashboard", data=data)
+
+
+async def graph(request: web.Request) -> web.Response:
+    state = state_of(request)
+    language = state.language(session_of(request))
+    managed = [key for key in MEASUREMENT_CHOICES if state.snapshot.system and state.snapshot.system.measurements.get(key) is not None]
+    boxes = "".join(
+        f'<label><input type="checkbox" name="series" value="{key}"{" checked" if index < 3 else ""}> {e(key)}</label>'
+        for index, key in enumerate(managed)
+    )
+    body = f"""<div class="graph-controls"><button type="button" id="graph-start">{e(t('graph.start', language))}</button>
+<button type="button" id="graph-stop" disabled>{e(t('graph.stop', language))}</button> <span class="hint">{e(t('graph.help', language))}</span></div>
+<fieldset class="series">{boxes}</fieldset><div id="charts" class="charts"></div>"""
+    return page(request, "menu.graph", body, page_name="graph")
+
+
+async def clients(request: web.Request) -> web.Response:
+    language = state_of(request).language(session_of(request))
+    # §15: filled by the shutdown service once it exists; no client is connected until then.
+    body = f"""<table class="grid summary"><tbody><tr><th>{e(t('clients.count', language))}</th><td>0</td></tr></tbody></table>
+<table class="grid"><thead><tr><th>{e(t('alarms.index', language))}</th><th>{e(t('clients.ip', language))}</th>
+<th>{e(t('clients.name', language))}</th><th>{e(t('clients.time', language))}</th></tr></thead><tbody></tbody></table>"""
+    return page(request, "menu.clients", body, page_name="clients")
+
+
+async def control(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    if not session.can_write:
+        return page(request, "menu.control", f'<p class="notice">{e(t("control.read_only", language))}</p>', page_name="control")
+    rows = "".join(
+        f'<tr data-control="{e(name)}" hidden><td>{e(control_label(name, language))}</td>'
+        f'<td><input type="radio" name="control" value="{e(name)}" aria-label="{e(control_label(name, language))}"></td></tr>'
+        for name in state.snapshot.permissions
+        if name != "battery_test"
+    )
+    body = f"""<form id="control-form" class="controls"><table class="grid"><tbody>{rows}</tbody></table>
+<p class="notice" id="controls-none" hidden>{e(t('control.none', language))}</p>
+<button type="submit">{e(t('control.apply', language))}</button></form>
+<p id="control-result" class="result" role="status"></p>"""
+    return page(request, "menu.control", body, page_name="control")
+
+
+async def battery_test(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    if not session.can_write:
+        return page(request, "menu.battery_test", f'<p class="notice">{e(t("control.read_only", language))}</p>', page_name="battery-test")
+    body = f"""<table class="grid"><thead><tr><th>{e(t('battery_test.status', language))}</th><th></th></tr></thead>
+<tbody><tr><td id="battery-test-status"></td><td><button type="button" id="battery-test" disabled>{e(t('control.apply', language))}</button></td></tr></tbody></table>
+<p class="notice" id="battery-test-none" hidden>{e(t('control.none', language))}</p>
+<p id="control-result" class="result" role="status"></p>"""
+    data = {
+        "labels": {k: t(f"battery_test.{k}", language) for k in ("in_progress", "programmed", "failed", "idle")}
+    }
+    return page(request, "menu.battery_test", body, page_name="battery-test", data=data)
+
+
+# -- settings forms (§18.1–§18.3, §20) -------------------------------------------------------------
+
+SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "system.name": ("System Name", "Nom du système"),
+    "system.contact": ("System Contact", "Contact système"),
+    "system.location": ("System Location", "Localisation du système"),
+    "system.temperature_unit": ("Temperature unit", "Unité de température"),
+    "system.language": ("Language", "Langue"),
+    "system.time_zone": ("Time Zone", "Fuseau horaire"),
+    "system.dst": ("Daylight Saving Time", "Heure d'été"),
+    "system.synchronize_ups_clock": ("Synchronize UPS", "Synchroniser l'ASI"),
+    "logs.history_interval": ("History Log Interval (s)", "Intervalle de l'historique (s)"),
+    "logs.extended_interval": ("Extend Log Interval (mn)", "Intervalle de l'historique étendu (mn)"),
+    "serial.polling_rate": ("Polling Rate (s)", "Période d'interrogation (s)"),
+    "serial.baud_rate": ("Baud rate Setting", "Vitesse de communication"),
+    "serial.serial_timeout_ms.b57600": ("Serial Timeout (ms) 57600", "Délai série (ms) 57600"),
+    "serial.serial_timeout_ms.b19200": ("Serial Timeout (ms) 19200", "Délai série (ms) 19200"),
+    "serial.serial_timeout_ms.b9600": ("Serial Timeout (ms) 9600", "Délai série (ms) 9600"),
+    "serial.unit_select": ("SNMP Unit Select", "Sélection d'unité SNMP"),
+    "web.password_validity_days": ("First Login Reset (Day)", "Validité du mot de passe (jours)"),
+    "web.login_timeout": ("Login Timeout (s)", "Délai de déconnexion (s)"),
+    "web.http_enabled": ("HTTP Port", "Port HTTP"),
+    "web.http_port": ("HTTP Port number", "Numéro du port HTTP"),
+    "web.https_enabled": ("HTTPs Port", "Port HTTPs"),
+    "web.https_port": ("HTTPs Port number", "Numéro du port HTTPs"),
+    "snmp.enabled": ("SNMP Support", "Support SNMP"),
+    "snmp.port": ("SNMP Port", "Port SNMP"),
+    "snmp.v1": ("SNMP v1", "SNMP v1"),
+    "snmp.v2c": ("SNMP v2c", "SNMP v2c"),
+    "snmp.v3": ("SNMP v3", "SNMP v3"),
+    "snmp.read_community": ("SNMP read Community", "Communauté SNMP en lecture"),
+    "snmp.write_community": ("SNMP write Community", "Communauté SNMP en écriture"),
+    "snmp.trap_filter": ("SNMP TRAP / email Filter", "Filtre TRAP SNMP / e-mail"),
+    "modbus_tcp.enabled": ("Modbus Configuration", "Configuration Modbus"),
+    "modbus_tcp.port": ("Modbus Port", "Port Modbus"),
+    "bacnet.enabled": ("BACnet Configuration", "Configuration BACnet"),
+    "bacnet.port": ("BACnet Port", "Port BACnet"),
+}
+
+CONFIGURATION_KEYS = (
+    "system.name", "system.contact", "system.location", "logs.history_interval", "logs.extended_interval",
+    "serial.polling_rate", "web.password_validity_days", "serial.serial_timeout_ms.b57600",
+    "serial.serial_timeout_ms.b19200", "serial.serial_timeout_ms.b9600", "system.temperature_unit",
+    "snmp.read_community", "snmp.write_community", "web.login_timeout", "serial.baud_rate", "system.language",
+)  # fmt: skip
+NV_CONTROL_KEYS = (
+    "web.https_enabled", "web.https_port", "web.http_enabled", "web.http_port", "snmp.enabled", "snmp.port",
+    "snmp.v1", "snmp.v2c", "snmp.v3", "modbus_tcp.enabled", "modbus_tcp.port", "bacnet.enabled", "bacnet.port",
+    "serial.unit_select", "snmp.trap_filter",
+)  # fmt: skip
+DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock")
+
+
+def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
+    """(value, field info) of a dotted settings key."""
+    *parents, leaf = dotted.split(".")
+    node: BaseModel = settings
+    for part in parents:
+        node = getattr(node, part)
+    return getattr(node, leaf), type(node).model_fields[leaf]
+
+
+def settings_form(settings: Settings, keys: Sequence[str], language: str, can_write: bool) -> str:
+    import typing
+
+    rows = []
+    disabled = "" if can_write else " disabled"
+    for key in keys:
+        value, info = _field(settings, key)
+        en, fr = SETTING_LABELS.get(key, (key, key))
+        label = fr if language == "fr" else en
+        ident = "f-" + key.replace(".", "-")
+        annotation = info.annotation
+        if key == "snmp.write_community" and not can_write:
+            value = "********"
+        if annotation is bool:
+            control = (
+                f'<select id="{ident}" data-key="{key}" data-type="bool"{disabled}>'
+                f'<option value="true"{" selected" if value else ""}>{e(t("form.enabled", language))}</option>'
+                f'<option value="false"{"" if value else " selected"}>{e(t("form.disabled", language))}</option></select>'
+            )
+        elif typing.get_origin(annotation) is typing.Literal:
+            choices = typing.get_args(annotation)
+            kind = "int" if isinstance(choices[0], int) else "str"
+            options = "".join(
+                f'<option value="{e(choice)}"{" selected" if choice == value else ""}>{e(choice)}</option>' for choice in choices
+            )
+            control = f'<select id="{ident}" data-key="{key}" data-type="{kind}"{disabled}>{options}</select>'
+        elif isinstance(value, int):
+            control = f'<input id="{ident}" type="number" data-key="{key}" data-type="int" value="{value}"{disabled}>'
+        else:
+            control = f'<input id="{ident}" type="text" data-key="{key}" data-type="str" value="{e(value)}"{disabled}>'
+        help_text = e(info.description or "")
+        rows.append(f'<tr><th><label for="{ident}">{e(label)}</label></th><td>{control}</td><td class="help">{help_text}</td></tr>')
+    button = f'<button type="submit">{e(t("form.save", language))}</button>' if can_write else f'<p class="notice">{e(t("form.read_only", language))}</p>'
+    return f'<form class="settings-form" data-settings-form><table class="grid form"><tbody>{"".join(rows)}</tbody></table>{button}</form>'
+
+
+async def configuration(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write)
+    tools = ""
+    if session.can_write:
+        tools = f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
+<p><a class="button" href="/api/v1/configuration" download>{e(t('config.download', language))}</a>
+<a class="button" href="/api/v1/certificate/ca" download>{e(t('config.ca_download', language))}</a></p>
+<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,text/plain"></label></p>
+<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
+<p><label>{e(t('config.cert_upload', language))} <input type="file" id="cert-upload" accept=".pem,.crt,.key"></label>
+<button type="button" id="cert-remove">{e(t('config.cert_remove', language))}</button></p></section>"""
+    return page(request, "menu.configuration", form + tools, page_name="configuration")
+
+
+async def nv_control(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    form = settings_form(state.settings, NV_CONTROL_KEYS, language, session.can_write)
+    return page(request, "menu.nv_control", form, page_name="nv-control")
+
+
+async def date_time(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    ups_time = state.snapshot.ups_time
+    clock = f"""<table class="grid"><tbody>
+<tr><th>{e(t('datetime.system_time', language))}</th><td id="nv-time" data-time="{e(state.snapshot.time.isoformat())}"></td></tr>
+<tr><th>{e(t('datetime.ups_time', language))}</th><td>{e(ups_time.strftime('%d/%m/%Y %H:%M:%S') if ups_time else '—')}</td></tr>
+<tr><th>{e(t('datetime.browser_time', language))}</th><td id="browser-time"></td></tr></tbody></table>"""
+    form = settings_form(state.settings, DATETIME_KEYS, language, session.can_write)
+    return page(request, "menu.datetime", clock + form, page_name="datetime")
+
+
+async def links_setup(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    links = list(state.settings.web.external_links)
+    disabled = "" if session.can_write else " disabled"
+    rows = []
+    for index in range(4):
+        link = links[index] if index < len(links) else None
+        text, address, enabled = (link.text, link.address, link.enabled) if link else ("", "", False)
+        rows.append(
+            f'<tr data-link="{index}"><td>{index + 1}</td><td><input type="text" name="text" value="{e(text)}" maxlength="64"{disabled}></td>'
+            f'<td><input type="text" name="address" value="{e(address)}" maxlength="255"{disabled}></td>'
+            f'<td><select name="enabled"{disabled}><option value="false">{e(t("form.disabled", language))}</option>'
+            f'<option value="true"{" selected" if enabled else ""}>{e(t("form.enabled", language))}</option></select></td></tr>'
+        )
+    button = f'<button type="submit">{e(t("form.save", language))}</button>' if session.can_write else ""
+    body = f"""<form id="links-form"><table class="grid"><thead><tr><th>#</th><th>Screen Text</th><th>Link Address</th><th>Status</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>{button}</form>"""
+    return page(request, "menu.links_setup", body, page_name="links-setup")
+
+
+async def users(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    if not session.is_admin:
+        raise web.HTTPForbidden(text="only admin manages accounts")
+    accounts = state.accounts.users()
+
+    def role_select(current: str) -> str:
+        return "".join(
+            f'<option value="{role}"{" selected" if role == current else ""}>{e(t(f"role.{role}", language))}</option>'
+            for role in ("disabled", "read_only", "read_write")
+        )
+
+    def language_select(current: str) -> str:
+        return "".join(
+            f'<option value="{code}"{" selected" if code == current else ""}>{e(label)}</option>'
+            for code, label in (("", "—"), ("en", t("lang.en", language)), ("fr", t("lang.fr", language)))
+        )
+
+    delete = f'<button type="button" data-delete-user>{e(t("form.delete", language))}</button>'
+    rows = []
+    for index in range(8):
+        account = accounts[index] if index < len(accounts) else None
+        name = account.name if account else ""
+        rows.append(
+            f'<tr data-user-row="{index}" data-existing="{e(name)}"><td>{index + 1}</td>'
+            f'<td><input type="text" name="name" value="{e(name)}" maxlength="32"{" readonly" if account else ""}></td>'
+            f'<td><input type="password" name="password" autocomplete="new-password" placeholder="{"••••••••" if account else ""}"></td>'
+            f'<td><select name="role">{role_select(account.role if account else "read_only")}</select></td>'
+            f'<td><select name="language">{language_select(account.language if account else "")}</select></td>'
+            f'<td><button type="button" data-save-user>{e(t("form.save", language))}</button>'
+            f"{delete if account else ''}</td></tr>"
+        )
+    body = f"""<p class="hint">{e(t('login.change_help', language))}</p>
+<table class="grid" id="users-table"><thead><tr><th>#</th><th>{e(t('users.name', language))}</th><th>{e(t('login.password', language))}</th>
+<th>{e(t('users.access', language))}</th><th>{e(t('users.language', language))}</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>"""
+    return page(request, "menu.users", body, page_name="users")
+
+
+async def account(request: web.Request) -> web.Response:
+    state = state_of(request)
+    session = session_of(request)
+    language = state.language(session)
+    current = state.accounts.get(session.user)
+    chosen = current.language if current else ""
+    options = "".join(
+        f'<option value="{code}"{" selected" if code == chosen else ""}>{e(label)}</option>'
+        for code, label in (("", "—"), ("en", t("lang.en", language)), ("fr", t("lang.fr", language)))
+    )
+    body = f"""<form id="language-form" class="inline"><label>{e(t('users.language', language))}
+<select name="language">{options}</select></label> <button type="submit">{e(t('form.save', language))}</button></form>
+<h2>{e(t('login.change_title', language))}</h2>{_password_form(language)}"""
+    return page(request, "menu.account", body, page_name="account")
+
+
+def _password_form(language: str) -> str:
+    return f"""<form id="password-form" class="stack">
+<p class="hint">{e(t('login.change_help', language))}</p>
+<label>{e(t('login.current', language))} <input type="password" name="current" autocomplete="current-password" required></label>
+<label>{e(t('login.new', language))} <input type="password" name="new" autocomplete="new-password" required></label>
+<label>{e(t('login.confirm', language))} <input type="password" name="confirm" autocomplete="new-password" required></label>
+<button type="submit">{e(t('login.change', language))}</button>
+<p class="error" id="password-error" role="alert" data-mismatch="{e(t('login.mismatch', language))}" data-done="{e(t('login.changed', language))}"></p></form>"""
+
+
+# -- login (§11.5) ----------------------------------------------------------------------------------
+
+
+async def login_page(request: web.Request) -> web.Response:
+    state = state_of(request)
+    settings = state.settings
+    session = state.sessions.lookup(request.cookies.get(SESSION_COOKIE), touch=False)
+    language = session.language if session and session.language else settings.system.language
+    ended = request.query.get("ended", "")
+    notice = t(f"login.{ended}", language) if ended in ("replaced", "timeout") else ""
+    if session is not None and session.must_change:
+        form = f"""<h1>{e(t('login.change_title', language))}</h1><input type="hidden" id="csrf" value="{e(session.csrf)}">{_password_form(language)}"""
+    elif session is not None:
+        raise web.HTTPFound("/")
+    else:
+        form = f"""<h1>{e(t('login.title', language))}</h1>
+<form id="login-form" class="stack">
+<label>{e(t('login.user', language))} <input type="text" name="user" autocomplete="username" required autofocus></label>
+<label>{e(t('login.password', language))} <input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">{e(t('login.submit', language))}</button>
+<p class="error" id="login-error" role="alert" data-invalid="{e(t('login.invalid', language))}"
+ data-locked="{e(t('login.locked', language))}" data-disabled="{e(t('login.disabled', language))}"></p></form>"""
+    html = f"""<!doctype html>
+<html lang="{language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(t('login.title', language))} — {e(settings.system.name)}</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="{_static(request, 'app.css')}"><script src="{_static(request, 'app.js')}" defer></script></head>
+<body data-page="login" class="login-page"><div class="login-box">
+<div class="brand"><span class="logo" aria-hidden="true"></span>{e(settings.system.name)}</div>
+<p class="notice" id="login-notice"{"" if notice else " hidden"}>{e(notice)}</p>{form}</div></body></html>"""
+    return web.Response(text=html, content_type="text/html")
+
+
+async def logout_page(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/login")
+
+
+def _routes() -> Iterable[tuple[str, Any]]:
+    return (
+        ("/", home),
+        ("/alarms", alarms),
+        ("/dashboard", dashboard),
+        ("/graph", graph),
+        ("/clients", clients),
+        ("/control", control),
+        ("/battery-test", battery_test),
+        ("/configuration", configuration),
+        ("/nv-control", nv_control),
+        ("/datetime", date_time),
+        ("/links-setup", links_setup),
+        ("/users", users),
+        ("/account", account),
+        ("/login", login_page),
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    for path, handler in _routes():
+        app.router.add_get(path, handler)

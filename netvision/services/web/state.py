@@ -1,0 +1,92 @@
+"""What every web handler shares: the service context, accounts, the session,
+the certificates and the live-update hub. Stored on the aiohttp application."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ...settings import Settings
+from ...ups.controls import ControlResult
+from ...ups.model import Snapshot
+from ..registry import ServiceContext
+from .accounts import AccountStore, mac_address
+from .sessions import Session, SessionManager
+from .tls import CertificateStore
+from .views import live_json, snapshot_json
+
+
+@dataclass
+class LiveHub:
+    """Wakes every open live stream after each poll; streams never block the poller."""
+
+    waiters: set[asyncio.Event] = field(default_factory=set)
+    controls: list[ControlResult] = field(default_factory=list)
+
+    def notify(self) -> None:
+        for event in list(self.waiters):
+            event.set()
+
+    def on_control(self, result: ControlResult) -> None:
+        self.controls.append(result)
+        del self.controls[:-20]
+        self.notify()
+
+
+class WebState:
+    def __init__(self, context: ServiceContext, mac: Callable[[], str] | None = None) -> None:
+        self.context = context
+        data_dir = Path(context.data_dir)
+        self.accounts = AccountStore.open(
+            data_dir, mac or (lambda: mac_address(context.settings.web.mac_interface))
+        )
+        self.sessions = SessionManager(timeout=lambda: float(self.settings.web.login_timeout))
+        self.certificates = CertificateStore(data_dir / "tls")
+        self.hub = LiveHub()
+        self._cache: dict[tuple[str, int, str, bool], bytes] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.context.poller.snapshot
+
+    def language(self, session: Session | None) -> str:
+        if session is not None and session.language:
+            return session.language
+        return self.settings.system.language
+
+    def _cached(self, kind: str, language: str, build: Callable[[Snapshot], Any]) -> bytes:
+        snapshot = self.snapshot
+        fahrenheit = self.settings.system.temperature_unit == "F"
+        key = (kind, snapshot.sequence, language, fahrenheit)
+        body = self._cache.get(key)
+        if body is None:
+            if len(self._cache) > 16:
+                self._cache.clear()
+            body = json.dumps(build(snapshot), default=str, separators=(",", ":")).encode()
+            self._cache[key] = body
+        return body
+
+    def snapshot_body(self, language: str) -> bytes:
+        """The snapshot as JSON, built once per poll and language (the hot path of the API)."""
+        return self._cached("snapshot", language, lambda s: snapshot_json(s, language))
+
+    def live_body(self, language: str) -> bytes:
+        fahrenheit = self.settings.system.temperature_unit == "F"
+        return self._cached("live", language, lambda s: live_json(s, language, fahrenheit))
+
+    def store(self) -> Any:
+        """The logs store once the daemon provides one (``context.store``), else None."""
+        return getattr(self.context, "store", None)
+
+
+STATE_KEY = web.AppKey("netvision_web", WebState)

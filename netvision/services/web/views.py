@@ -1,0 +1,318 @@
+"""What the pages and the API show: the snapshot as JSON and the parameter
+tables of §12.1.5–§12.1.10. Pure functions; values "not managed" are left out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ...ups.controls import CONTROL_LABELS
+from ...ups.model import DeviceState, Identity, Snapshot, Topology
+from . import synoptic
+from .labels import t
+
+PHASES = ("l1", "l2", "l3")
+LINE_VOLTAGES = ("u12", "u23", "u31")
+
+# (label key, measurement keys shown joined by "/", decimals)
+Row = tuple[str, tuple[str, ...], int]
+
+TABLES: Mapping[str, Sequence[Row]] = {
+    "ups": (
+        ("param.load_rate", tuple(f"load_rate_{p}" for p in PHASES) + ("load_rate",), 0),
+        ("param.output_kva", ("output_kva",), 1),
+        ("param.output_kw", ("output_kw",), 1),
+        ("param.output_voltage", tuple(f"output_voltage_{p}" for p in PHASES), 0),
+        ("param.input_voltage", tuple(f"input_voltage_{p}" for p in PHASES), 0),
+        ("param.battery_capacity", ("battery_capacity",), 0),
+        ("param.remaining_backup_time", ("remaining_backup_time",), 0),
+        ("param.battery_voltage", ("battery_voltage",), 1),
+        ("param.temperature", ("ambient_temperature",), 1),
+    ),
+    "battery": (
+        ("param.battery_voltage", ("battery_voltage", "battery_voltage_negative"), 1),
+        ("param.battery_current", ("battery_current", "battery_current_negative"), 1),
+        ("param.battery_capacity", ("battery_capacity",), 0),
+        ("param.battery_capacity_ah", ("battery_capacity_ah",), 0),
+        ("param.remaining_backup_time", ("remaining_backup_time",), 0),
+        ("param.battery_temperature", ("battery_temperature",), 1),
+    ),
+    "output": (
+        ("param.load_rate", tuple(f"load_rate_{p}" for p in PHASES) + ("load_rate",), 0),
+        ("param.output_kva", ("output_kva",), 1),
+        ("param.output_kw", ("output_kw",), 1),
+        ("param.output_power_factor", tuple(f"output_power_factor_{p}" for p in PHASES), 2),
+        ("param.output_crest_factor", ("output_crest_factor",), 1),
+        ("param.output_current", tuple(f"output_current_{p}" for p in PHASES), 0),
+        ("param.output_voltage", tuple(f"output_voltage_{p}" for p in PHASES), 0),
+        ("param.output_voltage_u", tuple(f"output_voltage_{p}" for p in LINE_VOLTAGES), 0),
+        ("param.output_frequency", ("output_frequency",), 1),
+    ),
+    "input": (
+        ("param.input_voltage", tuple(f"input_voltage_{p}" for p in PHASES), 0),
+        ("param.input_voltage_u", tuple(f"input_voltage_{p}" for p in LINE_VOLTAGES), 0),
+        ("param.input_current", tuple(f"input_current_{p}" for p in PHASES), 0),
+        ("param.input_power", tuple(f"input_power_{p}" for p in PHASES), 1),
+        ("param.input_frequency", ("input_frequency",), 1),
+    ),
+    "bypass": (
+        ("param.bypass_voltage", tuple(f"bypass_voltage_{p}" for p in PHASES), 0),
+        ("param.bypass_voltage_u", tuple(f"bypass_voltage_{p}" for p in LINE_VOLTAGES), 0),
+        ("param.bypass_power", tuple(f"bypass_power_{p}" for p in PHASES), 1),
+        ("param.bypass_frequency", ("bypass_frequency",), 1),
+    ),
+    # §12.1.10: the inverter's own voltage is the output voltage while the load is on inverter.
+    "inverter": (
+        ("param.inverter_voltage", tuple(f"output_voltage_{p}" for p in PHASES), 0),
+        ("param.inverter_frequency", ("output_frequency",), 1),
+    ),
+}
+
+TEMPERATURE_KEYS = ("ambient_temperature", "battery_temperature")
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def format_values(
+    measurements: Mapping[str, float | None], keys: Sequence[str], decimals: int, fahrenheit: bool = False
+) -> str | None:
+    """"230/231/229" from the per-phase keys; None when none is managed. The per-phase
+    keys win over the global one (a load rate is per phase when the UPS gives it)."""
+    values = []
+    for key in keys:
+        value = measurements.get(key)
+        if value is None:
+            continue
+        if fahrenheit and key in TEMPERATURE_KEYS:
+            value = value * 9 / 5 + 32
+        values.append(value)
+        if key == "load_rate" and len(values) > 1:
+            values.pop()
+    if not values:
+        return None
+    return "/".join(_number(value, decimals) for value in values)
+
+
+def table_rows(
+    name: str, state: DeviceState, language: str, fahrenheit: bool = False, ups_time: datetime | None = None
+) -> list[tuple[str, str]]:
+    """Rows (label, value) of one parameter table; rows of unmanaged values are left out."""
+    rows: list[tuple[str, str]] = []
+    derived = state.derived
+    if name == "ups":
+        rows.append((t("param.ups_status", language), t(derived.ups_status, language)))
+    elif name == "battery":
+        rows.append((t("param.battery_status", language), t(derived.battery_status, language)))
+    elif name == "output":
+        rows.append((t("param.output_status", language), t(derived.output_status, language)))
+    for label_key, keys, decimals in TABLES[name]:
+        if name == "inverter" and not state.condition("inverter_on"):
+            text: str | None = "0"  # §12.1.10: "Set to 0 if inverter is off"
+        else:
+            text = format_values(state.measurements, keys, decimals, fahrenheit)
+        if text is None:
+            continue
+        label = t(label_key, language)
+        if label_key in ("param.temperature", "param.battery_temperature"):
+            label += " (°F)" if fahrenheit else " (°C)"
+        rows.append((label, text))
+    if name == "battery" and state.condition("on_battery"):
+        seconds = state.measurements.get("time_on_battery")
+        if seconds is not None:
+            rows.append((t("param.time_on_battery", language), _number(seconds / 60, 0)))
+    if name == "input" and "genset_on" in state.derived.conditions:
+        on = state.condition("genset_on")
+        rows.append((t("param.genset", language), t("param.on" if on else "param.off", language)))
+    if name == "ups" and ups_time is not None:
+        rows.append((t("param.date_time", language), ups_time.strftime("%d/%m/%Y %H:%M:%S")))
+    return rows
+
+
+def alarms_json(state: DeviceState | None, language: str) -> list[dict[str, Any]]:
+    if state is None:
+        return []
+    return [
+        {
+            "acronym": alarm.acronym,
+            "label": alarm.label_fr if language == "fr" else alarm.label_en,
+            "level": alarm.level.value,
+            "level_label": t(f"level.{alarm.level.value}", language),
+            "since": alarm.since.isoformat(),
+        }
+        for alarm in state.alarms
+    ]
+
+
+def device_view(
+    state: DeviceState | None,
+    language: str,
+    *,
+    system_view: bool = False,
+    fahrenheit: bool = False,
+    ups_time: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Everything the synoptic page needs for one device: colours, labels, tables."""
+    if state is None:
+        return None
+    colours = synoptic.system_colours(state) if system_view else synoptic.unit_colours(state)
+    load = synoptic.load_percent(state)
+    capacity = state.measurements.get("battery_capacity")
+    backup = state.measurements.get("remaining_backup_time")
+    maintenance = state.condition("load_on_maintenance_bypass") or state.condition("maintenance_bypass_closed")
+    return {
+        "colours": colours,
+        "tree": synoptic.tree_status(state),
+        "battery_tree": synoptic.battery_tree_status(state),
+        "battery_animation": synoptic.battery_animation(state),
+        # §12.1.1: no load figure while the maintenance bypass is closed; backup time replaces
+        # the capacity while discharging.
+        "load_text": "" if maintenance or load is None else f"{load:.0f} %",
+        "load": load,
+        "battery_capacity": capacity,
+        "battery_text": (
+            f"{backup:.0f} mn"
+            if state.condition("on_battery") and backup is not None
+            else ("" if capacity is None else f"{capacity:.0f} %")
+        ),
+        "ups_status": t(state.derived.ups_status, language),
+        "battery_status": t(state.derived.battery_status, language),
+        "output_status": t(state.derived.output_status, language),
+        "tables": {
+            name: table_rows(name, state, language, fahrenheit, ups_time)
+            for name in (("ups", "output") if system_view else TABLES)
+        },
+        "alarms": alarms_json(state, language),
+    }
+
+
+def identity_json(identity: Identity | None) -> dict[str, Any] | None:
+    if identity is None:
+        return None
+    return {
+        "map_name": identity.map_name,
+        "model": identity.model,
+        "serial_number": identity.serial_number,
+        "reference": identity.reference,
+        "nominal_kva": identity.nominal_kva,
+        "nominal_kw": identity.nominal_kw,
+        "input_phases": identity.input_phases,
+        "output_phases": identity.output_phases,
+        "firmware": identity.firmware,
+        "device_kind": identity.device_kind,
+    }
+
+
+def topology_json(topology: Topology | None) -> dict[str, Any] | None:
+    if topology is None:
+        return None
+    return {
+        "kind": topology.kind.value,
+        "bypass": topology.bypass,
+        "units": list(topology.units),
+        "modules": list(topology.modules),
+        "battery_present": topology.battery_present,
+        "input_phases": topology.input_phases,
+        "output_phases": topology.output_phases,
+    }
+
+
+def state_json(state: DeviceState | None, language: str) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    derived = state.derived
+    return {
+        "number": state.number,
+        "statuses": sorted(state.statuses),
+        "alarm_bits": sorted(state.alarm_bits),
+        "alarms": alarms_json(state, language),
+        "measurements": dict(state.measurements),
+        "ups_status": derived.ups_status,
+        "battery_status": derived.battery_status,
+        "output_status": derived.output_status,
+        "ups_status_label": t(derived.ups_status, language),
+        "conditions": {name: bool(value) for name, value in derived.conditions.items()},
+        "rfc1628_output_source": derived.rfc1628_output_source,
+        "rfc1628_battery_status": derived.rfc1628_battery_status,
+        "well_known_alarms": sorted(derived.well_known_alarms),
+    }
+
+
+def snapshot_json(snapshot: Snapshot, language: str = "en") -> dict[str, Any]:
+    communication = snapshot.communication
+    return {
+        "sequence": snapshot.sequence,
+        "time": snapshot.time.isoformat(),
+        "communication": {
+            "state": communication.state.value,
+            "since": communication.since.isoformat(),
+            "baud_rate": communication.baud_rate,
+            "map_name": communication.map_name,
+            "last_error": communication.last_error,
+            "cycles": communication.statistics.cycles,
+            "errors": communication.statistics.errors,
+        },
+        "identity": identity_json(snapshot.identity),
+        "topology": topology_json(snapshot.topology),
+        "system": state_json(snapshot.system, language),
+        "units": [
+            {
+                "number": unit.number,
+                "state": state_json(unit.state, language),
+                "modules": [{"number": m.number, "state": state_json(m.state, language)} for m in unit.modules],
+            }
+            for unit in snapshot.units
+        ],
+        "modules": [{"number": m.number, "state": state_json(m.state, language)} for m in snapshot.modules],
+        "permissions": dict(snapshot.permissions),
+        "remote_controls_permitted": snapshot.remote_controls_permitted,
+        "ups_time": snapshot.ups_time.isoformat() if snapshot.ups_time else None,
+    }
+
+
+def devices(snapshot: Snapshot) -> list[tuple[str, str, DeviceState | None]]:
+    """(id, kind, state) of every device of the tree: system, units, modules."""
+    items: list[tuple[str, str, DeviceState | None]] = [("system", "system", snapshot.system)]
+    for unit in snapshot.units:
+        items.append((f"unit{unit.number}", "unit", unit.state))
+        for module in unit.modules:
+            items.append((f"unit{unit.number}-module{module.number}", "module", module.state))
+    for module in snapshot.modules:
+        items.append((f"module{module.number}", "module", module.state))
+    return items
+
+
+def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> dict[str, Any]:
+    """The message the pages receive after every poll."""
+    parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
+    views = {}
+    for device_id, kind, state in devices(snapshot):
+        views[device_id] = device_view(
+            state,
+            language,
+            system_view=(kind == "system" and parallel),
+            fahrenheit=fahrenheit,
+            ups_time=snapshot.ups_time if kind == "system" else None,
+        )
+    system = snapshot.system
+    alarms = alarms_json(system, language)
+    return {
+        "sequence": snapshot.sequence,
+        "time": snapshot.time.isoformat(),
+        "communicating": snapshot.communicating,
+        "communication": t(f"communication.{snapshot.communication.state.value}", language),
+        "alarm_count": len(alarms),
+        "alarms": alarms,
+        "newest_alarm": max((a["since"] for a in alarms), default=""),
+        "views": views,
+        "measurements": dict(system.measurements) if system else {},
+        "permissions": dict(snapshot.permissions),
+        "remote_controls_permitted": snapshot.remote_controls_permitted,
+    }
+
+
+def control_label(control: str, language: str) -> str:
+    en, fr = CONTROL_LABELS.get(control, (control, control))
+    return fr if language == "fr" else en
