@@ -91,15 +91,19 @@ class Daemon:
 
     async def _start_logs(self, poller: Poller) -> None:
         """The store (both event logs, history, extended history) and the event engine."""
-        self.store = LogStore(self.data_dir / DATABASE_NAME)
-        recreated = await self.store.open()
-        self.recorder = LogRecorder(
-            self.store, self.bus, lambda: self.settings_manager.settings, lambda: poller.snapshot
-        )
-        self.recorder.attach_bus()
-        self.settings_manager.on_change(self.recorder.on_settings_changed)
         self.engine = EventEngine(self.bus, lambda: poller.register_map)
         self.engine.attach(poller)
+        store = LogStore(self.data_dir / DATABASE_NAME)
+        try:
+            recreated = await store.open()
+        except Exception:
+            # No logs (unwritable data directory…) is no reason to stop monitoring the UPS.
+            log.exception("the logs database %s cannot be opened: running without logs", store.path)
+            return
+        self.store = store
+        self.recorder = LogRecorder(store, self.bus, lambda: self.settings_manager.settings, lambda: poller.snapshot)
+        self.recorder.attach_bus()
+        self.settings_manager.on_change(self.recorder.on_settings_changed)
         poller.subscribe(self.recorder.on_snapshot)
         await self.recorder.start(recreated)
 

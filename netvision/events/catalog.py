@@ -326,7 +326,9 @@ _TYPES: tuple[EventType, ...] = (
     _nv("setting_changed", I, "{key} has been changed via {via} by {by}", "{key} modifié via {via} par {by}"),
     # Web logins (§11.5; the manual lists no login events: security by default logs them).
     _nv("web_login", I, "{user} logged in from {ip}", "{user} connecté depuis {ip}"),
-    _nv("web_login_failed", W, "Login failed for {user} from {ip}", "Échec de connexion de {user} depuis {ip}"),
+    _nv(
+        "web_login_failed", W, "Login failed for {user} from {ip}", "Échec de connexion de {user} depuis {ip}"
+    ),
     _nv(
         "web_account_locked",
         W,

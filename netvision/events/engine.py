@@ -12,7 +12,8 @@ subscribed to the poller. Rules (docs/decisions.md):
   restoration the UPS is compared with the last state seen before the loss;
 - trap triggers: each map ``trap_conditions`` expression that becomes true
   (App. "NET VISION 7 TRAP DESCRIPTION"), once per rising edge (the SNMP
-  service repeats TRAP 1 every minute on its own setting);
+  service repeats TRAP 1 every minute on its own setting); the first snapshot
+  only sets the baseline, the alarms present then being logged as added;
 - controls: an accepted control is a UPS event with who sent it, a refused one a
   NET VISION warning.
 
@@ -224,8 +225,6 @@ class EventEngine:
                 reason=result.reason,
             )
         self.bus.publish(event)
-
-
 
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")

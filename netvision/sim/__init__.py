@@ -75,7 +75,9 @@ class Simulator:
         )
         if scenario:
             self.device.scenario(scenario)
-        self.slave = RtuSlave(self.device, baud=baud, wire_timing=wire_timing, seed=seed, time_scale=time_scale)
+        self.slave = RtuSlave(
+            self.device, baud=baud, wire_timing=wire_timing, seed=seed, time_scale=time_scale
+        )
         self.link = link
         self.control_path = control_path
         self.serial_port = serial_port
@@ -141,7 +143,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--control", default=None, help="Unix socket for `netvision simctl`")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", choices=sorted(set(UPS_SCENARIOS) | set(STS_SCENARIOS)), default=None)
-    parser.add_argument("--discharge-speed", type=float, default=1.0, help="battery discharge/charge speed factor")
+    parser.add_argument(
+        "--discharge-speed", type=float, default=1.0, help="battery discharge/charge speed factor"
+    )
     parser.add_argument("--measure-factor", type=int, choices=(0, 1), default=1, help="VU-MAP T014")
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
 

@@ -189,7 +189,7 @@ def handle_line(sim: Simulator, line: bytes | str) -> dict[str, Any]:
         return {"ok": False, "error": f"unknown command {command!r} (one of {', '.join(COMMANDS)})"}
     try:
         return {"ok": True, **handler(sim, request)}
-    except (CommandError, ValueError, KeyError, TypeError) as error:
+    except (CommandError, ModbusError, ValueError, KeyError, TypeError) as error:
         return {"ok": False, "error": str(error)}
 
 

@@ -66,7 +66,14 @@ UPS_SCENARIOS: tuple[str, ...] = (
     "load_off",
     "battery_test",
 )
-STS_SCENARIOS: tuple[str, ...] = ("normal", "source1_failure", "source_restored", "load_off", "overload", "imminent_stop")
+STS_SCENARIOS: tuple[str, ...] = (
+    "normal",
+    "source1_failure",
+    "source_restored",
+    "load_off",
+    "overload",
+    "imminent_stop",
+)
 
 DEFAULT_MODELS: Mapping[str, str | int] = {"jbusp": 87, "vumap": 0x8300, "sts": "STATYS"}
 # A modular unit is a MODULYS: JBUSP MODULYS 3/1 UPS (84), VU-MAP MODULYS GP 2.0.
@@ -273,7 +280,14 @@ class SimulatedDevice:
             system_blocks = per_unit
             unit_blocks = tuple(
                 name
-                for name in ("configuration", "serial_number", "reference", "status", "alarms", "measurements")
+                for name in (
+                    "configuration",
+                    "serial_number",
+                    "reference",
+                    "status",
+                    "alarms",
+                    "measurements",
+                )
                 if self.map.has_block(name)
             )
 
@@ -290,7 +304,8 @@ class SimulatedDevice:
             module_kva = self.nominal_kva / self.modules
             nodes = [node(0, "system", self.nominal_kva, 1.0, system_blocks)]
             nodes += [
-                node(k, "module", module_kva, 1.0 / self.modules, unit_blocks) for k in range(1, self.modules + 1)
+                node(k, "module", module_kva, 1.0 / self.modules, unit_blocks)
+                for k in range(1, self.modules + 1)
             ]
             return nodes
         return [node(single_number, "single", self.nominal_kva, 1.0, per_unit)]
@@ -304,12 +319,14 @@ class SimulatedDevice:
             for name in node.blocks:
                 block = self.map.block(name)
                 placements.append((unit_address(block.address, node.number), node, block))
-        for start, node, block in placements:
+        for start, owner, block in placements:
             for address in range(start, start + block.count):
                 if address in self._layout:
                     raise ValueError(f"{self.map.title}: block {block.name} overlaps at 0x{address:04X}")
-                self._layout[address] = (node, block)
-        self._block_starts = {(node.number if node else None, block.name): start for start, node, block in placements}
+                self._layout[address] = (owner, block)
+        self._block_starts = {
+            (owner.number if owner else None, block.name): start for start, owner, block in placements
+        }
 
     def _control_units(self, encoding: ControlEncoding) -> list[int | None]:
         if not encoding.per_unit:
@@ -365,7 +382,8 @@ class SimulatedDevice:
     def addresses(self) -> list[tuple[int, int, str, int | None]]:
         """Every table served: (address, count, block name, node number or None)."""
         return sorted(
-            (start, self.map.block(name).count, name, number) for (number, name), start in self._block_starts.items()
+            (start, self.map.block(name).count, name, number)
+            for (number, name), start in self._block_starts.items()
         )
 
     # -- time ----------------------------------------------------------------------------------
@@ -548,7 +566,9 @@ class SimulatedDevice:
             by_value = {entry[1].value: entry for entry in candidates}
             bits_set = [1 << bit for bit in range(16) if value >> bit & 1]
             if not all(bit in by_value for bit in bits_set):
-                raise ModbusError(ILLEGAL_VALUE, f"0x{value:04X} is not a command of register 0x{address:04X}")
+                raise ModbusError(
+                    ILLEGAL_VALUE, f"0x{value:04X} is not a command of register 0x{address:04X}"
+                )
             chosen = [by_value[bit] for bit in bits_set]
         for name, _encoding, _unit in chosen:
             if not (self.remote_permitted and self.permitted.get(name, False)):
@@ -579,7 +599,9 @@ class SimulatedDevice:
         elif name == "battery_test":
             if not power.battery_present or not power.mains_present or power.battery_test_running:
                 raise ModbusError(DEVICE_FAILURE, "battery test not possible now")
-            self._start_battery_test(power.test_result if power.test_result in BATTERY_TEST_RESULTS else "pass")
+            self._start_battery_test(
+                power.test_result if power.test_result in BATTERY_TEST_RESULTS else "pass"
+            )
         elif name == "alarm_acknowledgement":
             self._acknowledge()
         # Other controls of CONTROLS have no documented register on JBUSP/VU-MAP.
@@ -721,7 +743,8 @@ class SimulatedDevice:
                 active |= self._synthesis(node, result)
             alarms = (active - node.forced_off) & alarm_names
             if general and any(
-                acronym != general and not map_bits.is_synthesis_bit(self.map_name, acronym) for acronym in alarms
+                acronym != general and not map_bits.is_synthesis_bit(self.map_name, acronym)
+                for acronym in alarms
             ):
                 active.add(general)
             active -= node.forced_off
@@ -761,7 +784,9 @@ class SimulatedDevice:
         if self.is_sts:
             node = self.nodes[self.top]
             return {
-                self.top: sts_measurements(self.sts, node.jitter, nominal_kva=self.nominal_kva, phases=self.output_phases)
+                self.top: sts_measurements(
+                    self.sts, node.jitter, nominal_kva=self.nominal_kva, phases=self.output_phases
+                )
             }
         values: dict[int, dict[str, float | None]] = {}
         members = [node for node in self.nodes.values() if node.role in ("unit", "module", "single")]
@@ -888,7 +913,9 @@ class SimulatedDevice:
             words = [NOT_MANAGED if name == "measurements" else 0] * block.count
             node = self.nodes.get(number) if number is not None else None
             if node is not None:
-                self._fill_block(node, block, words, bits_by_node[node.number], measurements.get(node.number, {}))
+                self._fill_block(
+                    node, block, words, bits_by_node[node.number], measurements.get(node.number, {})
+                )
             image.update(zip(range(start, start + block.count), words, strict=True))
         self._fill_permissions(image)
         return image
@@ -910,7 +937,9 @@ class SimulatedDevice:
         if name == "measurements":
             for measurement in self.map.measurements:
                 if measurement.key is not None and measurement.offset < len(words):
-                    words[measurement.offset] = self.encode_measurement(measurement, values.get(measurement.key))
+                    words[measurement.offset] = self.encode_measurement(
+                        measurement, values.get(measurement.key)
+                    )
         configuration = self.configuration_values(node)
         for word in self.map.configuration:
             if word.block == name and word.offset < len(words) and word.key in configuration:

@@ -49,7 +49,9 @@ class Jitter:
         # Mean-reverting random walk: each offset keeps some memory of the last one.
         keep = math.exp(-seconds / 10.0) if seconds > 0 else 1.0
         for name in list(self.offsets):
-            self.offsets[name] = self.offsets[name] * keep + self.rng.gauss(0.0, 1.0) * math.sqrt(1 - keep * keep)
+            self.offsets[name] = self.offsets[name] * keep + self.rng.gauss(0.0, 1.0) * math.sqrt(
+                1 - keep * keep
+            )
 
     def __call__(self, name: str, spread: float) -> float:
         """An offset in [−spread, +spread], around 0."""
@@ -110,7 +112,10 @@ class UpsPower:
     @property
     def charging(self) -> bool:
         return (
-            self.battery_present and self.mains_present and self.charge < 0.995 and not self.battery_test_running
+            self.battery_present
+            and self.mains_present
+            and self.charge < 0.995
+            and not self.battery_test_running
         )
 
     @property
@@ -141,7 +146,9 @@ class UpsPower:
             return
         # The load drifts slowly around its target.
         pull = min(1.0, seconds / 60.0)
-        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(min(seconds, 60.0))
+        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(
+            min(seconds, 60.0)
+        )
         self.load = _clamp(self.load, 0.0, 1.5)
         if self.on_battery:
             self.time_on_battery += seconds
@@ -211,40 +218,56 @@ def ups_measurements(
     values["output_crest_factor"] = 1.4 + jitter("crest", 0.05)
     values["output_crest_factor_n"] = 1.4 + jitter("crest_n", 0.05) if output_phases == 3 else None
     line_current = values["output_current_l1"] or 0.0
-    values["output_current_n"] = line_current * (0.05 + jitter("neutral", 0.03)) if output_phases == 3 else line_current
+    values["output_current_n"] = (
+        line_current * (0.05 + jitter("neutral", 0.03)) if output_phases == 3 else line_current
+    )
 
     # Rectifier input: the output power plus losses plus the charger.
     charging_kw = 0.02 * nominal_kva if power.charging and battery else 0.0
-    input_kw = (total_kw / EFFICIENCY + charging_kw) if power.mains_present and power.path == "inverter" else 0.0
+    input_kw = (
+        (total_kw / EFFICIENCY + charging_kw) if power.mains_present and power.path == "inverter" else 0.0
+    )
     if power.mains_present and power.path in ("bypass", "maintenance"):
         input_kw = charging_kw + 0.01 * nominal_kva  # the rectifier only feeds the charger and itself
     for phase in ("l1", "l2", "l3"):
         managed = phase in in_phases
-        voltage = NOMINAL_VOLTAGE * (1 + jitter(f"input_voltage_{phase}", 0.01)) if power.mains_present else 0.0
+        voltage = (
+            NOMINAL_VOLTAGE * (1 + jitter(f"input_voltage_{phase}", 0.01)) if power.mains_present else 0.0
+        )
         phase_kw = input_kw / input_phases
         values[f"input_voltage_{phase}"] = voltage if managed else None
         values[f"input_power_{phase}"] = phase_kw if managed else None
-        values[f"input_current_{phase}"] = (phase_kw * 1000.0 / voltage if voltage else 0.0) if managed else None
+        values[f"input_current_{phase}"] = (
+            (phase_kw * 1000.0 / voltage if voltage else 0.0) if managed else None
+        )
     for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
         managed = input_phases == 3
         mean = ((values[f"input_voltage_{first}"] or 0.0) + (values[f"input_voltage_{second}"] or 0.0)) / 2
         values[f"input_voltage_{pair}"] = mean * SQRT3 if managed else None
-    values["input_frequency"] = NOMINAL_FREQUENCY + jitter("input_frequency", 0.05) if power.mains_present else 0.0
+    values["input_frequency"] = (
+        NOMINAL_FREQUENCY + jitter("input_frequency", 0.05) if power.mains_present else 0.0
+    )
 
     # Bypass input: the bypass feeds the output's phases.
     on_bypass = power.path == "bypass"
     for phase in ("l1", "l2", "l3"):
         managed = phase in out_phases
-        voltage = NOMINAL_VOLTAGE * (1 + jitter(f"bypass_voltage_{phase}", 0.01)) if power.bypass_present else 0.0
-        current = values[f"output_current_{phase}"] if on_bypass else 0.0
+        voltage = (
+            NOMINAL_VOLTAGE * (1 + jitter(f"bypass_voltage_{phase}", 0.01)) if power.bypass_present else 0.0
+        )
+        bypass_current: float | None = values[f"output_current_{phase}"] if on_bypass else 0.0
         values[f"bypass_voltage_{phase}"] = voltage if managed else None
-        values[f"bypass_current_{phase}"] = current if managed else None
-        values[f"bypass_power_{phase}"] = (values[f"output_kw_{phase}"] if on_bypass else 0.0) if managed else None
+        values[f"bypass_current_{phase}"] = bypass_current if managed else None
+        values[f"bypass_power_{phase}"] = (
+            (values[f"output_kw_{phase}"] if on_bypass else 0.0) if managed else None
+        )
     for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
         managed = output_phases == 3
         mean = ((values[f"bypass_voltage_{first}"] or 0.0) + (values[f"bypass_voltage_{second}"] or 0.0)) / 2
         values[f"bypass_voltage_{pair}"] = mean * SQRT3 if managed else None
-    values["bypass_frequency"] = NOMINAL_FREQUENCY + jitter("bypass_frequency", 0.05) if power.bypass_present else 0.0
+    values["bypass_frequency"] = (
+        NOMINAL_FREQUENCY + jitter("bypass_frequency", 0.05) if power.bypass_present else 0.0
+    )
 
     values["ambient_temperature"] = 24.0 + jitter("ambient", 0.5)
     values["dc_storage_voltage"] = None
@@ -383,11 +406,15 @@ class StsPower:
         if seconds <= 0:
             return
         pull = min(1.0, seconds / 60.0)
-        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(min(seconds, 60.0))
+        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(
+            min(seconds, 60.0)
+        )
         self.load = _clamp(self.load, 0.0, 1.5)
 
 
-def sts_measurements(power: StsPower, jitter: Jitter, *, nominal_kva: float, phases: int) -> dict[str, float | None]:
+def sts_measurements(
+    power: StsPower, jitter: Jitter, *, nominal_kva: float, phases: int
+) -> dict[str, float | None]:
     values: dict[str, float | None] = {}
     names = ("l1", "l2", "l3")[:phases]
     for source in (1, 2):
@@ -396,9 +423,14 @@ def sts_measurements(power: StsPower, jitter: Jitter, *, nominal_kva: float, pha
             voltage = NOMINAL_VOLTAGE * (1 + jitter(f"s{source}_{phase}", 0.01)) if present else 0.0
             values[f"source{source}_voltage_{phase}"] = voltage if phase in names else None
         for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-            mean = ((values[f"source{source}_voltage_{first}"] or 0.0) + (values[f"source{source}_voltage_{second}"] or 0.0)) / 2
+            mean = (
+                (values[f"source{source}_voltage_{first}"] or 0.0)
+                + (values[f"source{source}_voltage_{second}"] or 0.0)
+            ) / 2
             values[f"source{source}_voltage_{pair}"] = mean * SQRT3 if phases == 3 else None
-        values[f"source{source}_frequency"] = NOMINAL_FREQUENCY + jitter(f"s{source}_hz", 0.05) if present else 0.0
+        values[f"source{source}_frequency"] = (
+            NOMINAL_FREQUENCY + jitter(f"s{source}_hz", 0.05) if present else 0.0
+        )
         closed = power.active == source
         values[f"switch{source}_temperature"] = (38.0 if closed else 30.0) + jitter(f"switch{source}", 0.5)
     active = power.active
@@ -413,7 +445,9 @@ def sts_measurements(power: StsPower, jitter: Jitter, *, nominal_kva: float, pha
         total_kva += phase_kva
         total_kw += phase_kva * power_factor
         values[f"output_voltage_{phase}"] = voltage if managed else None
-        values[f"output_current_{phase}"] = (phase_kva * 1000.0 / voltage if voltage else 0.0) if managed else None
+        values[f"output_current_{phase}"] = (
+            (phase_kva * 1000.0 / voltage if voltage else 0.0) if managed else None
+        )
         values[f"output_kva_{phase}"] = phase_kva if managed else None
         values[f"output_kw_{phase}"] = phase_kva * power_factor if managed else None
         values[f"load_rate_{phase}"] = phase_kva / phase_nominal * 100.0 if managed else None
@@ -424,7 +458,9 @@ def sts_measurements(power: StsPower, jitter: Jitter, *, nominal_kva: float, pha
         values[f"output_voltage_{pair}"] = mean * SQRT3 if phases == 3 else None
     values["output_frequency"] = (values[f"source{active}_frequency"] or 0.0) if active else 0.0
     line_current = values["output_current_l1"] or 0.0
-    values["output_current_n"] = line_current * (0.05 + jitter("neutral", 0.03)) if phases == 3 else line_current
+    values["output_current_n"] = (
+        line_current * (0.05 + jitter("neutral", 0.03)) if phases == 3 else line_current
+    )
     values["output_crest_factor_n"] = 1.4 + jitter("crest_n", 0.05)
     values["output_kva"] = total_kva
     values["output_kw"] = total_kw

@@ -45,7 +45,15 @@ ILLEGAL_VALUE = 0x03
 MAX_READ_COUNT = 125
 MAX_WRITE_COUNT = 123
 
-FAULT_KINDS: tuple[str, ...] = ("no_answer", "bad_crc", "wrong_slave", "exception", "delay", "baud", "garbage")
+FAULT_KINDS: tuple[str, ...] = (
+    "no_answer",
+    "bad_crc",
+    "wrong_slave",
+    "exception",
+    "delay",
+    "baud",
+    "garbage",
+)
 
 # Standard rates of the card's "Baud rate Setting" (EN §18.2) and the usual others.
 BAUD_RATES: tuple[int, ...] = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
@@ -343,7 +351,9 @@ class RtuSlave:
             self.counters.discarded_bytes += len(data)
             self._buffer.clear()
             return
-        if self._buffer and arrival - self._last_input > STALE_INPUT_SECONDS + 3.5 * character_seconds(self.baud):
+        if self._buffer and arrival - self._last_input > STALE_INPUT_SECONDS + 3.5 * character_seconds(
+            self.baud
+        ):
             self._buffer.clear()
         self._last_input = arrival
         self._buffer += data
@@ -410,12 +420,16 @@ class RtuSlave:
                 if (fault := self._take("exception")) is not None:
                     return self._exception(function, int(fault.value or 0x06))
                 registers = self.device.read(pdu.address, pdu.count)
-                response_class = ReadHoldingRegistersResponse if function == 0x03 else ReadInputRegistersResponse
+                response_class = (
+                    ReadHoldingRegistersResponse if function == 0x03 else ReadInputRegistersResponse
+                )
                 return response_class(registers=registers, dev_id=self.slave_id)
             if function == 0x06:
                 value = pdu.registers[0]
                 self.device.write(pdu.address, [value])
-                return WriteSingleRegisterResponse(address=pdu.address, registers=[value], dev_id=self.slave_id)
+                return WriteSingleRegisterResponse(
+                    address=pdu.address, registers=[value], dev_id=self.slave_id
+                )
             # 0x10: the byte count must match the quantity.
             if not 1 <= pdu.count <= MAX_WRITE_COUNT or frame[6] != 2 * pdu.count:
                 return self._exception(function, ILLEGAL_VALUE)

@@ -11,6 +11,7 @@ from .database import (
     StoreError,
 )
 from .recorder import LogRecorder
+from .timefmt import format_time, to_display
 
 DATABASE_NAME = "logs.sqlite3"
 
@@ -24,4 +25,6 @@ __all__ = [
     "Page",
     "Statistics",
     "StoreError",
+    "format_time",
+    "to_display",
 ]

@@ -24,7 +24,7 @@ import time as _time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -36,12 +36,15 @@ from .columns import (
     EXTENDED,
     EXTENDED_KEYS,
     HISTORY_KEYS,
+    STS_HISTORY,
+    UPS_HISTORY,
+    UPS_HISTORY_EXTRA,
     from_tenths,
     history_columns,
     to_tenths,
 )
 from .schema import LOG_NAMES, TABLES
-from .timefmt import format_time, from_micros, to_micros
+from .timefmt import from_micros, to_display, to_micros
 
 log = logging.getLogger("netvision.store")
 
@@ -278,7 +281,7 @@ class LogStore:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._writer, self._write_batch, batch)
-        except sqlite3.Error:
+        except Exception:  # a full disk or a broken file must not stop the writer task
             self.failed_writes += len(batch)
             log.exception("could not write %d log records", len(batch))
 
@@ -499,18 +502,45 @@ class LogStore:
         rows, total = await self._read(query)
         return Page(rows, total, page, per_page)
 
-    async def history_series(self, start: datetime, end: datetime) -> list[HistoryRecord]:
-        """Every history record in [start, end), by time, for a graph (§21.1)."""
-        columns = ", ".join(schema.expected_columns("history"))
+    async def history_series(
+        self, start: datetime, end: datetime, keys: Sequence[str] | None = None
+    ) -> list[HistoryRecord]:
+        """Every history record in [start, end), by time, for a graph (§21.1).
+
+        ``keys``: the measurements wanted; by default those of the device kind of the
+        latest record (the UPS list and the global load, or the STS list)."""
 
         def query() -> list[HistoryRecord]:
-            rows = self._reader_connection().execute(
-                f"SELECT {columns} FROM history WHERE time_us >= ? AND time_us < ? ORDER BY time_us, id",
+            connection = self._reader_connection()
+            wanted = list(keys) if keys is not None else self._device_keys(self._latest_device())
+            unknown = [key for key in wanted if key not in HISTORY_KEYS]
+            if unknown:
+                raise StoreError(f"not a history measurement: {', '.join(unknown)}")
+            selected = ", ".join(["id", "time_us", "device", *wanted])
+            rows = connection.execute(
+                f"SELECT {selected} FROM history WHERE time_us >= ? AND time_us < ? ORDER BY time_us, id",
                 (to_micros(start), to_micros(end)),
             )
-            return [self._history_record(row) for row in rows]
+            return [
+                HistoryRecord(
+                    row[0],
+                    from_micros(row[1]),
+                    row[2],
+                    {
+                        key: (None if value is None else value / 10)
+                        for key, value in zip(wanted, row[3:], strict=True)
+                    },
+                )
+                for row in rows
+            ]
 
         return list(await self._read(query))
+
+    @staticmethod
+    def _device_keys(device: int) -> list[str]:
+        if device == DEVICE_STS:
+            return [column.key for column in STS_HISTORY]
+        return [column.key for column in (*UPS_HISTORY, *UPS_HISTORY_EXTRA)]
 
     async def extended_series(self, start: datetime, end: datetime) -> list[ExtendedRecord]:
         """Every extended record whose interval overlaps [start, end), for a graph (§21.2)."""
@@ -610,6 +640,15 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
+def _tenths_text(tenths: int | None) -> str:
+    """A stored value (tenths) as text without going through floats: 2305 -> "230.5"."""
+    if tenths is None:
+        return "-1"
+    whole, tenth = divmod(abs(tenths), 10)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{whole}" if not tenth else f"{sign}{whole}.{tenth}"
+
+
 LEVEL_LABELS = {
     "en": ("Information", "Warning", "Critical"),
     "fr": ("Information", "Avertissement", "Critique"),
@@ -627,9 +666,26 @@ class _CsvFormatter:
         self.language = "fr" if language == "fr" else "en"
         self.temperature_unit = temperature_unit
         self.device = DEVICE_UPS
+        self._offsets: dict[int, timedelta] = {}
 
     def _time(self, micros: int) -> str:
-        return format_time(from_micros(micros), self.time_zone, self.dst, self.iso)
+        # Converting each row through the zone database is the slow part of a long
+        # export; the offset is the same for a whole quarter of an hour.
+        quarter = micros // 900_000_000  # zone offsets change on quarter hours at most
+        offset = self._offsets.get(quarter)
+        if offset is None:
+            moment = from_micros(micros)
+            offset = to_display(moment, self.time_zone, self.dst).utcoffset() or timedelta(0)
+            if len(self._offsets) > 10_000:
+                self._offsets.clear()
+            self._offsets[quarter] = offset
+        local = from_micros(micros).astimezone(timezone(offset)) if self.iso else from_micros(micros) + offset
+        if self.iso:
+            return local.isoformat(timespec="seconds")
+        return (
+            f"{local.day:02d}/{local.month:02d}/{local.year:04d} "
+            f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+        )
 
     def _write(self, rows: Iterable[Sequence[Any]]) -> str:
         buffer = io.StringIO()
@@ -646,8 +702,10 @@ class _CsvFormatter:
             return self._write([["Event Time", "Event Level", "Event Description"]])
         if self.name == "history":
             columns = history_columns(self.device)
-            first = "Date/heure" if french else "Date time"
-            return self._write([[first, *(c.label(self.language, self.temperature_unit) for c in columns)]])
+            time_label = "Date/heure" if french else "Date time"
+            return self._write(
+                [[time_label, *(c.label(self.language, self.temperature_unit) for c in columns)]]
+            )
         first = ["Heure de démarrage", "Heure de fin"] if french else ["Start time", "End time"]
         stats = ("Min", "Max", "Moy.") if french else ("Min", "Max", "Avg")
         labels = [
@@ -665,16 +723,23 @@ class _CsvFormatter:
         if self.name == "history":
             columns = history_columns(self.device)
             positions = [HISTORY_KEYS.index(column.key) + 3 for column in columns]
-            units = [column.unit for column in columns]
+            if self.temperature_unit == "F":
+                units = [column.unit for column in columns]
+                return self._write(
+                    [
+                        [
+                            self._time(row[1]),
+                            *(
+                                _number(self._convert(from_tenths(row[position]), unit))
+                                for position, unit in zip(positions, units, strict=True)
+                            ),
+                        ]
+                        for row in rows
+                    ]
+                )
             return self._write(
                 [
-                    [
-                        self._time(row[1]),
-                        *(
-                            _number(self._convert(from_tenths(row[position]), unit))
-                            for position, unit in zip(positions, units, strict=True)
-                        ),
-                    ]
+                    [self._time(row[1]), *(_tenths_text(row[position]) for position in positions)]
                     for row in rows
                 ]
             )

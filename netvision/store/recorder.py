@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..events.bus import EventBus
 from ..events.catalog import LOG_CLEARED_EVENTS, LOG_SCHEMA_EVENTS, make_event
@@ -126,7 +127,7 @@ class LogRecorder:
                 task.cancel()
             self._periodic[name] = asyncio.create_task(self._every(period, job), name=f"store-{name}")
 
-    async def _every(self, period: float, job: Callable[[], Awaitable[None]]) -> None:
+    async def _every(self, period: float, job: Callable[[], Awaitable[Any]]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + period
         while True:

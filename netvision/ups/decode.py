@@ -172,6 +172,15 @@ def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Block
         members = _bitmap_members(presence, 1, len(vumap.PRESENCE_UNIT_BITS))
         base = replace(base, battery_present=battery_present)
         if kind in (TopologyKind.PARALLEL, TopologyKind.MODULAR_SYSTEM):
+            # T003 names units 1–8 only; units 9–15 show in the system's unit synthesis
+            # bits (S096–S110 operating, S112–S126 available).
+            synthesis = zip(vumap.UNIT_SYNTHESIS["operating"], vumap.UNIT_SYNTHESIS["available"], strict=True)
+            members = tuple(
+                sorted(
+                    set(members)
+                    | {number for number, acronyms in enumerate(synthesis, start=1) if statuses & set(acronyms)}
+                )
+            )
             if presence >> vumap.PRESENCE_BYPASS_MODULE_BIT & 1:
                 bypass = "centralized"
             else:

@@ -306,15 +306,23 @@ async def test_cov_notifications_arrive_on_change_for_analog_and_multi_state(mak
     assert process.stdout is not None
     seen: list[dict[str, Any]] = []
 
-    async def until(predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    async def expect(since: int, *predicates: Callable[[dict[str, Any]], bool]) -> None:
+        """Every predicate matches a record received from ``since`` on, in any order."""
         assert process.stdout is not None
-        while True:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+        position = since
+        waiting = list(predicates)
+        while waiting:
+            while position < len(seen) and waiting:
+                waiting = [predicate for predicate in waiting if not predicate(seen[position])]
+                position += 1
+            if not waiting:
+                return
+            try:
+                line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+            except TimeoutError:
+                raise AssertionError(f"no matching notification; received {seen[since:]}") from None
             assert line, "the client ended"
-            record = json.loads(line)
-            seen.append(record)
-            if predicate(record):
-                return record
+            seen.append(json.loads(line))
 
     def notification(obj: str, value: Any) -> Callable[[dict[str, Any]], bool]:
         def match(record: dict[str, Any]) -> bool:
@@ -325,13 +333,25 @@ async def test_cov_notifications_arrive_on_change_for_analog_and_multi_state(mak
 
     try:
         # A new subscription gets the current values at once.
-        await until(notification("multi-state-value,1", lambda v: v == 3))
-        await until(notification("analog-value,53", lambda v: v > 100))
+        await expect(
+            0,
+            notification("multi-state-value,1", lambda v: v == 3),
+            notification("analog-value,53", lambda v: v > 100),
+        )
+        mark = len(seen)
         sim.device.scenario("mains_failure")
-        await until(notification("multi-state-value,1", lambda v: v == 2))
-        await until(notification("analog-value,53", lambda v: v < 50))
+        await expect(
+            mark,
+            notification("multi-state-value,1", lambda v: v == 2),
+            notification("analog-value,53", lambda v: v < 50),
+        )
+        mark = len(seen)
         sim.device.scenario("mains_restored")
-        await until(notification("multi-state-value,1", lambda v: v == 3))
+        await expect(
+            mark,
+            notification("multi-state-value,1", lambda v: v == 3),
+            notification("analog-value,53", lambda v: v > 100),
+        )
     finally:
         process.kill()
         await process.wait()

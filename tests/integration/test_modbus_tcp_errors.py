@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pymodbus.client import AsyncModbusTcpClient
 
 from netvision.daemon import Daemon
@@ -138,4 +139,22 @@ async def test_pass_through_without_an_answer_is_0x0b(make_daemon: MakeDaemon) -
         assert answer.isError() and answer.exception_code == GATEWAY_TARGET_FAILED
     finally:
         sim.slave.clear_faults()
+        client.close()
+
+
+async def test_a_failure_inside_the_server_answers_0x04_and_the_session_goes_on(
+    make_daemon: MakeDaemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = await modbus_daemon(make_daemon, {"pass_through": True})
+    sim = daemon.test_simulator  # type: ignore[attr-defined]
+
+    async def broken(address: int, count: int, timeout: float) -> tuple[int, ...]:
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(daemon.poller, "read_through", broken)
+    client = await connect(daemon)
+    try:
+        assert (await client.read_holding_registers(0x1360, count=4)).exception_code == 0x04
+        assert (await client.read_holding_registers(0x1020, count=4)).registers == sim.device.read(0x1020, 4)
+    finally:
         client.close()

@@ -92,6 +92,22 @@ async def test_detects_map_and_decodes_every_table(make_simulator, make_poller, 
             unit = block.address >> 12
             assert list(block.words) == simulator_words(simulator, unit, block.address, len(block.words)), block.name
 
+    # Bits and physical values decode to what the simulator encoded, at the map's scales.
+    numbered = [(None, snapshot.system), *((u.number, u.state) for u in snapshot.units)]
+    numbered += [(m.number, m.state) for m in snapshot.modules]
+    measure_factor = int(snapshot.identity.configuration.get("measure_factor") or 0)
+    for number, device in numbered:
+        statuses, alarm_bits = simulator.device.active_bits(number)
+        assert device.statuses == statuses and device.alarm_bits == alarm_bits
+        for key, expected in simulator.device.measurements(number).items():
+            decoded = device.measurements[key]
+            if expected is None:
+                assert decoded is None, key
+                continue
+            entry = register_map.measurement(key)
+            scale = entry.scale * (10 if entry.factor10 and measure_factor == 1 else 1)
+            assert decoded is not None and abs(decoded - expected) <= 1 / scale + 1e-9, (key, decoded, expected)
+
     system = snapshot.system
     assert system is not None
     measurements = system.measurements
@@ -315,3 +331,23 @@ async def test_probe_prints_one_full_snapshot(make_simulator):
     snapshot = await poller.probe()
     assert snapshot.communicating and snapshot.communication.map_name == "vumap"
     assert len(snapshot.units) == 2
+
+
+async def test_a_late_answer_within_the_serial_timeout_is_accepted(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    poller = await make_poller(simulator, request_retries=0)
+    simulator.slave.fault("delay", value=0.05)  # within 9600 baud's 100 ms serial timeout
+    snapshot = await fresh_snapshot(poller, 3)
+    assert snapshot.communicating and snapshot.communication.statistics.timeouts == 0
+
+
+async def test_an_answer_later_than_the_timeout_counts_as_none(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    # RTU frames carry no transaction id: a reply that comes after its timeout must land
+    # in the idle time between two cycles, where it is ignored, not in the next request.
+    poller = await make_poller(simulator, request_retries=0, polling_rate=1.5)
+    simulator.slave.fault("delay", value=1.0)
+    lost = await snapshot_after(poller, lambda s: s.communication.state is CommunicationState.LOST)
+    assert lost.communication.statistics.timeouts >= 2
+    simulator.slave.clear_faults()
+    await snapshot_after(poller, lambda s: s.communicating)

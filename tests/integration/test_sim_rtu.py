@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import select
 import termios
 import tty
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -69,21 +71,21 @@ async def connect() -> AsyncIterator[Callable[..., Awaitable[Client]]]:
 
 def raw_exchange(path: str, frame: bytes, wait: float = 0.3, baud: int = termios.B9600) -> bytes:
     """Write one frame on the tty and collect what comes back within ``wait`` seconds."""
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    # Non-blocking: another reader of the same tty could take the bytes select() saw.
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
     try:
         tty.setraw(fd)
         attributes = termios.tcgetattr(fd)
         attributes[4] = attributes[5] = baud
         termios.tcsetattr(fd, termios.TCSANOW, attributes)
         os.write(fd, frame)
-        import select
-
         data = b""
         while True:
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 return data
-            data += os.read(fd, 1024)
+            with contextlib.suppress(BlockingIOError):
+                data += os.read(fd, 1024)
     finally:
         os.close(fd)
 
@@ -132,14 +134,18 @@ async def test_every_table_reads_as_the_device_registers(
         assert words == [expected[a] for a in range(address, address + count)]
 
 
-async def test_function_04_reads_the_same_tables(start_sim: Factory, connect: Callable[..., Awaitable[Client]]) -> None:
+async def test_function_04_reads_the_same_tables(
+    start_sim: Factory, connect: Callable[..., Awaitable[Client]]
+) -> None:
     sim = await start_sim("vumap")
     client = await connect(sim.device_path)
     response = await client.read_input_registers(0x0030, count=96, device_id=1)
     assert response.registers == sim.device.read(0x0030, 96)
 
 
-async def test_scenario_change_is_seen_on_the_line(start_sim: Factory, connect: Callable[..., Awaitable[Client]]) -> None:
+async def test_scenario_change_is_seen_on_the_line(
+    start_sim: Factory, connect: Callable[..., Awaitable[Client]]
+) -> None:
     sim = await start_sim("jbusp")
     client = await connect(sim.device_path)
     before = await client.read_holding_registers(0x1020, count=4, device_id=1)
@@ -165,6 +171,7 @@ async def test_exceptions_illegal_function_address_and_value(
     assert crossing.isError() and crossing.exception_code == 0x02
     write = await client.write_register(0x0040, 1, device_id=1)
     assert write.isError() and write.exception_code == 0x02
+    client.close()  # the raw frames below must not be read by the client
     # count 126: the client refuses to build it, so the frame is written raw.
     reply = await asyncio.to_thread(raw_exchange, sim.device_path, with_crc(bytes([1, 3, 0, 0x40, 0, 126])))
     assert reply == with_crc(bytes([1, 0x83, 0x03]))
@@ -295,11 +302,11 @@ async def test_delay_fault_makes_the_client_time_out(
 ) -> None:
     sim = await start_sim("jbusp")
     client = await connect(sim.device_path)
-    sim.slave.fault("delay", 1.0, count=1)
+    sim.slave.fault("delay", 0.6, count=1)
     with pytest.raises(ModbusIOException):
         await client.read_holding_registers(0x1020, count=4, device_id=1)
     # Let the late reply arrive and be dropped before the next request.
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(0.6)
     client.close()
     client = await connect(sim.device_path)
     response = await client.read_holding_registers(0x1020, count=4, device_id=1)
@@ -322,7 +329,9 @@ async def test_baud_fault_needs_the_client_to_redetect(
     assert sim.slave.baud == 9600
 
 
-async def test_baud_mismatch_gives_no_answer(start_sim: Factory, connect: Callable[..., Awaitable[Client]]) -> None:
+async def test_baud_mismatch_gives_no_answer(
+    start_sim: Factory, connect: Callable[..., Awaitable[Client]]
+) -> None:
     sim = await start_sim("vumap", baud=57600)
     client = await connect(sim.device_path, baud=9600)
     with pytest.raises(ModbusIOException):
@@ -335,7 +344,9 @@ async def test_baud_mismatch_gives_no_answer(start_sim: Factory, connect: Callab
     assert response.registers == sim.device.read(0x0001, 15)
 
 
-async def test_wire_timing_still_answers(start_sim: Factory, connect: Callable[..., Awaitable[Client]]) -> None:
+async def test_wire_timing_still_answers(
+    start_sim: Factory, connect: Callable[..., Awaitable[Client]]
+) -> None:
     sim = await start_sim("vumap", wire_timing=True, baud=57600)
     client = await connect(sim.device_path, baud=57600)
     response = await client.read_holding_registers(0x0030, count=96, device_id=1)
@@ -423,3 +434,61 @@ async def test_simctl_sends_one_command(
     assert json.loads(output[output.rindex('{\n  "ok"') :])["registers"] == sim.device.read(0x0001, 15)
     code = await asyncio.to_thread(sim_client_main, [control, "scenario", "volcano"])
     assert code == 1
+
+
+# -- real serial port mode and the CLI entry point ------------------------------------------------
+
+
+async def test_serial_port_mode_answers_on_the_given_port() -> None:
+    # A pty stands in for the serial port: the test talks on its master side.
+    master, slave = os.openpty()
+    os.set_blocking(master, False)
+    sim = Simulator("jbusp", serial_port=os.ttyname(slave), time_scale=0)
+    try:
+        await sim.start()
+        os.write(master, with_crc(bytes([1, 3, 0x10, 0x00, 0, 3])))
+        reply = b""
+        for _ in range(100):  # bounded wait for the 11-byte reply
+            await asyncio.sleep(0.01)
+            with contextlib.suppress(BlockingIOError):
+                reply += os.read(master, 256)
+            if len(reply) >= 11:
+                break
+        words = sim.device.read(0x1000, 3)
+        assert reply == with_crc(bytes([1, 3, 6]) + b"".join(word.to_bytes(2, "big") for word in words))
+    finally:
+        await sim.stop()
+        os.close(master)
+        os.close(slave)
+
+
+async def test_run_simulator_prints_the_path_and_serves_until_cancelled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from netvision.sim import add_sim_arguments, run_simulator
+
+    parser = argparse.ArgumentParser()
+    add_sim_arguments(parser)
+    link = tmp_path / "sts"
+    control = tmp_path / "sim.sock"
+    args = parser.parse_args(["--map", "sts", "--link", str(link), "--control", str(control), "--seed", "4"])
+    task = asyncio.create_task(run_simulator(args))
+    for _ in range(200):  # bounded wait for start-up
+        if control.exists():
+            break
+        await asyncio.sleep(0.01)
+    printed = capsys.readouterr().out.strip()
+    assert printed == os.path.realpath(link)
+    client = make_client(str(link))
+    assert await client.connect()
+    response = await client.read_holding_registers(0x0100, count=10, device_id=1)
+    assert bytes(b for word in response.registers for b in word.to_bytes(2, "big")).startswith(b"STATYS")
+    client.close()
+    answers = await control_exchange(str(control), {"cmd": "scenario", "name": "source1_failure"})
+    assert answers[0]["ok"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not link.exists() and not control.exists()

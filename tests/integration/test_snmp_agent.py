@@ -99,6 +99,8 @@ async def test_v3_auth_priv_sha_aes_reads_and_wrong_key_is_refused(make_daemon: 
     base = ["-v3", "-u", "admin", "-l", "authPriv", "-a", "SHA", "-A", "authkey123", "-x", "AES"]
     code, output = await snmp("snmpget", *base, "-X", "privkey123", address, f"{NV7}.1.1.0")
     assert code == 0 and "STRING" in output, output
+    code, output = await snmp("snmpbulkwalk", *base, "-X", "privkey123", address, UPS)
+    assert code == 0 and len(values(output)) > 40, output
     code, output = await snmp("snmpget", *base, "-X", "wrongkey99", address, f"{NV7}.1.1.0")
     assert code != 0
     code, output = await snmp("snmpget", "-v3", "-u", "nobody", "-l", "noAuthNoPriv", address, f"{NV7}.1.1.0")
@@ -250,3 +252,28 @@ async def test_vumap_ups_is_served_too(make_daemon: Any, map_name: str) -> None:
     code, output = await snmp("snmpget", "-v2c", "-c", "public", address, f"{UPS}.1.2.0", f"{UPS}.4.1.0")
     assert code == 0, output
     assert daemon.poller.snapshot.identity.model in output
+
+
+async def test_clear_history_log_through_snmp_is_logged_via_snmp(make_daemon: Any) -> None:
+    daemon, address = await agent(make_daemon)
+    events = daemon.bus.subscribe("test")
+    code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{NV7}.9.20.0", "i", "1")
+    assert code == 0, output
+
+    async def cleared() -> Any:
+        while True:
+            event = await events.get()
+            if "clear" in event.id:
+                return event
+
+    event = await asyncio.wait_for(cleared(), 20)
+    assert event.data.get("via") == "SNMP"
+
+
+async def test_rfc1628_quick_battery_test_starts_the_ups_battery_test(make_daemon: Any) -> None:
+    daemon, address = await agent(make_daemon)
+    sim = daemon.test_simulator
+    await wait_for(lambda: daemon.poller.snapshot.remote_controls_permitted)
+    code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{UPS}.7.1.0", "o", f"{UPS}.7.7.4")
+    assert code == 0, output
+    await wait_for(lambda: any(name == "battery_test" for name, _unit in sim.device.control_log))

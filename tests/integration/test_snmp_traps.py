@@ -155,19 +155,19 @@ async def test_alarm_added_and_removed_send_traps_3_and_4_with_the_well_known_al
     )
     sim = daemon.test_simulator
     sim.device.alarm("A02", True)  # overload: NET VISION well-known .2, RFC1628 .8
-    await wait_for(lambda: 3 in trapd.numbers("community nv"))
-    added = next(t for t in trapd.of("community nv") if t.trap_oid == f"{NV_TRAP}.3")
-    assert ".1.3.6.1.4.1.4555.1.1.7.1.6.3.2.0 = INTEGER: 1" in added.varbinds
-    await wait_for(lambda: 3 in trapd.numbers("community rfc", UPS_TRAP))
-    rfc_added = next(t for t in trapd.of("community rfc") if t.trap_oid == f"{UPS_TRAP}.3")
-    assert "OID: .1.3.6.1.2.1.33.1.6.3.8" in rfc_added.varbinds
+
+    def sent(who: str, trap_oid: str, varbind: str) -> bool:
+        return any(t.trap_oid == trap_oid and varbind in t.varbinds for t in trapd.of(who))
+
+    await wait_for(lambda: sent("community nv", f"{NV_TRAP}.3", ".1.3.6.1.4.1.4555.1.1.7.1.6.3.2.0 = INTEGER: 1"))
+    await wait_for(lambda: sent("community rfc", f"{UPS_TRAP}.3", "OID: .1.3.6.1.2.1.33.1.6.3.8"))
     sim.device.alarm("A02", False)
-    await wait_for(lambda: 4 in trapd.numbers("community nv"))
-    removed = next(t for t in trapd.of("community nv") if t.trap_oid == f"{NV_TRAP}.4")
-    assert ".1.3.6.1.4.1.4555.1.1.7.1.6.3.2.0 = INTEGER: 0" in removed.varbinds
-    await wait_for(lambda: 4 in trapd.numbers("community rfc", UPS_TRAP))
-    rfc_removed = next(t for t in trapd.of("community rfc") if t.trap_oid == f"{UPS_TRAP}.4")
-    assert "OID: .1.3.6.1.2.1.33.1.6.3.8" in rfc_removed.varbinds
+    await wait_for(lambda: sent("community nv", f"{NV_TRAP}.4", ".1.3.6.1.4.1.4555.1.1.7.1.6.3.2.0 = INTEGER: 0"))
+    await wait_for(lambda: sent("community rfc", f"{UPS_TRAP}.4", "OID: .1.3.6.1.2.1.33.1.6.3.8"))
+    # TRAP4 carries the same alarm row (upsAlarmId) as the TRAP3 of that alarm (App. traps).
+    added = next(t for t in trapd.of("community rfc") if t.trap_oid == f"{UPS_TRAP}.3" and ".6.3.8" in t.varbinds)
+    removed = next(t for t in trapd.of("community rfc") if t.trap_oid == f"{UPS_TRAP}.4" and ".6.3.8" in t.varbinds)
+    assert added.varbinds.split("\t")[2] == removed.varbinds.split("\t")[2]
 
 
 async def test_communication_lost_and_restored_send_traps_14_and_25(make_daemon: Any, trapd: TrapDaemon) -> None:
@@ -217,3 +217,17 @@ async def test_v3_trap_carries_the_usm_user_and_test_trap_reaches_every_receiver
     await wait_for(lambda: 40 in trapd.numbers("community nv"))
     await wait_for(lambda: 40 in trapd.numbers("trapuser"))
     assert any("SNMP v3" in t.security for t in trapd.of("trapuser"))
+
+
+async def test_sts_source_failure_sends_the_sts_trap_switch_on_alternate_source(
+    make_daemon: Any, trapd: TrapDaemon
+) -> None:
+    settings = {
+        "enabled": True, "port": free_port(socket.SOCK_DGRAM), "bind": "127.0.0.1",
+        "trap_receivers": receivers(trapd.port, {"community": "nv", "version": "v2c"},
+                                    {"community": "rfc", "version": "v2c", "trap_type": "rfc1628"}),
+    }
+    daemon = await make_daemon({"snmp": settings}, map_name="sts")
+    daemon.test_simulator.device.scenario("source1_failure")
+    await wait_for(lambda: 4 in trapd.numbers("community nv", ".1.3.6.1.4.1.4555.1.1.10.2.0"), timeout=30)
+    assert trapd.of("community rfc") == []

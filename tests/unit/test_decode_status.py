@@ -133,6 +133,16 @@ def test_vumap_topology_from_t001_t003_and_t010():
     assert not modular.battery_present
 
 
+def test_vumap_units_beyond_8_come_from_the_unit_synthesis_bits():
+    configuration = [0] * 15
+    configuration[0] = 0x0601
+    configuration[2] = 0xFF  # T003 units 1-8
+    identity = decode_identity(VUMAP, {"configuration": configuration})
+    status_words = words_with(VUMAP, [f"S{95 + n:03d}" for n in range(1, 11)], 8)
+    topology = decode_topology(VUMAP, identity, {"status": status_words})
+    assert topology.units == tuple(range(1, 11))
+
+
 def test_jbusp_ups_clock():
     words = [30 << 8 | 15, 21 << 8 | 22, 11 << 8, 26]
     assert decode_ups_time(words) == datetime(2026, 11, 21, 22, 30, 15)

@@ -80,7 +80,13 @@ def test_vumap_factor10_columns_follow_t014() -> None:
 
 def test_unmanaged_measurements_read_0xffff() -> None:
     single = SimulatedDevice("vumap", topology="single_phase")
-    for key in ("output_voltage_l2", "output_voltage_l3", "output_current_l3", "input_voltage_u12", "dc_storage_voltage"):
+    for key in (
+        "output_voltage_l2",
+        "output_voltage_l3",
+        "output_current_l3",
+        "input_voltage_u12",
+        "dc_storage_voltage",
+    ):
         assert word_of(single, "measurements", VUMAP.measurement(key).offset) == NOT_MANAGED, key
     assert word_of(single, "measurements", VUMAP.measurement("output_voltage_l1").offset) != NOT_MANAGED
     # Words the manual leaves unnamed (M020, M021) are not managed either.
@@ -96,7 +102,13 @@ def test_single_phase_jbusp_has_a_1_1_type_code_and_phases_2_3_not_managed() -> 
     device = SimulatedDevice("jbusp", topology="single_phase")
     code = word_of(device, "identification", 0)
     assert "1/1" in (JBUSP.range_name(code) or "")
-    for key in ("output_voltage_l2", "output_voltage_l3", "load_rate_l2", "input_voltage_l3", "bypass_voltage_l2"):
+    for key in (
+        "output_voltage_l2",
+        "output_voltage_l3",
+        "load_rate_l2",
+        "input_voltage_l3",
+        "bypass_voltage_l2",
+    ):
         assert word_of(device, "measurements", JBUSP.measurement(key).offset) == NOT_MANAGED, key
 
 
@@ -441,7 +453,10 @@ def test_forced_alarm_and_status_bits() -> None:
 
 STS_SCENARIO_CONDITIONS = {
     "normal": ({"load_on_preferred_source", "source1_ok", "source2_ok", "load_on_source1"}, {"load_off"}),
-    "source1_failure": ({"load_on_alternate_source", "load_on_source2"}, {"source1_ok", "load_on_preferred_source"}),
+    "source1_failure": (
+        {"load_on_alternate_source", "load_on_source2"},
+        {"source1_ok", "load_on_preferred_source"},
+    ),
     "load_off": ({"load_off"}, {"output_ok"}),
     "overload": ({"overload", "general_alarm"}, set()),
     "imminent_stop": ({"imminent_stop"}, set()),
@@ -594,3 +609,23 @@ def test_state_summary_is_json_ready() -> None:
     assert set(state["devices"]) == {"0", "1", "2"}
     assert "S05" in state["devices"]["0"]["statuses"]
     assert math.isfinite(state["devices"]["1"]["measurements"]["battery_capacity"])
+
+
+# -- serial timing -------------------------------------------------------------------------------
+
+
+def test_wire_time_counts_ten_bits_per_byte_and_two_frame_gaps() -> None:
+    from netvision.sim.rtu import wire_seconds
+
+    # 8-byte request, 3.5-character gap, 101-byte reply (48 words), gap: 116 characters.
+    assert wire_seconds(8, 101, 9600) == pytest.approx(116 * 10 / 9600)
+    assert wire_seconds(8, 8, 57600) == pytest.approx(23 * 10 / 57600)
+
+
+def test_on_bypass_the_bypass_input_carries_the_load() -> None:
+    device = SimulatedDevice("vumap", seed=8)
+    assert device.measurements()["bypass_current_l1"] == 0
+    device.scenario("bypass")
+    values = device.measurements()
+    assert values["bypass_current_l1"] == pytest.approx(values["output_current_l1"])
+    assert values["bypass_current_l1"] > 0

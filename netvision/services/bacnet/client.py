@@ -23,12 +23,14 @@ import sys
 import time
 from typing import Any
 
-from bacpypes3.apdu import ErrorRejectAbortNack
+from bacpypes3.apdu import ErrorRejectAbortNack, WritePropertyMultipleRequest
 from bacpypes3.app import Application
+from bacpypes3.basetypes import PropertyValue, WriteAccessSpecification
+from bacpypes3.constructeddata import Any as AnyValue
 from bacpypes3.ipv4.link import NormalLinkLayer
 from bacpypes3.local.device import DeviceObject
 from bacpypes3.pdu import Address, IPv4Address
-from bacpypes3.primitivedata import ObjectIdentifier
+from bacpypes3.primitivedata import ObjectIdentifier, Real
 
 CLIENT_DEVICE_ID = 4194000
 DEVICE_PROPERTIES = (
@@ -172,13 +174,32 @@ async def write(app: Application, device: Address, identifier: str, prop: str, v
     emit({"ok": True, "response": str(response)})
 
 
-async def cov(app: Application, device: Address, identifiers: list[str], count: int) -> None:
-    """Subscribe to each object (unconfirmed, 300 s) and print every notification."""
+async def write_multiple(app: Application, device: Address, identifier: str, prop: str, value: float) -> None:
+    """WritePropertyMultiple of one REAL value (bacpypes3 has no client helper for it)."""
+    request = WritePropertyMultipleRequest(
+        listOfWriteAccessSpecs=[
+            WriteAccessSpecification(
+                objectIdentifier=ObjectIdentifier(identifier),
+                listOfProperties=[PropertyValue(propertyIdentifier=prop, value=AnyValue(Real(value)))],
+            )
+        ],
+        destination=device,
+    )
+    try:
+        await app.request(request)
+    except ErrorRejectAbortNack as error:
+        emit({"error": error_text(getattr(error, "errorType", None) or error)})
+        return
+    emit({"ok": True})
+
+
+async def cov(app: Application, device: Address, identifiers: list[str], count: int, confirmed: bool = False) -> None:
+    """Subscribe to each object (300 s) and print every notification."""
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     async def watch(identifier: str) -> None:
         object_identifier = ObjectIdentifier(identifier)
-        async with app.change_of_value(device, object_identifier, None, False, 300) as subscription:
+        async with app.change_of_value(device, object_identifier, None, confirmed, 300) as subscription:
             emit({"subscribed": identifier})
             while True:
                 prop, value = await subscription.get_value()
@@ -246,8 +267,10 @@ async def main_async(args: argparse.Namespace) -> None:
             emit({"value": to_json(value)})
         elif args.command == "write":
             await write(app, device, args.object, args.property, args.value, args.priority)
+        elif args.command == "write-multiple":
+            await write_multiple(app, device, args.object, args.property, args.value)
         elif args.command == "cov":
-            await cov(app, device, args.objects, args.count)
+            await cov(app, device, args.objects, args.count, args.confirmed)
         elif args.command == "bench":
             await bench(app, device, args.device_id, args.requests)
     finally:
@@ -272,9 +295,14 @@ def main(argv: list[str] | None = None) -> None:
     writer.add_argument("property")
     writer.add_argument("value")
     writer.add_argument("--priority", type=int)
+    multiple = commands.add_parser("write-multiple")
+    multiple.add_argument("object")
+    multiple.add_argument("property")
+    multiple.add_argument("value", type=float)
     watcher = commands.add_parser("cov")
     watcher.add_argument("objects", nargs="+")
     watcher.add_argument("--count", type=int, default=0, help="stop after N notifications (0 = never)")
+    watcher.add_argument("--confirmed", action="store_true", help="ask for confirmed notifications")
     bencher = commands.add_parser("bench")
     bencher.add_argument("--requests", type=int, default=200)
     args = parser.parse_args(argv)

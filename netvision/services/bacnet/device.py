@@ -18,16 +18,20 @@ import socket
 from datetime import datetime
 from typing import Any
 
+from bacpypes3.apdu import WritePropertyMultipleError
 from bacpypes3.app import Application
 from bacpypes3.basetypes import (
     DeviceStatus,
     EngineeringUnits,
+    ErrorType,
     EventState,
+    ObjectPropertyReference,
     ObjectTypesSupported,
+    Reliability,
     Segmentation,
     StatusFlags,
 )
-from bacpypes3.errors import ExecutionError, ObjectError, PropertyError
+from bacpypes3.errors import ExecutionError, PropertyError, RejectException
 from bacpypes3.ipv4.link import NormalLinkLayer
 from bacpypes3.local.analog import AnalogValueObject as _LocalAnalogValue
 from bacpypes3.local.cov import GenericCriteria
@@ -53,6 +57,9 @@ MAX_APDU = 1476
 # StatusFlags bits: in-alarm, fault, overridden, out-of-service.
 NORMAL_FLAGS = (0, 0, 0, 0)
 FAULT_FLAGS = (0, 1, 0, 1)
+# Why a value object is in fault (its Reliability): "" = it follows the UPS.
+COMMUNICATION_FAILURE = "communicationFailure"
+CONFIGURATION_ERROR = "configurationError"
 
 
 class ReadOnlyObject:
@@ -128,25 +135,40 @@ class NetVisionApplication(Application):
         raise PropertyError("writeAccessDenied")
 
     async def do_WritePropertyMultipleRequest(self, apdu: Any) -> None:
-        from bacpypes3.apdu import ErrorType, WritePropertyMultipleError
-        from bacpypes3.basetypes import ObjectPropertyReference
-
         specs = apdu.listOfWriteAccessSpecs or []
-        if not any(self.get_object_id(spec.objectIdentifier) for spec in specs):
-            raise ObjectError("unknown-object")
-        log.info("BACnet WritePropertyMultiple refused (from %s)", apdu.pduSource)
+        if not specs:
+            raise RejectException("missingRequiredParameter")
         first = specs[0]
         reference = ObjectPropertyReference(objectIdentifier=first.objectIdentifier)
-        if first.listOfProperties:
-            reference.propertyIdentifier = first.listOfProperties[0].propertyIdentifier
-        raise WritePropertyMultipleError(
-            errorType=ErrorType(errorClass="property", errorCode="writeAccessDenied"),
-            firstFailedWriteAttempt=reference,
-        )
+        if self.get_object_id(first.objectIdentifier) is None:
+            error = ErrorType(errorClass="object", errorCode="unknownObject")
+        else:
+            error = ErrorType(errorClass="property", errorCode="writeAccessDenied")
+            if first.listOfProperties:
+                reference.propertyIdentifier = first.listOfProperties[0].propertyIdentifier
+        log.info("BACnet WritePropertyMultiple refused (from %s)", apdu.pduSource)
+        # Answered, not raised: bacpypes3 does not turn a raised WritePropertyMultipleError into a reply.
+        await self.response(WritePropertyMultipleError(errorType=error, firstFailedWriteAttempt=reference, context=apdu))
 
 
 def status_flags(fault: bool) -> StatusFlags:
     return StatusFlags(list(FAULT_FLAGS if fault else NORMAL_FLAGS))
+
+
+def set_fault(obj: Any, reason: str) -> None:
+    """Status_Flags fault and out-of-service, Reliability and Out_Of_Service of one object.
+
+    bacpypes3 computes Status_Flags from Reliability and Out_Of_Service, and its COV
+    detection only sees an assignment to Status_Flags: assign it first so a change of
+    flags is notified (BACnet clause 13.1: COV on Status_Flags).
+    """
+    fault = bool(reason)
+    reliability = Reliability(reason) if fault else Reliability.noFaultDetected
+    if obj.reliability == reliability and bool(obj.outOfService) == fault:
+        return
+    obj.statusFlags = status_flags(fault)
+    obj.reliability = reliability
+    obj.outOfService = fault
 
 
 def make_device_object(device_id: int, name: str = "NET VISION") -> NetVisionDeviceObject:
@@ -177,6 +199,7 @@ def make_device_object(device_id: int, name: str = "NET VISION") -> NetVisionDev
 def make_value_objects() -> list[_LocalObject]:
     """The 88 AV, 10 MV and 3 BSV objects at their values before any UPS answer."""
     flags = status_flags(True)
+    reliability = Reliability(COMMUNICATION_FAILURE)
     made: list[_LocalObject] = []
     for row in o.ANALOG_OBJECTS:
         made.append(
@@ -187,6 +210,7 @@ def make_value_objects() -> list[_LocalObject]:
                 presentValue=o.NOT_AVAILABLE,
                 statusFlags=flags,
                 eventState=EventState.normal,
+                reliability=reliability,
                 outOfService=True,
                 units=EngineeringUnits(row.units),
                 # Values are integers in the format's unit: any change is a change of value.
@@ -202,6 +226,7 @@ def make_value_objects() -> list[_LocalObject]:
                 presentValue=state_row.default,
                 statusFlags=flags,
                 eventState=EventState.normal,
+                reliability=reliability,
                 outOfService=True,
                 numberOfStates=state_row.number_of_states,
                 stateText=list(state_row.states),
@@ -218,6 +243,7 @@ def make_value_objects() -> list[_LocalObject]:
                 bitText=list(bits_row.bits),
                 statusFlags=flags,
                 eventState=EventState.normal,
+                reliability=reliability,
                 outOfService=True,
             )
         )

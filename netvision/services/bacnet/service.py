@@ -12,7 +12,10 @@ the device is closed until a UPS answers again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import socket
 from typing import Any
 
 from ...settings import Settings
@@ -53,12 +56,17 @@ class BacnetService:
         self.settings = context.settings
         self._app: Any = None
         self._link: Any = None
+        self._sock: socket.socket | None = None
         self._device: bacnet_device.NetVisionDeviceObject | None = None
         self._objects: dict[tuple[str, int], Any] = {}
+        # Last value and fault reason written to each object: a cycle that changes
+        # nothing costs a comparison per object, not a bacpypes3 cast.
+        self._written: dict[tuple[str, int], tuple[Any, str]] = {}
         self._running = False
         self._sts = False
         self._bound: tuple[str, int] | None = None
         self._subscribed = False
+        self._opening: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -73,11 +81,15 @@ class BacnetService:
         if self._sts:
             log.warning("BACnet is not available for an STS (FR §15.3)")
             return
-        self._open()
+        await self._open()
         self._apply(snapshot)
 
     async def stop(self) -> None:
         self._running = False
+        if self._opening is not None:
+            self._opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._opening
         self._close()
 
     async def reconfigure(self, settings: Settings) -> None:
@@ -88,16 +100,21 @@ class BacnetService:
                 log.info("BACnet disabled")
             self._close()
             return
-        if not self._running:
+        if not self._running or self._sts:
             return
-        reopen = self._app is None or (old.bacnet.bind, old.bacnet.port, old.bacnet.device_id) != (
+        moved = (old.bacnet.bind, old.bacnet.port, old.bacnet.device_id) != (
             settings.bacnet.bind,
             settings.bacnet.port,
             settings.bacnet.device_id,
         )
-        if reopen and not self._sts:
+        if moved or self._app is None:
             self._close()
-            self._open()
+            try:
+                await self._open()
+            except OSError as error:
+                log.error("BACnet device cannot listen on udp %s:%d: %s", settings.bacnet.bind, settings.bacnet.port, error)
+                return
+        self._written.clear()  # the unit select may have changed every value
         self._apply(self.context.poller.snapshot)
 
     def addresses(self) -> list[str]:
@@ -112,19 +129,23 @@ class BacnetService:
 
     # ------------------------------------------------------------------ device
 
-    def _open(self) -> None:
-        """Create the objects and open the UDP socket (raises OSError if the port is taken)."""
+    async def _open(self) -> None:
+        """Create the objects and open the UDP socket (OSError if the port is taken)."""
         bacnet = self.settings.bacnet
         sock = bacnet_device.open_socket(bacnet.bind, bacnet.port)
-        self._device = bacnet_device.make_device_object(bacnet.device_id)
+        device = bacnet_device.make_device_object(bacnet.device_id)
         objects = bacnet_device.make_value_objects()
+        app, link = bacnet_device.build_application([device, *objects], bacnet.bind, bacnet.port, sock)
+        self._app, self._link, self._sock, self._device = app, link, sock, device
         self._objects = {(_kind(obj), int(obj.objectIdentifier[1])): obj for obj in objects}
-        self._app, self._link = bacnet_device.build_application([self._device, *objects], bacnet.bind, bacnet.port, sock)
+        self._written = {}
         self._bound = (bacnet.bind, sock.getsockname()[1])
+        # The transport is ready once this returns, so a close never races its creation.
+        await asyncio.gather(*link.server._transport_tasks)
         log.info("BACnet device %d on udp %s:%d", bacnet.device_id, *self._bound)
         if bacnet.bind == "0.0.0.0":
-            # Announce the device on the local subnet (clause 16.10: I-Am at start).
-            self._app.i_am()
+            # Announce the device on the local subnet (BACnet clause 16.10: I-Am at start).
+            app.i_am()
 
     def _close(self) -> None:
         if self._app is not None:
@@ -134,10 +155,24 @@ class BacnetService:
                     subscription.cancel_subscription()
             self._link.close()
             self._app.close()
+            if self._sock is not None:
+                # Release the port now, not on the next loop turn: a new device may bind it at once.
+                self._sock.close()
             log.info("BACnet device closed")
-        self._app = self._link = self._device = None
+        self._app = self._link = self._device = self._sock = None
         self._objects = {}
+        self._written = {}
         self._bound = None
+
+    async def _reopen(self) -> None:
+        try:
+            await self._open()
+        except OSError as error:
+            log.error("BACnet device cannot listen on udp %s:%d: %s", self.settings.bacnet.bind, self.settings.bacnet.port, error)
+            return
+        finally:
+            self._opening = None
+        self._apply(self.context.poller.snapshot)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if not self._running or not self.settings.bacnet.enabled:
@@ -148,12 +183,8 @@ class BacnetService:
             if sts:
                 log.warning("an STS answers: BACnet is not available for an STS (FR §15.3)")
                 self._close()
-            elif self._app is None:
-                try:
-                    self._open()
-                except OSError as error:
-                    log.error("BACnet device could not open udp %s:%d: %s", self.settings.bacnet.bind, self.settings.bacnet.port, error)
-                    return
+            elif self._app is None and self._opening is None:
+                self._opening = asyncio.get_running_loop().create_task(self._reopen(), name="bacnet-open")
         if self._app is not None:
             self._apply(snapshot)
 
@@ -162,8 +193,7 @@ class BacnetService:
         if self._device is None:
             return
         try:
-            values = compute(snapshot, self.settings.serial.unit_select)
-            self._write_values(values)
+            self._write_values(compute(snapshot, self.settings.serial.unit_select))
         except Exception:
             # One bad snapshot must not stop the device from serving the last good values.
             log.exception("BACnet objects not updated")
@@ -186,24 +216,30 @@ class BacnetService:
                 self._rename(device, value)
             else:
                 setattr(device, attribute, value)
-        for (kind, instance), obj in self._objects.items():
-            fault = values.fault or (values.unit_missing and (kind, instance) in _UNIT_LEVEL)
+        for key, obj in self._objects.items():
+            kind, instance = key
+            reason = bacnet_device.COMMUNICATION_FAILURE if values.fault else ""
+            if not reason and values.unit_missing and key in _UNIT_LEVEL:
+                reason = bacnet_device.CONFIGURATION_ERROR
+            value: Any
             if kind == "multiStateValue" and instance == o.DEVICE_STATUS.instance:
-                obj.presentValue = values.device_status
-                fault = False  # DeviceStatus reports the loss itself (BAC §6.2.1)
-            elif values.update_values:
-                if kind == "analogValue":
-                    obj.presentValue = values.analog[instance]
-                elif kind == "multiStateValue":
-                    obj.presentValue = values.multi_state[instance]
-                else:
-                    obj.presentValue = list(values.bitstring[instance])
-            # Without communication the last values stay, flagged (BACnet clause 12.4.11).
-            flags = bacnet_device.status_flags(fault)
-            if obj.statusFlags != flags:
-                obj.statusFlags = flags
-            if bool(obj.outOfService) != fault:
-                obj.outOfService = fault
+                value = values.device_status
+                reason = ""  # DeviceStatus reports the loss itself (BAC §6.2.1)
+            elif not values.update_values:
+                # Without communication the last values stay, flagged as faults.
+                value = self._written[key][0] if key in self._written else None
+            elif kind == "analogValue":
+                value = values.analog[instance]
+            elif kind == "multiStateValue":
+                value = values.multi_state[instance]
+            else:
+                value = values.bitstring[instance]
+            if self._written.get(key) == (value, reason):
+                continue
+            if value is not None and (key not in self._written or self._written[key][0] != value):
+                obj.presentValue = list(value) if kind == "bitstringValue" else value
+            bacnet_device.set_fault(obj, reason)
+            self._written[key] = (value, reason)
 
     def _rename(self, device: bacnet_device.NetVisionDeviceObject, name: str) -> None:
         # Object names are unique within the device: never take a value object's name.
@@ -222,4 +258,3 @@ def _kind(obj: Any) -> str:
 def _is_sts(snapshot: Snapshot) -> bool:
     identity = snapshot.identity
     return identity is not None and identity.device_kind == "sts"
-

@@ -20,7 +20,7 @@ import contextlib
 import itertools
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...events.catalog import make_event
 from ...settings import Settings
@@ -91,13 +91,19 @@ class ModbusTcpService:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        self._settings = self._context.settings.modbus_tcp
+        self._running = True
+        if self._settings.enabled:
+            try:
+                await self._open_listener()
+            except BaseException:
+                self._running = False
+                raise
+        # Subscribed once started: a service that could not start is not in the
+        # daemon's list, so it must not come alive on a later change either.
         if not self._subscribed:
             self._context.settings_manager.on_change(self._on_settings)
             self._subscribed = True
-        self._running = True
-        self._settings = self._context.settings.modbus_tcp
-        if self._settings.enabled:
-            await self._open_listener()
 
     async def stop(self) -> None:
         self._running = False
@@ -117,7 +123,11 @@ class ModbusTcpService:
             return
         if self._server is None or (old.bind, old.port) != (new.bind, new.port):
             await self._close_listener()
-            await self._open_listener()
+            try:
+                await self._open_listener()
+            except OSError as error:
+                # The settings are saved; the daemon keeps serving everything else.
+                log.error("Modbus TCP server cannot listen on %s port %d: %s", new.bind, new.port, error)
 
     def addresses(self) -> list[str]:
         if self._server is None:
@@ -199,7 +209,7 @@ class ModbusTcpService:
                 "nv.modbus_tcp_session_closed", session=number, client=client, reason=reason.en, reason_fr=reason.fr
             )
 
-    def _publish(self, event_id: str, **data: object) -> None:
+    def _publish(self, event_id: str, **data: Any) -> None:
         try:
             self._context.bus.publish(make_event(event_id, **data))
         except Exception:
@@ -239,8 +249,15 @@ class ModbusTcpService:
                         "Modbus TCP session %d: protocol identifier %d ignored", session.number, header.protocol
                     )
                 continue
-            response = await self.answer(header.unit, pdu)
+            try:
+                response = await self.answer(header.unit, pdu)
+            except Exception:
+                # A fault of ours answers 0x04 to this request; the session goes on.
+                log.exception("Modbus TCP session %d: request %s failed", session.number, pdu[:8].hex())
+                response = exception_pdu(pdu[0], ExceptionCode.SERVER_DEVICE_FAILURE)
             writer.write(encode_adu(header.transaction, header.unit, response))
+            if not writer.transport.get_write_buffer_size():
+                continue  # sent at once, as on any healthy link: no drain to wait for
             try:
                 async with asyncio.timeout(idle):
                     await writer.drain()

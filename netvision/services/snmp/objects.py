@@ -37,6 +37,9 @@ UPS_TRAPS = UPS_MIB + (2,)
 NV7 = (1, 3, 6, 1, 4, 1, 4555, 1, 1, 7)
 NV7_OBJECTS = NV7 + (1,)
 NV7_TRAPS = NV7 + (2,)
+STS = (1, 3, 6, 1, 4, 1, 4555, 1, 1, 10)  # "connectsts": the STS MIB of FR annex "MIB STS"
+STS_OBJECTS = STS + (1,)
+STS_TRAPS = STS + (2, 0)
 NV1 = (1, 3, 6, 1, 4, 1, 4555, 1, 1, 1)
 NV1_OBJECTS = NV1 + (1,)
 SYS_OBJECT_ID = NV7  # the card identifies itself by the NET VISION 7 MIB root
@@ -46,6 +49,7 @@ NV_MIB_VERSION = "NETVISION-MIB 2026-11-21"
 
 # upsTestId values: RFC1628 upsWellKnownTests.
 UPS_TEST_NO_TESTS_INITIATED = UPS_OBJECTS + (7, 7, 1)
+UPS_TEST_GENERAL_SYSTEMS_TEST = UPS_OBJECTS + (7, 7, 3)
 UPS_TEST_QUICK_TEST = UPS_OBJECTS + (7, 7, 4)
 
 # NET VISION MIB upsBatteryStatus (App. MIB upsBattery(2).1), from status.py's keys.
@@ -99,6 +103,8 @@ STATUS_CONTROLS = {
     7: "transfer_to_inverter",
 }
 NV7_WELL_KNOWN_COMMUNICATION_LOST = 58
+# upsAgentClearAgentLog(17), ClearEventLog(18), ClearExtHistoryLog(19), ClearHistoryLog(20) -> log name.
+CLEAR_LOG_OBJECTS = {17: "netvision", 18: "ups", 19: "extended", 20: "history"}
 PHASES = ("l1", "l2", "l3")
 
 
@@ -114,6 +120,7 @@ class AgentView:
     # RFC1628 alarm table rows: (upsAlarmId, well-known number, sysUpTime when added).
     rfc1628_alarm_rows: tuple[tuple[int, int, int], ...] = ()
     last_trap_text: str = ""
+    logs_clearable: bool = False  # upsAgentClear*Log are served when the logs are there
 
     def uptime(self) -> int:
         """sysUpTime in hundredths of a second."""
@@ -394,6 +401,9 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     yield agent + (9, 0), Integer32(settings.logs.extended_interval)
     yield agent + (10, 0), Integer32(settings.serial.polling_rate)
     yield agent + (11, 0), _int(snapshot.communication.baud_rate)
+    if view.logs_clearable:
+        for column in CLEAR_LOG_OBJECTS:
+            yield agent + (column, 0), Integer32(0)  # write 1 to clear (App. MIB upsAgent)
     for index, receiver in enumerate(settings.snmp.trap_receivers, start=1):
         entry = agent + (21, 1)
         yield entry + (1, index), Integer32(index)
@@ -494,6 +504,110 @@ def netvision1(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
         yield NV1_OBJECTS + (6, 3, number, 0), Integer32(1 if number in rfc_alarms else 0)
 
 
+# stsWellKnownAlarms (.6.1.n) -> condition (maps/base.CONDITIONS); None = not managed (-1).
+STS_WELL_KNOWN_ALARMS: tuple[str | None, ...] = (
+    "imminent_stop",  # 1 stsImminentStop
+    "transfer_impossible",  # 2 stsTransferImpossible
+    None,  # 3 stsConsecutiveDetection: no STS table bit for it
+    "overload",  # 4 stsOverload
+    None,  # 5 stsString1Alarm
+    None,  # 6 stsString2Alarm
+    "maintenance_alarm",  # 7 stsPreventiveMaintenance
+    "general_alarm",  # 8 stsGeneralAlarm
+    None,  # 9 stsCustomInputAlarm
+)
+
+
+def _source_status(device: _Device, number: int) -> int:
+    """stsSourceNStatus: unknown(1), OK(2), critical(3), outTol(4), absent(5)."""
+    if device.state is None:
+        return 1
+    if device.condition(f"source{number}_ok"):
+        return 2
+    voltage = device.value(f"source{number}_voltage_l1")
+    return 5 if voltage is None or voltage < 10 else 4
+
+
+def sts(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tuple[Oid, Any]]:
+    """The STS MIB (FR annex "Description OID fichier MIB STS"), for a STATYS."""
+    identity = snapshot.identity
+    system = view.settings.system
+    ident = STS_OBJECTS + (1,)
+    texts = (
+        identity.model if identity else "",
+        identity.serial_number if identity else "",
+        identity.firmware if identity else "",
+        view.agent_version,
+        identity.user_reference or identity.reference if identity else "",
+        identity.user_location if identity else "",
+        system.name,
+        system.contact,
+        system.location,
+    )
+    for number, text in enumerate(texts, start=1):
+        yield ident + (number, 0), _text(text)
+    lines = _lines(snapshot, "input")
+    conditions = device.state.derived.conditions if device.state else {}
+    for number in (1, 2):
+        group = STS_OBJECTS + (1 + number,)
+        yield group + (1, 0), Integer32(_source_status(device, number))
+        if "source1_preferred" in conditions:
+            preferred = device.condition("source1_preferred") == (number == 1)
+            yield group + (2, 0), Integer32(2 if preferred else 1)
+        else:
+            yield group + (2, 0), Integer32(NOT_MANAGED)
+        yield group + (3, 0), _int(device.value(f"source{number}_frequency"), 10)
+        yield group + (4, 0), Integer32(lines)
+        for line in range(1, lines + 1):
+            yield group + (5, 1, 1, line), Integer32(line)
+            yield group + (5, 1, 2, line), _int(device.phase(f"source{number}_voltage", line), 10)
+    interaction = 1
+    if "sources_synchronised" in conditions:
+        interaction = 2 if device.condition("sources_synchronised") else 4
+    yield STS_OBJECTS + (4, 1, 0), Integer32(interaction)
+
+    output = STS_OBJECTS + (5,)
+    load_status = 1
+    for condition, value in (
+        ("load_on_manual_bypass_1", 5),
+        ("load_on_manual_bypass_2", 6),
+        ("load_off", 4),
+        ("load_on_preferred_source", 2),
+        ("load_on_alternate_source", 3),
+    ):
+        if device.condition(condition):
+            load_status = value
+            break
+    output_status = 1
+    for condition, value in (("load_off", 4), ("load_on_source1", 2), ("load_on_source2", 3)):
+        if device.condition(condition):
+            output_status = value
+            break
+    yield output + (1, 0), Integer32(load_status)
+    yield output + (2, 0), Integer32(output_status)
+    yield output + (3, 0), _int(device.value("output_frequency"), 10)
+    yield output + (4, 0), _int(device.value("load_rate"))
+    output_lines = _lines(snapshot, "output")
+    yield output + (5, 0), Integer32(output_lines)
+    for line in range(1, output_lines + 1):
+        entry = output + (6, 1)
+        yield entry + (1, line), Integer32(line)
+        yield entry + (2, line), _int(device.phase("output_voltage", line), 10)
+        yield entry + (3, line), _int(device.phase("output_current", line), 10)
+        yield entry + (4, line), _int(device.phase("output_kva", line), 10)
+        yield entry + (5, line), _int(device.phase("output_kw", line), 10)
+        yield entry + (6, line), _int(device.phase("output_crest_factor", line), 100)
+        yield entry + (7, line), _int(device.phase("output_power_factor", line), 100)
+
+    for number, alarm in enumerate(STS_WELL_KNOWN_ALARMS, start=1):
+        if alarm is None or (device.state is not None and alarm not in conditions):
+            raised = NOT_MANAGED
+        else:
+            raised = 1 if device.condition(alarm) else 0
+        yield STS_OBJECTS + (6, 1, number, 0), Integer32(raised)
+    yield STS_OBJECTS + (7, 1, 0), _text(view.last_trap_text)
+
+
 def build_entries(snapshot: Snapshot, view: AgentView) -> list[tuple[Oid, Any]]:
     """Every object the agent serves for this snapshot, honouring SNMP Unit Select (§18.3)."""
     state = snapshot.device(view.settings.serial.unit_select) if snapshot.communicating else None
@@ -505,7 +619,9 @@ def build_entries(snapshot: Snapshot, view: AgentView) -> list[tuple[Oid, Any]]:
     if not is_sts:  # RFC1628 describes a UPS (INVENTORY SNMP-03)
         entries.extend(rfc1628(snapshot, view, device))
     entries.extend(netvision7(snapshot, view, device))
-    if not is_sts:
+    if is_sts:
+        entries.extend(sts(snapshot, view, device))
+    else:
         entries.extend(netvision1(snapshot, view, device))
     return entries
 

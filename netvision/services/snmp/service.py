@@ -27,9 +27,29 @@ from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
 from .engine_id import engine_id, interface_mac, next_engine_boots
+from .fastpath import EncodedTree, answer
 from .instrum import TreeInstrumController
-from .objects import NV7_OBJECTS, STATUS_CONTROLS, SYSTEM, AgentView, build_entries
-from .traps import NV_TRAPS, TRAP_TEST, Trap, TrapSender, alarm_trap, on_battery_trap, usm_protocols
+from .objects import (
+    CLEAR_LOG_OBJECTS,
+    NV7_OBJECTS,
+    STATUS_CONTROLS,
+    SYSTEM,
+    UPS_OBJECTS,
+    UPS_TEST_GENERAL_SYSTEMS_TEST,
+    UPS_TEST_QUICK_TEST,
+    AgentView,
+    build_entries,
+)
+from .traps import (
+    NV_TRAPS,
+    STS_TRAP_LIST,
+    TRAP_TEST,
+    Trap,
+    TrapSender,
+    alarm_trap,
+    on_battery_trap,
+    usm_protocols,
+)
 from .tree import Oid, OidTree
 
 log = logging.getLogger("netvision.snmp")
@@ -47,6 +67,7 @@ SETTING_OBJECTS: dict[Oid, tuple[str, type]] = {
     NV7_OBJECTS + (9, 10, 0): ("serial.polling_rate", int),
 }
 STATUS_CONTROL_OID = NV7_OBJECTS + (7, 1, 0)
+UPS_TEST_ID_OID = UPS_OBJECTS + (7, 1, 0)
 # Traps this service raises itself from snapshots (TRAP 1 repeated every minute,
 # TRAP 3/4 per well-known alarm, App. traps); the engine's events with these
 # numbers are not sent a second time.
@@ -74,6 +95,7 @@ class SnmpService:
         self.boots = next_engine_boots(context.data_dir)
         self.view = AgentView(settings=settings, agent_version=__version__)
         self.view.ip_address = local_address(settings.snmp.bind)
+        self.view.logs_clearable = context.recorder is not None
         self._tree = OidTree(())
         self._tree_sequence = -1
         self._dirty = True
@@ -91,15 +113,18 @@ class SnmpService:
         self._nv_alarms: frozenset[int] | None = None
         self._rfc_alarms: frozenset[int] | None = None
         self.bound_port: int | None = None
+        self._encoded: EncodedTree | None = None
+        self._communities: frozenset[bytes] = frozenset()
+        self._fast_versions: frozenset[int] = frozenset()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._open_agent(self.context.settings)  # a port in use fails here, before anything else
         self._running = True
         self.context.poller.subscribe(self._on_snapshot)
         self.context.settings_manager.on_change(self._on_settings)
         self._on_snapshot(self.context.poller.snapshot)
-        self._open_agent(self.context.settings)
         subscription = self.context.bus.subscribe("snmp-traps", maxsize=1000)
         self._bus_task = asyncio.create_task(self._forward_events(subscription), name="snmp-traps")
         self._repeat_task = asyncio.create_task(self._repeat_on_battery(), name="snmp-trap1")
@@ -131,6 +156,8 @@ class SnmpService:
         return [f"snmp udp {host}:{self.bound_port or snmp.port} ({versions})"]
 
     async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        if not self._running:
+            return  # stopped: the settings manager has no way to forget a listener
         self.view.settings = settings
         self._dirty = True
         if any(key.startswith("snmp.") and not key.startswith("snmp.trap") for key in keys):
@@ -159,7 +186,9 @@ class SnmpService:
         snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self.engine_id))
         (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
         boots.syntax = boots.syntax.clone(self.boots)
-        transport = udp.UdpTransport().open_server_mode(sock=sock)
+        transport = _fast_transport_class()(self._fast_answer).open_server_mode(sock=sock)
+        self._communities = frozenset({snmp.read_community.encode(), snmp.write_community.encode()})
+        self._fast_versions = frozenset(version for version, on in ((0, snmp.v1), (1, snmp.v2c)) if on)
         config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
 
         # Versions not accepted (§18.3): their messages are dropped (snmpInBadVersions).
@@ -203,6 +232,15 @@ class SnmpService:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+    def _fast_answer(self, datagram: bytes) -> bytes | None:
+        return answer(datagram, self._communities, self._fast_versions, self._encoded_tree)
+
+    def _encoded_tree(self) -> EncodedTree:
+        tree = self.tree()
+        if self._encoded is None or self._encoded.tree is not tree:
+            self._encoded = EncodedTree(tree)
+        return self._encoded
 
     def tree(self) -> OidTree:
         """The objects of the latest snapshot, rebuilt at most once per snapshot."""
@@ -275,16 +313,19 @@ class SnmpService:
         await self._send(on_battery_trap(minutes, seconds, text))
 
     async def _repeat_on_battery(self) -> None:
-        """TRAP 1 every minute while on battery (App. traps), from the first one on."""
+        """TRAP 1 every minute while on battery (App. traps), counted from the first one."""
+        due: float | None = None
         while True:
-            interval = self.context.settings.snmp.on_battery_trap_interval
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
             since = self._on_battery_since
             if since is None:
+                due = None
                 continue
-            elapsed = time.monotonic() - since
-            # Fire when a whole interval has passed since the previous repetition.
-            if elapsed >= interval and int(elapsed // interval) != int((elapsed - 1.0) // interval):
+            interval = self.context.settings.snmp.on_battery_trap_interval
+            if due is None or due < since:
+                due = since + interval
+            if time.monotonic() >= due:
+                due += interval
                 await self._send_on_battery()
 
     # -- bus events: every other trap ------------------------------------------------------------
@@ -298,9 +339,16 @@ class SnmpService:
         finally:
             subscription.close()
 
-    @staticmethod
-    def trap_for_event(event: Event) -> Trap | None:
-        if event.trap is None or event.trap in SELF_RAISED_TRAPS or event.trap not in NV_TRAPS:
+    def trap_for_event(self, event: Event) -> Trap | None:
+        if event.trap is None:
+            return None
+        identity = self.context.poller.snapshot.identity
+        if identity is not None and identity.device_kind == "sts" and event.log == "ups":
+            # A STATYS's trap triggers are numbered as the STS trap list (FR annex), with its levels.
+            if event.trap not in STS_TRAP_LIST:
+                return None
+            return Trap(event.trap, STS_TRAP_LIST[event.trap][1], text=event.text_en, sts=True)
+        if event.trap in SELF_RAISED_TRAPS or event.trap not in NV_TRAPS:
             return None
         return Trap(event.trap, event.severity, text=event.text_en)
 
@@ -310,6 +358,8 @@ class SnmpService:
 
     async def _send(self, trap: Trap, mib: str | None = None) -> int:
         settings = self.context.settings.snmp
+        if not settings.enabled:
+            return 0  # "SNMP Support" off (§18.3): no agent and no traps
         receivers = [r for r in settings.trap_receivers if mib is None or r.trap_type == mib]
         self.view.last_trap_text = trap.text
         self._dirty = True
@@ -325,6 +375,15 @@ class SnmpService:
     def check_write(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
         if oid == STATUS_CONTROL_OID:
             return self._check_control(value, index, manager)
+        if oid == UPS_TEST_ID_OID:
+            # RFC1628 upsTestId: a quick or general systems test is the UPS battery test.
+            if not isinstance(value, univ.ObjectIdentifier):
+                raise smi_error.WrongTypeError(name=oid, idx=index)
+            if tuple(value) not in (UPS_TEST_QUICK_TEST, UPS_TEST_GENERAL_SYSTEMS_TEST):
+                raise smi_error.WrongValueError(name=oid, idx=index)
+            return self._check_named_control("battery_test", oid, index, manager)
+        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in CLEAR_LOG_OBJECTS and oid[-1] == 0:
+            return self._check_clear(CLEAR_LOG_OBJECTS[oid[-2]], oid, value, index, manager)
         if oid not in SETTING_OBJECTS:
             raise smi_error.NotWritableError(name=oid, idx=index)
         key, kind = SETTING_OBJECTS[oid]
@@ -346,6 +405,21 @@ class SnmpService:
 
         return apply
 
+    def _check_clear(self, name: str, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
+        recorder = self.context.recorder
+        if recorder is None:
+            raise smi_error.NotWritableError(name=oid, idx=index)
+        if not isinstance(value, univ.Integer):
+            raise smi_error.WrongTypeError(name=oid, idx=index)
+        if int(value) not in (0, 1):
+            raise smi_error.WrongValueError(name=oid, idx=index)
+
+        def apply() -> None:
+            if int(value) == 1:  # 1 clears the log (§21.5), logged as cleared via SNMP (§21.4)
+                self._spawn(recorder.clear(name, via="SNMP", by=manager))
+
+        return apply
+
     async def _change_setting(self, key: str, value: object, manager: str) -> None:
         try:
             await self.context.settings_manager.change({key: value}, via="SNMP", by=manager)
@@ -358,13 +432,16 @@ class SnmpService:
         control = STATUS_CONTROLS.get(int(value))
         if control is None:
             raise smi_error.WrongValueError(name=STATUS_CONTROL_OID, idx=index)
+        return self._check_named_control(control, STATUS_CONTROL_OID, index, manager)
+
+    def _check_named_control(self, control: str, oid: Oid, index: int, manager: str) -> Callable[[], None]:
         snapshot = self.context.poller.snapshot
         # "Control executed only if remote control enabled" (App. MIB upsControl): refuse
         # at once with inconsistentValue when the UPS does not permit it now.
         if not snapshot.communicating or not snapshot.remote_controls_permitted:
-            raise smi_error.InconsistentValueError(name=STATUS_CONTROL_OID, idx=index)
+            raise smi_error.InconsistentValueError(name=oid, idx=index)
         if not snapshot.permissions.get(control, True):
-            raise smi_error.InconsistentValueError(name=STATUS_CONTROL_OID, idx=index)
+            raise smi_error.InconsistentValueError(name=oid, idx=index)
         poller = self.context.poller
 
         async def submit() -> None:
@@ -405,6 +482,26 @@ class _Writer:
 
     def check(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
         return self._service.check_write(oid, value, index, manager)
+
+
+def _fast_transport_class() -> Any:
+    from pysnmp.carrier.asyncio.dgram import udp
+
+    class FastUdpTransport(udp.UdpTransport):  # type: ignore[misc]
+        """Answers community read requests itself (fastpath.py); the rest goes to pysnmp."""
+
+        def __init__(self, fast: Callable[[bytes], bytes | None]) -> None:
+            super().__init__()
+            self._fast = fast
+
+        def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
+            response = self._fast(datagram)
+            if response is None:
+                super().datagram_received(datagram, transportAddress)
+            elif self.transport is not None:
+                self.transport.sendto(response, transportAddress)
+
+    return FastUdpTransport
 
 
 def _bulk_responder_class() -> Any:

@@ -19,7 +19,7 @@ from pysnmp.proto.rfc1902 import IpAddress, ObjectIdentifier, OctetString, TimeT
 
 from ...events.bus import Severity
 from ...settings.models import SnmpSettings, TrapReceiver, UsmUser
-from .objects import NV7_OBJECTS, NV7_TRAPS, UPS_OBJECTS, UPS_TRAPS
+from .objects import NV7_OBJECTS, NV7_TRAPS, STS_OBJECTS, STS_TRAPS, UPS_OBJECTS, UPS_TRAPS
 from .tree import Oid
 
 log = logging.getLogger("netvision.snmp.traps")
@@ -69,6 +69,17 @@ NV_TRAPS: dict[int, tuple[str, Severity]] = {
     39: ("upsTrapEmdSecondInputRestored", I),
     40: ("upsTrapTest", I),
 }
+# FR annex "Description des TRAP du STS": GRAVE, AVERTISSEMENT, INFORMATIONS.
+STS_TRAP_LIST: dict[int, tuple[str, Severity]] = {
+    1: ("stsTrapImminentStop", C),
+    2: ("stsTrapOverload", C),
+    3: ("stsTrapSwitchOnPreferredSource", I),
+    4: ("stsTrapSwitchOnAlternateSource", W),
+    5: ("stsTrapSource1PreferredSource", I),
+    6: ("stsTrapOutputLoadOFF", C),
+    7: ("stsTrapGeneralAlarm", W),
+    8: ("stsTrapAlarmCancelled", I),
+}
 RFC1628_TRAPS = (1, 2, 3, 4)  # "TRAP1 to TRAP4 are managed as defined by RFC1628"
 TRAP_TEST = 40
 SEVERITY_RANK = {"information": 0, "warning": 1, "critical": 2}
@@ -77,6 +88,7 @@ SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 SNMP_TRAP_OID = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)
 SNMP_TRAP_ADDRESS = (1, 3, 6, 1, 6, 3, 18, 1, 3, 0)
 NV7_TRAP_STRING = NV7_OBJECTS + (9, 50, 0)
+STS_TRAP_STRING = STS_OBJECTS + (7, 1, 0)
 
 
 def nv_trap_oid(number: int) -> Oid:
@@ -96,6 +108,7 @@ class Trap:
     netvision_varbinds: tuple[tuple[Oid, Any], ...] = ()
     rfc1628_varbinds: tuple[tuple[Oid, Any], ...] = ()
     text: str = ""
+    sts: bool = False  # a trap of the STS MIB (.4555.1.1.10.2.0.n), for a STATYS
 
 
 def receiver_wants(receiver: TrapReceiver, trap: Trap, trap_filter: bool) -> bool:
@@ -103,6 +116,8 @@ def receiver_wants(receiver: TrapReceiver, trap: Trap, trap_filter: bool) -> boo
     if not receiver.address or receiver.trap_type == "none":
         return False
     if receiver.trap_type == "rfc1628":
+        if trap.sts:
+            return False  # a STS is no UPS: RFC1628 has no trap for it
         # RFC1628 receivers get the four upsTraps; the filters apply to the NET VISION MIB (§18.8).
         return trap.number in RFC1628_TRAPS and trap.number != 2
     if trap.number == TRAP_TEST:
@@ -118,6 +133,9 @@ def trap_pdu_varbinds(receiver: TrapReceiver, trap: Trap, uptime: int, agent_add
     """sysUpTime.0, snmpTrapOID.0 and the trap's objects for this receiver's MIB."""
     if receiver.trap_type == "rfc1628":
         oid, objects = rfc1628_trap_oid(trap.number), list(trap.rfc1628_varbinds)
+    elif trap.sts:
+        objects = [(STS_TRAP_STRING, OctetString(trap.text.encode("utf-8")[:255]))]
+        oid = STS_TRAPS + (trap.number,)
     else:
         objects = list(trap.netvision_varbinds)
         objects.append((NV7_TRAP_STRING, OctetString(trap.text.encode("utf-8")[:255])))

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Modbus TCP server: requests per second and latency on loopback.
+
+The simulated UPS runs in its own process; the daemon (poller + Modbus TCP
+server) runs in this one, polling it at the manual's default rate. The load
+comes from ``mbload.py`` (../shared/tools): one connection per process,
+sequential function-0x03 reads of the measurement table (JBUSP 0x1060, 48
+words). The script prints, for 1 and for 3 concurrent clients (the MODBUS TCP
+card's session limit, MTC §4.1), the total rate and each client's p50/p99
+latency. Aim: p99 under 5 ms.
+
+usage: scripts/bench_modbus.py [--seconds 5] [--mbload ../shared/tools/mbload.py]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netvision.daemon import Daemon  # noqa: E402
+from netvision.settings import Settings  # noqa: E402
+
+MEASUREMENTS = (0x1060, 48)
+RESULT = re.compile(r"requests=(\d+) rate=(\d+)/s p50=([\d.]+)ms p99=([\d.]+)ms fc=(\d+)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_for_link(path: Path, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the simulator did not start")
+        await asyncio.sleep(0.05)
+
+
+async def load(mbload: Path, port: int, clients: int, seconds: float) -> list[tuple[int, float, float, float]]:
+    address, count = MEASUREMENTS
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, str(mbload), "127.0.0.1", str(port), hex(address), str(count), str(seconds),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(clients)
+    ]
+    results = []
+    for process in processes:
+        out, _ = await process.communicate()
+        match = RESULT.search(out.decode())
+        if process.returncode != 0 or match is None:
+            raise RuntimeError(f"mbload failed: {out.decode()!r}")
+        if int(match.group(5)) != 3:
+            raise RuntimeError(f"the server answered with an exception (function {match.group(5)})")
+        results.append((int(match.group(1)), float(match.group(2)), float(match.group(3)), float(match.group(4))))
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--mbload", type=Path, default=ROOT.parent / "shared" / "tools" / "mbload.py")
+    args = parser.parse_args()
+    if not args.mbload.exists():
+        parser.error(f"{args.mbload} not found (give --mbload)")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as directory:
+        link = Path(directory) / "ups"
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "netvision", "--log-level", "warning", "sim", "--map", "jbusp",
+             "--topology", "three_phase", "--link", str(link)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        daemon: Daemon | None = None
+        try:
+            await wait_for_link(link, simulator)
+            settings = Settings.model_validate(
+                {
+                    "data_dir": str(Path(directory) / "data"),
+                    "serial": {"device": str(link)},
+                    "web": {"http_enabled": False, "https_enabled": False},
+                    "snmp": {"enabled": False},
+                    "bacnet": {"enabled": False},
+                    "modbus_tcp": {"enabled": True, "bind": "127.0.0.1", "port": port, "max_connections": 3},
+                }
+            )
+            daemon = Daemon(settings)
+            await daemon.start()
+            assert daemon.poller is not None
+            deadline = time.monotonic() + 30
+            while not daemon.poller.snapshot.communicating:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the daemon did not reach the simulated UPS")
+                await asyncio.sleep(0.05)
+            address, count = MEASUREMENTS
+            print(f"Modbus TCP, function 0x03 reads of {count} words at {address:#06x}, loopback, {args.seconds:g} s each")
+            for clients in (1, 3):
+                results = await load(args.mbload, port, clients, args.seconds)
+                total = sum(rate for _, rate, _, _ in results)
+                worst_p99 = max(p99 for *_, p99 in results)
+                per_client = "  ".join(f"p50 {p50:.3f} ms p99 {p99:.3f} ms" for _, _, p50, p99 in results)
+                print(
+                    f"{clients} client(s): {total:8.0f} requests/s  worst p99 {worst_p99:.3f} ms "
+                    f"({'under' if worst_p99 < 5 else 'OVER'} 5 ms)  [{per_client}]"
+                )
+        finally:
+            if daemon is not None:
+                await daemon.stop()
+            simulator.terminate()
+            simulator.wait(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,459 @@
+"""REST API over HTTP and HTTPS against the daemon and the simulator on a pty (issue 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from typing import Any
+
+import aiohttp
+import pytest
+
+from netvision.services.web.accounts import initial_admin_password, mac_address
+from netvision.services.web.api import ROUTES
+from netvision.services.web.openapi import openapi_document
+from tests.conftest import next_snapshot, wait_for
+from tests.integration.test_web_helpers import (  # noqa: F401
+    ADMIN_PASSWORD,
+    READER_PASSWORD,
+    WRITER_PASSWORD,
+    client,
+    login,
+    make_web,
+)
+from tests.unit.test_web_tls import key_and_certificate
+
+# Every changing endpoint: (method, path, JSON body or raw bytes, allowed for a Read Only user)
+CHANGES: list[tuple[str, str, Any, bool]] = [
+    ("POST", "/api/v1/logout", None, True),
+    ("POST", "/api/v1/password", {"current": "x", "new": "y"}, True),
+    ("PATCH", "/api/v1/account", {"language": "fr"}, True),
+    ("POST", "/api/v1/controls", {"control": "eco_mode_on"}, False),
+    ("PATCH", "/api/v1/settings", {"changes": {"system.name": "x"}}, False),
+    ("POST", "/api/v1/settings/validate", {"changes": {"system.name": "x"}}, False),
+    ("POST", "/api/v1/configuration", b"[system]\nname = 'x'\n", False),
+    ("PUT", "/api/v1/accounts/someone", {"role": "read_only", "password": "Abcdefgh1234!"}, False),
+    ("DELETE", "/api/v1/accounts/writer", None, False),
+    ("POST", "/api/v1/certificate", b"nothing", False),
+    ("DELETE", "/api/v1/certificate", None, False),
+]
+
+
+def request_options(body: Any, csrf: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"headers": {"X-CSRF-Token": csrf} if csrf else {}}
+    if isinstance(body, bytes):
+        options["data"] = body
+    elif body is not None:
+        options["json"] = body
+    return options
+
+
+async def test_first_login_uses_the_mac_password_and_forces_a_change(make_web) -> None:
+    web = await make_web(users=False)
+    initial = initial_admin_password(mac_address())
+    async with client() as session:
+        first = await login(session, web.http, "admin", initial.lower())
+        assert first["must_change"] and not first["can_write"]
+        async with session.get(f"{web.http}/api/v1/snapshot") as response:
+            assert response.status == 403 and (await response.json())["must_change"]
+        async with session.get(f"{web.http}/", allow_redirects=False) as response:
+            assert response.status == 302 and response.headers["Location"] == "/login"
+        headers = {"X-CSRF-Token": first["csrf"]}
+        for weak, missing in [("short1A!", "12 characters"), ("abcdefgh1234!", "upper case"), ("Abcdefgh1234$", "no character other")]:
+            async with session.post(f"{web.http}/api/v1/password", json={"current": initial, "new": weak}, headers=headers) as response:
+                assert response.status == 400 and missing in (await response.json())["error"]
+        async with session.post(
+            f"{web.http}/api/v1/password", json={"current": initial, "new": ADMIN_PASSWORD}, headers=headers
+        ) as response:
+            assert response.status == 200
+        async with session.get(f"{web.http}/api/v1/session") as response:
+            assert response.status == 401  # §11.5: "a new session needs to be open"
+        again = await login(session, web.http, "admin", ADMIN_PASSWORD)
+        assert not again["must_change"] and again["can_write"]
+    async with client() as session:
+        async with session.post(f"{web.http}/api/v1/login", json={"user": "admin", "password": initial}) as response:
+            assert response.status == 401
+
+
+async def test_every_change_needs_the_csrf_token_and_a_writing_role(make_web) -> None:
+    web = await make_web()
+    async with client() as anonymous:
+        for method, path, body, _reader_allowed in CHANGES:
+            async with anonymous.request(method, web.http + path, **request_options(body, None)) as response:
+                assert response.status == 401, (method, path)
+    async with client() as writer:
+        csrf = (await login(writer, web.http, "writer", WRITER_PASSWORD))["csrf"]
+        for method, path, body, _reader_allowed in CHANGES:
+            async with writer.request(method, web.http + path, **request_options(body, None)) as response:
+                assert response.status == 403, (method, path)
+                assert "CSRF" in (await response.json())["error"]
+            async with writer.request(method, web.http + path, **request_options(body, "wrong")) as response:
+                assert response.status == 403, (method, path)
+        assert csrf
+    async with client() as reader:
+        csrf = (await login(reader, web.http, "reader", READER_PASSWORD))["csrf"]
+        for method, path, body, reader_allowed in CHANGES:
+            if reader_allowed:
+                continue
+            async with reader.request(method, web.http + path, **request_options(body, csrf)) as response:
+                assert response.status == 403, (method, path)
+        # and nothing changed
+        assert web.daemon.settings_manager.settings.system.name == "Socomec"
+        assert web.accounts.get("writer") is not None
+
+
+async def test_read_only_user_reads_everything_but_secrets(make_web) -> None:
+    web = await make_web()
+    async with client() as reader:
+        await login(reader, web.http, "reader", READER_PASSWORD)
+        for path in ("/api/v1/snapshot", "/api/v1/alarms", "/api/v1/controls", "/api/v1/certificate", "/"):
+            async with reader.get(web.http + path) as response:
+                assert response.status == 200, path
+        async with reader.get(f"{web.http}/api/v1/settings") as response:
+            settings = await response.json()
+            assert settings["snmp"]["write_community"] == "********"
+        async with reader.get(f"{web.http}/api/v1/accounts") as response:
+            assert response.status == 403
+        async with reader.get(f"{web.http}/control") as response:
+            assert 'id="control-form"' not in await response.text()
+
+
+async def test_a_second_login_ends_the_first_session(make_web) -> None:
+    web = await make_web()
+    async with client() as first, client() as second:
+        await login(first, web.http, "admin", ADMIN_PASSWORD)
+        await login(second, web.http, "reader", READER_PASSWORD)
+        async with first.get(f"{web.http}/api/v1/snapshot") as response:
+            assert response.status == 401
+            assert (await response.json())["ended"] == "replaced"
+        async with first.get(f"{web.http}/", allow_redirects=False) as response:
+            assert response.headers["Location"] == "/login?ended=replaced"
+        async with second.get(f"{web.http}/api/v1/snapshot") as response:
+            assert response.status == 200
+
+
+async def test_session_ends_after_the_login_timeout(make_web) -> None:
+    web = await make_web({"login_timeout": 60})
+    sessions = web.service.state.sessions
+    now = [1000.0]
+    sessions.clock = lambda: now[0]
+    async with client() as session:
+        await login(session, web.http, "admin", ADMIN_PASSWORD)
+        now[0] += 59
+        async with session.get(f"{web.http}/api/v1/session") as response:
+            assert response.status == 200
+        now[0] += 61
+        async with session.get(f"{web.http}/api/v1/session") as response:
+            assert response.status == 401 and (await response.json())["ended"] == "timeout"
+
+
+async def test_failed_logins_slow_down_lock_out_and_are_logged(make_web) -> None:
+    web = await make_web()
+    events = web.daemon.bus.subscribe("test")
+    async with client() as session:
+        statuses = []
+        for _ in range(5):
+            async with session.post(f"{web.http}/api/v1/login", json={"user": "writer", "password": "Wrong1234567!"}) as response:
+                statuses.append(response.status)
+        async with session.post(f"{web.http}/api/v1/login", json={"user": "writer", "password": WRITER_PASSWORD}) as response:
+            assert response.status == 429
+    assert statuses == [401] * 5
+    ids = []
+    while (event := events.get_nowait()) is not None:
+        ids.append(event.id)
+    assert ids.count("nv.web_login_failed") == 5 and "nv.web_account_locked" in ids
+
+
+async def test_malformed_requests_get_clear_errors(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        async with session.post(f"{web.http}/api/v1/login", data=b"{not json") as response:
+            assert response.status == 400 and "JSON" in (await response.json())["error"]
+        async with session.post(f"{web.http}/api/v1/login", json=["admin"]) as response:
+            assert response.status == 400
+        csrf = (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]
+        headers = {"X-CSRF-Token": csrf}
+        async with session.post(f"{web.http}/api/v1/controls", json={"control": "launch"}, headers=headers) as response:
+            assert response.status == 400 and "unknown control" in (await response.json())["error"]
+        async with session.post(f"{web.http}/api/v1/controls", json={"control": "battery_test", "unit": "x"}, headers=headers) as response:
+            assert response.status == 400
+        async with session.get(f"{web.http}/api/v1/alarms?unit=abc") as response:
+            assert response.status == 400
+        async with session.post(f"{web.http}/api/v1/configuration", data=b"x" * 100_000, headers=headers) as response:
+            assert response.status == 413
+        async with session.get(f"{web.http}/api/v1/session") as response:
+            assert response.status == 200  # the daemon goes on serving
+
+
+async def test_a_control_goes_through_the_poller_and_its_effect_is_visible(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        csrf = (await login(session, web.http, "writer", WRITER_PASSWORD))["csrf"]
+        async with session.get(f"{web.http}/api/v1/controls") as response:
+            controls = {c["control"]: c for c in (await response.json())["controls"]}
+        assert controls["eco_mode_on"]["permitted"] and controls["eco_mode_on"]["label"] == "Enable eco mode"
+        async with session.post(
+            f"{web.http}/api/v1/controls", json={"control": "eco_mode_on"}, headers={"X-CSRF-Token": csrf}
+        ) as response:
+            result = await response.json()
+            assert response.status == 200 and result["accepted"], result
+        poller = web.daemon.poller
+        await wait_for(lambda: poller.snapshot.system and poller.snapshot.system.condition("eco_mode"))
+        async with session.get(f"{web.http}/api/v1/snapshot") as response:
+            snapshot = await response.json()
+        assert snapshot["system"]["ups_status"] == "ups_status.eco_mode"
+
+
+async def test_settings_are_validated_changed_and_logged_via_web(make_web) -> None:
+    web = await make_web()
+    events = web.daemon.bus.subscribe("test")
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "writer", WRITER_PASSWORD))["csrf"]}
+        bad = {"changes": {"snmp.port": 0, "system.language": "de"}}
+        async with session.post(f"{web.http}/api/v1/settings/validate", json=bad, headers=headers) as response:
+            result = await response.json()
+            assert not result["valid"] and len(result["problems"]) == 2
+        async with session.patch(f"{web.http}/api/v1/settings", json=bad, headers=headers) as response:
+            assert response.status == 400 and any("snmp.port" in p for p in (await response.json())["problems"])
+        async with session.patch(f"{web.http}/api/v1/settings", json={"changes": {"data_dir": "/"}}, headers=headers) as response:
+            assert response.status == 400
+        good = {"changes": {"system.name": "UPS room 2", "system.location": "Building B"}}
+        async with session.patch(f"{web.http}/api/v1/settings", json=good, headers=headers) as response:
+            assert response.status == 200
+        async with session.get(f"{web.http}/") as response:
+            page = await response.text()
+            assert "UPS room 2" in page and "Building B" in page
+    texts = []
+    while (event := events.get_nowait()) is not None:
+        texts.append(event.text_en)
+    assert "system.name has been changed via Web by writer" in texts
+
+
+async def test_configuration_backup_restores_only_a_valid_file(make_web) -> None:
+    web = await make_web()
+    manager = web.daemon.settings_manager
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]}
+        async with session.get(f"{web.http}/api/v1/configuration") as response:
+            assert response.headers["Content-Disposition"].endswith('filename="netvision.toml"')
+            backup = await response.text()
+        assert 'name = "Socomec"' in backup and ADMIN_PASSWORD not in backup
+        broken = backup.replace('name = "Socomec"', 'name = "Restored"').replace("polling_rate = 1", "polling_rate = 999")
+        async with session.post(f"{web.http}/api/v1/configuration", data=broken.encode(), headers=headers) as response:
+            body = await response.json()
+            assert response.status == 400 and any("polling_rate" in p for p in body["problems"])
+        assert manager.settings.system.name == "Socomec"  # nothing applied
+        async with session.post(f"{web.http}/api/v1/configuration", data=b"[system\n", headers=headers) as response:
+            assert response.status == 400
+        restored = backup.replace('name = "Socomec"', 'name = "Restored"')
+        async with session.post(f"{web.http}/api/v1/configuration", data=restored.encode(), headers=headers) as response:
+            assert response.status == 200
+        assert manager.settings.system.name == "Restored"
+
+
+async def test_admin_manages_the_multi_user_table(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]}
+        async with session.put(
+            f"{web.http}/api/v1/accounts/operator", json={"role": "read_write", "password": "weak"}, headers=headers
+        ) as response:
+            assert response.status == 400 and "12 characters" in (await response.json())["error"]
+        async with session.put(
+            f"{web.http}/api/v1/accounts/operator",
+            json={"role": "read_write", "password": "Operator1234^", "language": "fr"},
+            headers=headers,
+        ) as response:
+            assert response.status == 200
+        async with session.get(f"{web.http}/api/v1/accounts") as response:
+            names = [a["name"] for a in (await response.json())["accounts"]]
+            assert names[0] == "admin" and "operator" in names
+            assert "password_hash" not in json.dumps(await response.json())
+        async with session.delete(f"{web.http}/api/v1/accounts/admin", headers=headers) as response:
+            assert response.status == 400
+        async with session.delete(f"{web.http}/api/v1/accounts/nobody", headers=headers) as response:
+            assert response.status == 404
+    async with client() as operator:
+        session_data = await login(operator, web.http, "operator", "Operator1234^")
+        assert session_data["language"] == "fr" and session_data["role"] == "read_write"
+        async with operator.get(f"{web.http}/") as response:
+            assert "Supervision ASI" in await response.text()
+
+
+async def test_https_serves_tls12_or_better_and_an_uploaded_certificate(make_web) -> None:
+    web = await make_web()
+    port = int(web.https.rsplit(":", 1)[1])
+    old = ssl.create_default_context()
+    old.check_hostname = False
+    old.verify_mode = ssl.CERT_NONE
+    old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=old)
+        writer.close()
+    async with client() as session:
+        async with session.get(f"{web.https}/login", ssl=False) as response:
+            assert response.status == 200
+            assert response.headers["Strict-Transport-Security"]
+        body = await login(session, web.https, "admin", ADMIN_PASSWORD) if False else None
+        async with session.post(
+            f"{web.https}/api/v1/login", json={"user": "admin", "password": ADMIN_PASSWORD}, ssl=False
+        ) as response:
+            cookie = response.cookies["nv_session"]
+            assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
+            body = await response.json()
+        async with session.get(f"{web.https}/api/v1/certificate/ca", ssl=False) as response:
+            ca_pem = await response.read()
+        # The generated server certificate chains to the downloadable root CA.
+        trusting = ssl.create_default_context(cadata=ca_pem.decode())
+        async with session.get(f"{web.https}/login", ssl=trusting, server_hostname="localhost") as response:
+            assert response.status == 200
+        headers = {"X-CSRF-Token": body["csrf"]}
+        _key, key_pem, cert_pem = key_and_certificate()
+        async with session.post(f"{web.https}/api/v1/certificate", data=key_pem, headers=headers, ssl=False) as response:
+            assert response.status == 400 and "no readable certificate" in (await response.json())["error"]
+        async with session.post(f"{web.https}/api/v1/certificate", data=key_pem + cert_pem, headers=headers, ssl=False) as response:
+            assert response.status == 200 and (await response.json())["uploaded"]
+    served = ssl.get_server_certificate(("127.0.0.1", port))
+    assert served.strip() == cert_pem.decode().strip()
+
+
+async def test_security_headers_on_pages_and_api(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        async with session.get(f"{web.http}/login") as response:
+            headers = response.headers
+            assert "default-src 'self'" in headers["Content-Security-Policy"]
+            assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+            page = await response.text()
+            assert "http://" not in page and "https://" not in page  # nothing loaded from elsewhere
+        async with session.post(f"{web.http}/api/v1/login", json={"user": "admin", "password": ADMIN_PASSWORD}) as response:
+            cookie = response.cookies["nv_session"]
+            assert cookie["httponly"] and cookie["samesite"] == "Strict"
+
+
+async def test_live_stream_pushes_a_new_alarm_within_a_poll(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        await login(session, web.http, "reader", READER_PASSWORD)
+        async with session.get(f"{web.http}/api/v1/live") as response:
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+
+            async def next_message() -> dict[str, Any]:
+                event = ""
+                while True:
+                    line = (await response.content.readline()).decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event == "snapshot":
+                        return json.loads(line[6:])
+
+            first = await asyncio.wait_for(next_message(), 20)
+            assert first["alarm_count"] == 0
+            web.simulator.device.alarm("A01", True)
+            while True:
+                message = await asyncio.wait_for(next_message(), 20)
+                if message["alarm_count"]:
+                    break
+            assert "A01" in [alarm["acronym"] for alarm in message["alarms"]]
+            assert message["views"]["system"]["colours"]["battery"] == "red"
+
+
+async def test_live_stream_ends_when_the_session_ends(make_web) -> None:
+    web = await make_web()
+    async with client() as first, client() as second:
+        await login(first, web.http, "reader", READER_PASSWORD)
+        async with first.get(f"{web.http}/api/v1/live") as response:
+            await response.content.readline()
+            await login(second, web.http, "admin", ADMIN_PASSWORD)
+            lines = []
+            while not any(line.startswith("event: ended") for line in lines):
+                lines.append((await asyncio.wait_for(response.content.readline(), 20)).decode())
+
+
+async def test_pages_render_for_parallel_and_sts_systems(make_web) -> None:
+    web = await make_web(map_name="vumap", topology="parallel", units=3)
+    await next_snapshot(web.daemon)
+    async with client() as session:
+        await login(session, web.http, "admin", ADMIN_PASSWORD)
+        async with session.get(f"{web.http}/") as response:
+            page = await response.text()
+        for unit in (1, 2, 3):
+            assert f'data-device="unit{unit}"' in page
+        async with session.get(f"{web.http}/api/v1/snapshot") as response:
+            assert len((await response.json())["units"]) == 3
+
+
+async def test_sts_pages_render(make_web) -> None:
+    web = await make_web(map_name="sts")
+    async with client() as session:
+        await login(session, web.http, "admin", ADMIN_PASSWORD)
+        for path in ("/", "/alarms", "/dashboard", "/graph", "/control", "/configuration", "/nv-control", "/datetime", "/users", "/links-setup", "/account", "/clients", "/battery-test"):
+            async with session.get(web.http + path) as response:
+                assert response.status == 200, path
+
+
+def test_openapi_document_lists_exactly_the_api_routes() -> None:
+    document = openapi_document()
+    documented = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item if method != "parameters"
+    }
+    served = {(method, path) for method, path, _handler in ROUTES} | {("GET", "/api/v1/live")}
+    assert documented == served
+
+
+async def test_openapi_document_holds_against_the_running_api(make_web) -> None:
+    """schemathesis calls every read operation of the document and checks status codes,
+    content types and response schemas against what the daemon answers."""
+    schemathesis = pytest.importorskip("schemathesis")
+    web = await make_web()
+    async with client() as session:
+        await login(session, web.http, "reader", READER_PASSWORD)
+        cookie = next(c.value for c in session.cookie_jar if c.key == "nv_session")
+
+    def check() -> list[str]:
+        from schemathesis import openapi
+
+        schema = openapi.from_dict(openapi_document())
+        schema.config.base_url = web.http  # type: ignore[attr-defined]
+        failures = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.method.upper() != "GET" or operation.path == "/api/v1/live":
+                continue
+            case = operation.Case(cookies={"nv_session": cookie})
+            try:
+                case.call_and_validate(base_url=web.http)
+            except Exception as failure:  # noqa: BLE001
+                failures.append(f"{operation.method} {operation.path}: {failure}")
+        return failures
+
+    assert schemathesis is not None
+    failures = await asyncio.to_thread(check)
+    assert not failures, "\n".join(failures)
+
+
+async def test_web_service_follows_port_changes_without_restart(make_web) -> None:
+    from tests.conftest import free_port
+
+    web = await make_web()
+    new_port = free_port()
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]}
+        async with session.patch(
+            f"{web.http}/api/v1/settings", json={"changes": {"web.http_port": new_port}}, headers=headers
+        ) as response:
+            assert response.status == 200
+
+    async def answers() -> bool:
+        try:
+            async with aiohttp.ClientSession() as probe, probe.get(f"http://127.0.0.1:{new_port}/login") as response:
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    for _ in range(200):
+        if await answers():
+            break
+        await asyncio.sleep(0.05)
+    assert await answers()

@@ -1,0 +1,92 @@
+"""The community read fast path: what it answers, and what it leaves to pysnmp."""
+
+from __future__ import annotations
+
+import os
+
+from pyasn1.codec.ber import decoder, encoder
+from pysnmp.proto import api
+from pysnmp.proto.rfc1902 import Integer32, OctetString
+
+from netvision.services.snmp.fastpath import EncodedTree, answer, decode_oid, encode_oid
+from netvision.services.snmp.tree import OidTree
+
+NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
+CHARGE = (1, 3, 6, 1, 2, 1, 33, 1, 2, 4, 0)
+TREE = EncodedTree(OidTree([(NAME, OctetString(b"Socomec")), (CHARGE, Integer32(87))]))
+COMMUNITIES = frozenset({b"public"})
+
+
+def request(version: int, pdu_kind: str, *oids: tuple[int, ...], community: str = "public", **bulk: int) -> bytes:
+    module = api.PROTOCOL_MODULES[api.SNMP_VERSION_1 if version == 0 else api.SNMP_VERSION_2C]
+    pdu = getattr(module, pdu_kind)()
+    module.apiPDU.set_defaults(pdu)
+    if pdu_kind == "GetBulkRequestPDU":
+        module.apiBulkPDU.set_non_repeaters(pdu, bulk.get("non_repeaters", 0))
+        module.apiBulkPDU.set_max_repetitions(pdu, bulk.get("repetitions", 10))
+    module.apiPDU.set_request_id(pdu, 4242)
+    module.apiPDU.set_varbinds(pdu, [(oid, module.Null("")) for oid in oids])
+    message = module.Message()
+    module.apiMessage.set_defaults(message)
+    module.apiMessage.set_community(message, community)
+    module.apiMessage.set_pdu(message, pdu)
+    return bytes(encoder.encode(message))
+
+
+def response(data: bytes, version: int) -> tuple[int, int, list[tuple[tuple[int, ...], object]]]:
+    module = api.PROTOCOL_MODULES[api.SNMP_VERSION_1 if version == 0 else api.SNMP_VERSION_2C]
+    message, rest = decoder.decode(data, asn1Spec=module.Message())
+    assert rest == b""
+    pdu = module.apiMessage.get_pdu(message)
+    assert int(module.apiPDU.get_request_id(pdu)) == 4242
+    varbinds = [(tuple(oid), value) for oid, value in module.apiPDU.get_varbinds(pdu)]
+    return int(module.apiPDU.get_error_status(pdu)), int(module.apiPDU.get_error_index(pdu)), varbinds
+
+
+def ask(data: bytes, versions: frozenset[int] = frozenset({0, 1})) -> bytes | None:
+    return answer(data, COMMUNITIES, versions, lambda: TREE)
+
+
+def test_oid_codec_round_trip_with_large_arcs() -> None:
+    oid = (1, 3, 6, 1, 4, 1, 4555, 1, 1, 7, 1, 2, 3, 0, 2**31)
+    assert decode_oid(encode_oid(oid)[2:]) == oid
+
+
+def test_v2c_get_and_getnext_answer_like_an_agent() -> None:
+    status, _index, varbinds = response(ask(request(1, "GetRequestPDU", NAME, (1, 3, 6, 9))), 1)
+    assert status == 0
+    assert varbinds[0] == (NAME, OctetString(b"Socomec"))
+    assert varbinds[1][1].tagSet == api.v2c.NoSuchInstance.tagSet
+    _status, _index, varbinds = response(ask(request(1, "GetNextRequestPDU", NAME, CHARGE)), 1)
+    assert varbinds[0] == (CHARGE, Integer32(87))
+    assert varbinds[1][1].tagSet == api.v2c.EndOfMibView.tagSet
+
+
+def test_v1_get_of_a_missing_object_is_no_such_name() -> None:
+    status, index, varbinds = response(ask(request(0, "GetRequestPDU", CHARGE, (1, 3, 6, 9))), 0)
+    assert (status, index) == (2, 2)
+    assert [oid for oid, _value in varbinds] == [CHARGE, (1, 3, 6, 9)]
+
+
+def test_getbulk_repeats_until_the_end_of_the_view() -> None:
+    data = ask(request(1, "GetBulkRequestPDU", (1, 3), repetitions=5))
+    _status, _index, varbinds = response(data, 1)
+    assert [oid for oid, _value in varbinds[:2]] == [NAME, CHARGE]
+    assert varbinds[2][1].tagSet == api.v2c.EndOfMibView.tagSet
+
+
+def test_everything_else_is_left_to_pysnmp() -> None:
+    assert ask(request(1, "GetRequestPDU", NAME, community="private")) is None  # unknown community
+    assert ask(request(1, "SetRequestPDU", NAME)) is None  # writes always go through pysnmp and VACM
+    assert ask(request(0, "GetRequestPDU", NAME), versions=frozenset({1})) is None  # v1 not accepted
+    bulk_as_v1 = bytearray(request(1, "GetBulkRequestPDU", NAME))
+    bulk_as_v1[4] = 0  # version field of a v2c GETBULK set to v1: GETBULK does not exist in v1
+    assert ask(bytes(bulk_as_v1)) is None
+
+
+def test_malformed_datagrams_are_not_answered() -> None:
+    good = request(1, "GetRequestPDU", NAME)
+    samples = [b"", b"\x30", b"\x30\x84\xff\xff\xff\xff", good[:-3], good + b"\x00", b"\x30\x03\x02\x01\x03"]
+    samples += [os.urandom(length) for length in (1, 10, 100, 1000) for _ in range(50)]
+    for sample in samples:
+        assert ask(sample) is None or sample == good

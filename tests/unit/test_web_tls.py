@@ -1,0 +1,75 @@
+"""HTTPS certificates: generated root CA and server certificate, uploaded PEM validation (EN §3.5, §18.2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from netvision.services.web.tls import CA_CERT, CertificateError, CertificateStore, validate_pem
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+def key_and_certificate(days_from: int = -1, days_to: int = 30) -> tuple[ec.EllipticCurvePrivateKey, bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ups.example")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW + dt.timedelta(days=days_from))
+        .not_valid_after(NOW + dt.timedelta(days=days_to))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key, key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def test_first_start_generates_a_root_ca_and_a_server_certificate_signed_by_it(tmp_path: Path) -> None:
+    store = CertificateStore(tmp_path)
+    context = store.ssl_context()
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    ca = x509.load_pem_x509_certificate((tmp_path / CA_CERT).read_bytes())
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    info = store.info()
+    assert info.issuer == ca.subject.rfc4514_string() and not info.uploaded
+    assert store.ca_certificate().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_a_valid_upload_replaces_the_generated_pair_and_can_be_removed(tmp_path: Path) -> None:
+    store = CertificateStore(tmp_path)
+    store.ssl_context()
+    _key, key_pem, cert_pem = key_and_certificate()
+    info = store.upload(key_pem + cert_pem)
+    assert info.uploaded and "ups.example" in info.subject
+    assert not store.remove_uploaded().uploaded
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: key_and_certificate()[2], "no private key"),
+        (lambda: key_and_certificate()[1], "no readable certificate"),
+        (lambda: key_and_certificate()[1] + key_and_certificate()[2], "does not match"),
+        (lambda: b"".join(key_and_certificate(-30, -1)[1:]), "expired"),
+        (lambda: b"".join(key_and_certificate(5, 30)[1:]), "not valid before"),
+        (lambda: b"x" * 9000, "larger than 8192"),
+        (lambda: b"-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----\n", "cannot be read"),
+    ],
+)
+def test_a_bad_upload_is_refused_with_a_clear_reason(make, message: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CertificateError, match=message):
+        validate_pem(make())
+    store = CertificateStore(tmp_path)
+    with pytest.raises(CertificateError):
+        store.upload(make())
+    assert not store.info().uploaded
