@@ -12,7 +12,7 @@ from typing import Any
 
 from .events.bus import EventBus
 from .events.engine import EventEngine, startup_events
-from .services.registry import ServiceContext, enabled_services
+from .services.registry import Service, ServiceContext, ServiceEntry, enabled_services
 from .settings import Settings
 from .settings.manager import SettingsManager
 from .store import DATABASE_NAME, LogRecorder, LogStore
@@ -47,7 +47,9 @@ class Daemon:
         self.settings_manager = SettingsManager(settings, settings_path, self.bus)
         self.simulator: Any = None  # the embedded simulator, when serial.device = "simulator"
         self.poller: Poller | None = None
-        self.services: list = []
+        self.services: list[Service] = []
+        self._started: set[str] = set()
+        self._context: ServiceContext | None = None
         self._poller_task: asyncio.Task[None] | None = None
         self.store: LogStore | None = None
         self.recorder: LogRecorder | None = None
@@ -74,20 +76,34 @@ class Daemon:
             recorder=self.recorder,
             engine=self.engine,
         )
+        self._context = context
         for entry in enabled_services(self.settings):
-            service = entry.factory(context)
-            try:
-                await service.start()
-            except Exception:
-                # One service that cannot start (port in use…) must not stop the others.
-                log.exception("service %s did not start", entry.name)
-                continue
-            self.services.append(service)
+            await self._start_service(entry)
+        self.settings_manager.on_change(self._start_newly_enabled)
         # After the services, so that TRAP 27 "NET VISION is restarting" reaches the
         # receivers; before the poller, so that the logs open with the restart (§21.4).
         for event in startup_events(self.data_dir):
             self.bus.publish(event)
         self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
+
+    async def _start_service(self, entry: ServiceEntry) -> None:
+        assert self._context is not None
+        service = entry.factory(self._context)
+        try:
+            await service.start()
+        except Exception:
+            # One service that cannot start (port in use…) must not stop the others.
+            log.exception("service %s did not start", entry.name)
+            return
+        self.services.append(service)
+        self._started.add(entry.name)
+
+    async def _start_newly_enabled(self, settings: Settings, keys: list[str]) -> None:
+        """A service switched on in the NET VISION Control page (§18.3) starts at once;
+        running services apply their own changes, switching off included."""
+        for entry in enabled_services(settings):
+            if entry.name not in self._started:
+                await self._start_service(entry)
 
     async def _start_logs(self, poller: Poller) -> None:
         """The store (both event logs, history, extended history) and the event engine."""

@@ -117,14 +117,13 @@ class Simulator:
     def describe(self) -> str:
         device = self.device
         topology = device.topology
+        rating = f"{device.nominal_kva:g} kVA"
         if topology == "parallel":
             topology += f" ({device.units} units, {device.bypass} bypass)"
+            rating = f"{device.units} × {rating}"
         elif topology == "modular":
             topology += f" ({device.modules} modules)"
-        return (
-            f"{device.map.title} {device.model_name}, {topology}, {device.nominal_kva:g} kVA, "
-            f"slave 1 at {self.slave.baud} baud 8N1"
-        )
+        return f"{device.map.title} {device.model_name}, {topology}, {rating}, slave 1 at {self.slave.baud} baud 8N1"
 
 
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ a single VU-MAP UPS or STS at the manual's addresses (unit 0).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -895,9 +895,9 @@ class SimulatedDevice:
         return texts
 
     def _date_time_words(self) -> list[int]:
-        # JBUSP 0x1360: year; month<<8 | day; hour<<8 | minute; second<<8 (docs/decisions.md).
+        # JBUSP 0x1360: minute<<8 | second; day<<8 | hour; month<<8; year - 2000 (docs/decisions.md).
         now = self.now()
-        return [now.year, now.month << 8 | now.day, now.hour << 8 | now.minute, now.second << 8]
+        return [now.minute << 8 | now.second, now.day << 8 | now.hour, now.month << 8, now.year - 2000]
 
     def _current_image(self) -> dict[int, int]:
         if self._image is None:
@@ -1037,7 +1037,3 @@ class SimulatedDevice:
             "permissions": {"remote": self.remote_permitted, **self.permitted},
             "devices": devices,
         }
-
-
-def known_maps() -> Iterable[str]:
-    return sorted(MAPS_BY_NAME)

@@ -66,13 +66,20 @@ def decode_text(field: TextField, words: Words) -> str:
 
 
 def decode_configuration(register_map: RegisterMap, blocks: Blocks) -> dict[str, float | None]:
-    values: dict[str, float | None] = {}
+    raw_values: dict[str, int] = {}
     for word in register_map.configuration:
         block = blocks.get(word.block)
-        if block is None or word.offset >= len(block):
+        if block is not None and word.offset < len(block):
+            raw_values[word.key] = block[word.offset]
+    # T014 scales the configuration's kVA/kW words too (App. VU-MAP).
+    factor = raw_values.get("measure_factor", 0)
+    values: dict[str, float | None] = {}
+    for word in register_map.configuration:
+        if word.key not in raw_values:
             continue
-        raw = block[word.offset]
-        values[word.key] = None if raw == NOT_MANAGED else (raw / word.scale if word.scale != 1 else raw)
+        raw = raw_values[word.key]
+        scale = scale_of(word.scale, word.factor10, factor if factor != NOT_MANAGED else 0)
+        values[word.key] = None if raw == NOT_MANAGED else (raw / scale if scale != 1 else raw)
     return values
 
 

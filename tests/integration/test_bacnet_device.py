@@ -115,7 +115,7 @@ async def test_who_is_gets_i_am_with_device_1883_and_vendor_591(make_daemon: Any
 
 async def test_who_has_finds_an_object_by_name(make_daemon: Any) -> None:
     _daemon, port = await start(make_daemon, map_name="jbusp")
-    lines = await client(port, "who-has", "UnitAlarms")
+    lines = await client(port, "who-has", "UnitAlarms", "--timeout", "1")
     assert lines[0] == {"i_have": "bitstring-value,2", "name": "UnitAlarms"}
 
 
@@ -152,6 +152,13 @@ async def test_object_list_and_properties_are_the_interface_documents(make_daemo
     assert device["description"] == identity.serial_number
     assert device["location"] == "0"
     assert device["profile-name"] == "factor_10"  # the simulator's VU-MAP T014 = 1
+    services = device["protocol-services-supported"]
+    # subscribeCOV 5, readProperty 12, readPropertyMultiple 14, writeProperty 15,
+    # writePropertyMultiple 16, i-Am 26, i-Have 27, who-Has 33, who-Is 34.
+    assert {bit for bit, on in enumerate(services) if on} == {5, 12, 14, 15, 16, 26, 27, 33, 34}
+    types = device["protocol-object-types-supported"]
+    # analog-value 2, device 8, multi-state-value 19, bitstring-value 39.
+    assert {bit for bit, on in enumerate(types) if on} == {2, 8, 19, 39}
     assert snapshot.ups_time is None or device["local-date"][:3] == [
         snapshot.ups_time.year - 1900,
         snapshot.ups_time.month,
@@ -187,6 +194,8 @@ SCENARIOS = [
     ("maintenance_bypass", 1, 10),
     ("load_off", 7, 10),
     ("battery_test", 3, 8),
+    ("battery_low", 2, 4),
+    ("overload", 3, 10),
 ]
 
 
@@ -226,6 +235,13 @@ async def test_present_values_follow_the_simulator_in_each_scenario(make_daemon:
         if scenario == "normal":
             assert values["InputRecStatus"] == 4
             assert values["UnitStatus"] == 5  # OPERATING
+            assert values["Alarms"] == 1  # NO ALARM
+        if scenario == "overload":
+            assert unit_alarms[1] == 1  # OVERLOAD
+            assert values["UPSAlarms"][1] == 1  # UPS OVERLOAD (a copy on a single unit)
+            assert values["Alarms"] == 4  # GENERAL ALARM
+        if scenario == "battery_low":
+            assert unit_alarms[9] == 1  # BATTERY LOW
 
 
 async def test_single_phase_ups_reads_minus_one_on_phases_2_and_3(make_daemon: Any) -> None:
@@ -285,76 +301,99 @@ async def test_every_write_is_refused_with_write_access_denied(make_daemon: Any)
     assert lines == [{"error": "property/write-access-denied"}]
     lines = await client(port, "write", "analog-value,500", "present-value", "1")
     assert lines == [{"error": "object/unknown-object"}]
+    lines = await client(port, "write-multiple", "analog-value,3", "present-value", "7")
+    assert lines == [{"error": "property/write-access-denied"}]
+    lines = await client(port, "write-multiple", "analog-value,500", "present-value", "7")
+    assert lines == [{"error": "object/unknown-object"}]
     after = await read_all(port)
     assert after["device"]["object-name"] == before["device"]["object-name"]
     assert after["objects"]["analog-value,1"]["object-name"] == "UPS_OUTPUT_kVA"
 
 
-async def test_cov_notifications_arrive_on_change_for_analog_and_multi_state(make_daemon: Any) -> None:
-    daemon, port = await start(make_daemon, map_name="vumap")
-    sim = daemon.test_simulator  # type: ignore[attr-defined]
-    process = await asyncio.create_subprocess_exec(
-        *CLIENT,
-        "--device",
-        f"127.0.0.1:{port}",
-        "cov",
-        "analog-value,53",  # RECTIFIER_V1
-        "multi-state-value,1",  # UPSLoadStatus
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    seen: list[dict[str, Any]] = []
+class CovWatcher:
+    """The client's ``cov`` command running as its own process; its records as they arrive."""
 
-    async def expect(since: int, *predicates: Callable[[dict[str, Any]], bool]) -> None:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.seen: list[dict[str, Any]] = []
+
+    @classmethod
+    async def start(cls, port: int, *objects: str, confirmed: bool = False) -> CovWatcher:
+        process = await asyncio.create_subprocess_exec(
+            *CLIENT,
+            "--device",
+            f"127.0.0.1:{port}",
+            "cov",
+            *objects,
+            *(["--confirmed"] if confirmed else []),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    def mark(self) -> int:
+        return len(self.seen)
+
+    async def expect(self, since: int, *predicates: Callable[[dict[str, Any]], bool]) -> None:
         """Every predicate matches a record received from ``since`` on, in any order."""
-        assert process.stdout is not None
+        assert self.process.stdout is not None
         position = since
         waiting = list(predicates)
-        while waiting:
-            while position < len(seen) and waiting:
-                waiting = [predicate for predicate in waiting if not predicate(seen[position])]
+        while True:
+            while position < len(self.seen) and waiting:
+                waiting = [predicate for predicate in waiting if not predicate(self.seen[position])]
                 position += 1
             if not waiting:
                 return
             try:
-                line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+                line = await asyncio.wait_for(self.process.stdout.readline(), timeout=30)
             except TimeoutError:
-                raise AssertionError(f"no matching notification; received {seen[since:]}") from None
+                raise AssertionError(f"no matching notification; received {self.seen[since:]}") from None
             assert line, "the client ended"
-            seen.append(json.loads(line))
+            self.seen.append(json.loads(line))
 
-    def notification(obj: str, value: Any) -> Callable[[dict[str, Any]], bool]:
-        def match(record: dict[str, Any]) -> bool:
-            note = record.get("notification")
-            return bool(note) and note["object"] == obj and note["property"] == "present-value" and value(note["value"])
+    async def close(self) -> None:
+        self.process.kill()
+        await self.process.wait()
 
-        return match
 
+def notification(obj: str, value: Callable[[Any], bool], prop: str = "present-value") -> Callable[[dict[str, Any]], bool]:
+    def match(record: dict[str, Any]) -> bool:
+        note = record.get("notification")
+        return bool(note) and note["object"] == obj and note["property"] == prop and value(note["value"])
+
+    return match
+
+
+@pytest.mark.parametrize("confirmed", [False, True], ids=["unconfirmed", "confirmed"])
+async def test_cov_notifications_arrive_on_change_for_analog_and_multi_state(make_daemon: Any, confirmed: bool) -> None:
+    daemon, port = await start(make_daemon, map_name="vumap")
+    sim = daemon.test_simulator  # type: ignore[attr-defined]
+    # RECTIFIER_V1 and UPSLoadStatus
+    watcher = await CovWatcher.start(port, "analog-value,53", "multi-state-value,1", confirmed=confirmed)
     try:
         # A new subscription gets the current values at once.
-        await expect(
+        await watcher.expect(
             0,
             notification("multi-state-value,1", lambda v: v == 3),
             notification("analog-value,53", lambda v: v > 100),
         )
-        mark = len(seen)
+        mark = watcher.mark()
         sim.device.scenario("mains_failure")
-        await expect(
+        await watcher.expect(
             mark,
             notification("multi-state-value,1", lambda v: v == 2),
             notification("analog-value,53", lambda v: v < 50),
         )
-        mark = len(seen)
+        mark = watcher.mark()
         sim.device.scenario("mains_restored")
-        await expect(
+        await watcher.expect(
             mark,
             notification("multi-state-value,1", lambda v: v == 3),
             notification("analog-value,53", lambda v: v > 100),
         )
     finally:
-        process.kill()
-        await process.wait()
+        await watcher.close()
 
 
 async def test_lost_communication_flags_fault_and_out_of_service_then_recovers(make_daemon: Any) -> None:
@@ -363,8 +402,20 @@ async def test_lost_communication_flags_fault_and_out_of_service_then_recovers(m
     assert daemon.poller is not None
     poller = daemon.poller
     good = by_name(await read_all(port))
-    sim.slave.fault("no_answer")
-    await wait_for(lambda: poller.snapshot.communication.state.value == "lost", timeout=30)
+    watcher = await CovWatcher.start(port, "analog-value,15", "bitstring-value,2")
+    try:
+        await watcher.expect(0, notification("analog-value,15", lambda v: v > 100))
+        mark = watcher.mark()
+        sim.slave.fault("no_answer")
+        await wait_for(lambda: poller.snapshot.communication.state.value == "lost", timeout=30)
+        # The change of Status_Flags is notified (BACnet clause 13.1), for AV and BSV alike.
+        await watcher.expect(
+            mark,
+            notification("analog-value,15", lambda v: v == [0, 1, 0, 1], "status-flags"),
+            notification("bitstring-value,2", lambda v: v == [0, 1, 0, 1], "status-flags"),
+        )
+    finally:
+        await watcher.close()
     result = await read_all(port)
     values = by_name(result)
     assert values["DeviceStatus"] == 3  # No com with UPS

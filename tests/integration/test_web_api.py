@@ -12,17 +12,19 @@ import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
 from netvision.services.web.api import ROUTES
+from netvision.services.web.logs import API_ROUTES
 from netvision.services.web.openapi import openapi_document
 from tests.conftest import next_snapshot, wait_for
-from tests.integration.test_web_helpers import (  # noqa: F401
+from tests.integration.test_web_helpers import (
     ADMIN_PASSWORD,
     READER_PASSWORD,
     WRITER_PASSWORD,
     client,
     login,
-    make_web,
 )
 from tests.unit.test_web_tls import key_and_certificate
+
+pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 
 # Every changing endpoint: (method, path, JSON body or raw bytes, allowed for a Read Only user)
 CHANGES: list[tuple[str, str, Any, bool]] = [
@@ -37,6 +39,7 @@ CHANGES: list[tuple[str, str, Any, bool]] = [
     ("DELETE", "/api/v1/accounts/writer", None, False),
     ("POST", "/api/v1/certificate", b"nothing", False),
     ("DELETE", "/api/v1/certificate", None, False),
+    ("DELETE", "/api/v1/logs/ups", None, False),
 ]
 
 
@@ -281,6 +284,7 @@ async def test_admin_manages_the_multi_user_table(make_web) -> None:
             assert "Supervision ASI" in await response.text()
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
 async def test_https_serves_tls12_or_better_and_an_uploaded_certificate(make_web) -> None:
     web = await make_web()
     port = int(web.https.rsplit(":", 1)[1])
@@ -289,13 +293,12 @@ async def test_https_serves_tls12_or_better_and_an_uploaded_certificate(make_web
     old.verify_mode = ssl.CERT_NONE
     old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
     with pytest.raises((ssl.SSLError, ConnectionError)):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=old)
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, ssl=old), 20)
         writer.close()
     async with client() as session:
         async with session.get(f"{web.https}/login", ssl=False) as response:
             assert response.status == 200
             assert response.headers["Strict-Transport-Security"]
-        body = await login(session, web.https, "admin", ADMIN_PASSWORD) if False else None
         async with session.post(
             f"{web.https}/api/v1/login", json={"user": "admin", "password": ADMIN_PASSWORD}, ssl=False
         ) as response:
@@ -314,7 +317,7 @@ async def test_https_serves_tls12_or_better_and_an_uploaded_certificate(make_web
             assert response.status == 400 and "no readable certificate" in (await response.json())["error"]
         async with session.post(f"{web.https}/api/v1/certificate", data=key_pem + cert_pem, headers=headers, ssl=False) as response:
             assert response.status == 200 and (await response.json())["uploaded"]
-    served = ssl.get_server_certificate(("127.0.0.1", port))
+    served = await asyncio.to_thread(ssl.get_server_certificate, ("127.0.0.1", port))
     assert served.strip() == cert_pem.decode().strip()
 
 
@@ -398,7 +401,7 @@ def test_openapi_document_lists_exactly_the_api_routes() -> None:
     documented = {
         (method.upper(), path) for path, item in document["paths"].items() for method in item if method != "parameters"
     }
-    served = {(method, path) for method, path, _handler in ROUTES} | {("GET", "/api/v1/live")}
+    served = {(method, path) for method, path, _handler in ROUTES + API_ROUTES} | {("GET", "/api/v1/live")}
     assert documented == served
 
 
@@ -411,26 +414,32 @@ async def test_openapi_document_holds_against_the_running_api(make_web) -> None:
         await login(session, web.http, "reader", READER_PASSWORD)
         cookie = next(c.value for c in session.cookie_jar if c.key == "nv_session")
 
-    def check() -> list[str]:
+    def check() -> tuple[int, list[str]]:
         from schemathesis import openapi
 
         schema = openapi.from_dict(openapi_document())
         schema.config.base_url = web.http  # type: ignore[attr-defined]
         failures = []
+        checked = 0
         for result in schema.get_all_operations():
             operation = result.ok()
             if operation.method.upper() != "GET" or operation.path == "/api/v1/live":
                 continue
-            case = operation.Case(cookies={"nv_session": cookie})
-            try:
-                case.call_and_validate(base_url=web.http)
-            except Exception as failure:  # noqa: BLE001
-                failures.append(f"{operation.method} {operation.path}: {failure}")
-        return failures
+            logs = ("ups", "netvision", "history", "extended") if "{log}" in operation.path else (None,)
+            for log in logs:
+                parameters = {"log": log} if log else None
+                case = operation.Case(cookies={"nv_session": cookie}, path_parameters=parameters)
+                checked += 1
+                try:
+                    case.call_and_validate(base_url=web.http)
+                except Exception as failure:  # noqa: BLE001
+                    failures.append(f"{operation.method} {operation.path} {log or ''}: {failure}")
+        return checked, failures
 
     assert schemathesis is not None
-    failures = await asyncio.to_thread(check)
+    checked, failures = await asyncio.to_thread(check)
     assert not failures, "\n".join(failures)
+    assert checked >= 20
 
 
 async def test_web_service_follows_port_changes_without_restart(make_web) -> None:
@@ -457,3 +466,34 @@ async def test_web_service_follows_port_changes_without_restart(make_web) -> Non
             break
         await asyncio.sleep(0.05)
     assert await answers()
+
+
+async def test_logs_pages_csv_and_clear(make_web) -> None:
+    web = await make_web()
+    store = web.daemon.store
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "writer", WRITER_PASSWORD))["csrf"]}
+        await store.flush()
+        async with session.get(f"{web.http}/api/v1/logs/netvision?per_page=50") as response:
+            page = await response.json()
+        assert any("writer logged in from 127.0.0.1" in row["text"] for row in page["rows"])
+        async with session.get(f"{web.http}/api/v1/logs/netvision?sort=severity&order=asc&page=1&per_page=5") as response:
+            assert response.status == 200 and len((await response.json())["rows"]) <= 5
+        async with session.get(f"{web.http}/api/v1/logs/netvision?start=yesterday") as response:
+            assert response.status == 400
+        async with session.get(f"{web.http}/api/v1/logs/nothing") as response:
+            assert response.status == 404
+        async with session.get(f"{web.http}/api/v1/logs/netvision/csv") as response:
+            assert response.headers["Content-Disposition"].endswith('filename="netvision_log.csv"')
+            csv_text = await response.text()
+        assert len(csv_text.splitlines()) >= 2 and "logged in" in csv_text
+        for path in ("/logs/history", "/logs/extended", "/logs/ups", "/logs/netvision", "/logs/clear"):
+            async with session.get(web.http + path) as response:
+                assert response.status == 200, path
+        async with session.delete(f"{web.http}/api/v1/logs/ups", headers=headers) as response:
+            assert response.status == 200
+        await store.flush()
+        assert await store.count("ups") == 0
+        async with session.get(f"{web.http}/api/v1/logs/netvision?per_page=5") as response:
+            texts = [row["text"] for row in (await response.json())["rows"]]
+        assert "UPS event log cleared" in texts

@@ -236,3 +236,12 @@ def test_sts_status_from_preferred_and_alternate_source():
     alternate = STS.conditions["load_on_alternate_source"]
     assert sts([preferred]).ups_status == "ups_status.on_preferred_source"
     assert sts([alternate]).ups_status == "ups_status.on_alternate_source"
+
+
+def test_vumap_nominal_power_follows_the_t014_factor():
+    configuration = [0] * 15
+    configuration[4] = 200  # T005 nominal kVA
+    configuration[13] = 1  # T014: values × 10
+    assert decode_identity(VUMAP, {"configuration": configuration}).nominal_kva == 20.0
+    configuration[13] = 0
+    assert decode_identity(VUMAP, {"configuration": configuration}).nominal_kva == 200

@@ -163,10 +163,13 @@ def test_default_models_per_map() -> None:
 def test_jbusp_date_time_block_encoding() -> None:
     from datetime import datetime
 
+    from netvision.ups.decode import decode_ups_time
+
     device = SimulatedDevice("jbusp", start_time=datetime(2024, 3, 9, 17, 45, 12))
-    assert device.block_words("date_time") == [2024, 3 << 8 | 9, 17 << 8 | 45, 12 << 8]
+    assert device.block_words("date_time") == [45 << 8 | 12, 9 << 8 | 17, 3 << 8, 24]
     device.tick(50)
-    assert device.block_words("date_time")[2:] == [17 << 8 | 46, 2 << 8]
+    assert device.block_words("date_time")[0] == 46 << 8 | 2
+    assert decode_ups_time(device.block_words("date_time")) == datetime(2024, 3, 9, 17, 46, 2)
 
 
 def test_same_seed_gives_the_same_registers() -> None:

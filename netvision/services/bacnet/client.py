@@ -122,8 +122,8 @@ async def whois(app: Application, device: Address, low: int | None, high: int | 
     emit({"done": len(found)})
 
 
-async def who_has(app: Application, device: Address, name: str) -> None:
-    found = await app.who_has(object_name=name, address=device, timeout=3)
+async def who_has(app: Application, device: Address, name: str, timeout: float = 3) -> None:
+    found = await app.who_has(object_name=name, address=device, timeout=timeout)
     for i_have in found:
         emit({"i_have": to_json(i_have.objectIdentifier), "name": str(i_have.objectName)})
     emit({"done": len(found)})
@@ -259,7 +259,7 @@ async def main_async(args: argparse.Namespace) -> None:
         if args.command == "whois":
             await whois(app, device, args.low, args.high)
         elif args.command == "who-has":
-            await who_has(app, device, args.name)
+            await who_has(app, device, args.name, args.timeout)
         elif args.command == "read-all":
             await read_all(app, device, args.device_id)
         elif args.command == "read":
@@ -285,7 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     who = commands.add_parser("whois")
     who.add_argument("--low", type=int)
     who.add_argument("--high", type=int)
-    commands.add_parser("who-has").add_argument("name")
+    has = commands.add_parser("who-has")
+    has.add_argument("name")
+    has.add_argument("--timeout", type=float, default=3, help="seconds to collect I-Have answers")
     commands.add_parser("read-all")
     read = commands.add_parser("read")
     read.add_argument("object")

@@ -29,9 +29,10 @@ from bacpypes3.basetypes import (
     ObjectTypesSupported,
     Reliability,
     Segmentation,
+    ServicesSupported,
     StatusFlags,
 )
-from bacpypes3.errors import ExecutionError, PropertyError, RejectException
+from bacpypes3.errors import ExecutionError, PropertyError, RejectException, UnrecognizedService
 from bacpypes3.ipv4.link import NormalLinkLayer
 from bacpypes3.local.analog import AnalogValueObject as _LocalAnalogValue
 from bacpypes3.local.cov import GenericCriteria
@@ -54,6 +55,20 @@ if get_vendor_info(o.VENDOR_IDENTIFIER).vendor_identifier != o.VENDOR_IDENTIFIER
 
 # BACnet/IP: 1476 octets fit in one Ethernet frame.
 MAX_APDU = 1476
+# Protocol_Services_Supported: what the device executes (writes are executed as refusals).
+SERVICES_SUPPORTED = (
+    "subscribeCOV",
+    "readProperty",
+    "readPropertyMultiple",
+    "writeProperty",
+    "writePropertyMultiple",
+    "iAm",
+    "iHave",
+    "whoHas",
+    "whoIs",
+)
+# Active COV subscriptions the device keeps, all clients together.
+MAX_COV_SUBSCRIPTIONS = 256
 # StatusFlags bits: in-alarm, fault, overridden, out-of-service.
 NORMAL_FLAGS = (0, 0, 0, 0)
 FAULT_FLAGS = (0, 1, 0, 1)
@@ -128,6 +143,34 @@ class BitStringValue(ReadOnlyObject, _LocalObject, _BitStringValue):
 class NetVisionApplication(Application):
     """Who-Is/I-Am, Who-Has/I-Have, ReadProperty(Multiple), SubscribeCOV; writes refused."""
 
+    def get_services_supported(self) -> ServicesSupported:
+        # Listed here rather than found by introspection: bacpypes3 maps the unconfirmed
+        # services onto confirmed bit numbers, and lists ReadRange, which it does not implement.
+        supported = ServicesSupported([])
+        for name in SERVICES_SUPPORTED:
+            supported[getattr(ServicesSupported, name)] = 1
+        return supported
+
+    async def do_SubscribeCOVRequest(self, apdu: Any) -> None:
+        # bacpypes3 keeps every subscription in memory without a limit.
+        cancel = apdu.issueConfirmedNotifications is None and apdu.lifetime is None
+        if not cancel and self.cov_subscription_count() >= MAX_COV_SUBSCRIPTIONS:
+            detection = self._cov_detections.get(apdu.monitoredObjectIdentifier)
+            renewal = detection is not None and any(
+                cov.client_addr == apdu.pduSource and cov.proc_id == apdu.subscriberProcessIdentifier
+                for cov in detection.cov_subscriptions
+            )
+            if not renewal:
+                log.warning("BACnet COV subscription from %s refused: %d active", apdu.pduSource, MAX_COV_SUBSCRIPTIONS)
+                raise ExecutionError(errorClass="resources", errorCode="noSpaceToAddListElement")
+        await super().do_SubscribeCOVRequest(apdu)
+
+    def cov_subscription_count(self) -> int:
+        return sum(len(detection.cov_subscriptions) for detection in self._cov_detections.values())
+
+    async def do_ReadRangeRequest(self, apdu: Any) -> None:
+        raise UnrecognizedService()
+
     async def do_WritePropertyRequest(self, apdu: Any) -> None:
         if not self.get_object_id(apdu.objectIdentifier):
             raise ExecutionError(errorClass="object", errorCode="unknownObject")
@@ -139,13 +182,16 @@ class NetVisionApplication(Application):
         if not specs:
             raise RejectException("missingRequiredParameter")
         first = specs[0]
-        reference = ObjectPropertyReference(objectIdentifier=first.objectIdentifier)
+        if not first.listOfProperties:
+            raise RejectException("missingRequiredParameter")
+        reference = ObjectPropertyReference(
+            objectIdentifier=first.objectIdentifier,
+            propertyIdentifier=first.listOfProperties[0].propertyIdentifier,
+        )
         if self.get_object_id(first.objectIdentifier) is None:
             error = ErrorType(errorClass="object", errorCode="unknownObject")
         else:
             error = ErrorType(errorClass="property", errorCode="writeAccessDenied")
-            if first.listOfProperties:
-                reference.propertyIdentifier = first.listOfProperties[0].propertyIdentifier
         log.info("BACnet WritePropertyMultiple refused (from %s)", apdu.pduSource)
         # Answered, not raised: bacpypes3 does not turn a raised WritePropertyMultipleError into a reply.
         await self.response(WritePropertyMultipleError(errorType=error, firstFailedWriteAttempt=reference, context=apdu))

@@ -74,8 +74,8 @@ def _output_rows(prefix: str, first: int, level: str, what: str) -> list[AnalogO
             for p in (1, 2, 3)
         ),
         *((f"V{p}", f"Output voltage phase {p}", f"output_voltage_l{p}", VOLTS, 1, False, p) for p in (1, 2, 3)),
-        # U12 is marked "Single phase UPS" (-1 on a single-phase output) like U23/U31,
-        # except UNIT_OUTPUT_U12 in FR: a line-to-line voltage needs two phases, so all three follow the rule.
+        # U12, U23, U31 read -1 on a single-phase UPS ("Single phase UPS"; FR leaves
+        # UNIT_OUTPUT_U12 blank): a line-to-line voltage needs two phases.
         *(
             (f"U{pair}", f"Output voltage phase {pair[0]}-{pair[1]}", f"output_voltage_u{pair}", VOLTS, 1, False, 2)
             for pair in ("12", "23", "31")

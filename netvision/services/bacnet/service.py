@@ -203,19 +203,19 @@ class BacnetService:
         assert device is not None
         properties = values.device
         device._ups_time = properties.ups_time
-        for attribute, value in (
+        for attribute, text in (
             ("objectName", properties.object_name),
             ("modelName", properties.model_name),
             ("description", properties.description),
             ("location", properties.location),
             ("profileName", properties.profile_name),
         ):
-            if getattr(device, attribute) == value:
+            if getattr(device, attribute) == text:
                 continue
             if attribute == "objectName":
-                self._rename(device, value)
+                self._rename(device, text)
             else:
-                setattr(device, attribute, value)
+                setattr(device, attribute, text)
         for key, obj in self._objects.items():
             kind, instance = key
             reason = bacnet_device.COMMUNICATION_FAILURE if values.fault else ""

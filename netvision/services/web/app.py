@@ -136,12 +136,13 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 
 
 def build_app(state: WebState) -> web.Application:
-    from . import api, live, pages
+    from . import api, live, logs, pages
 
     app = web.Application(middlewares=[security_headers, authentication], client_max_size=64 * 1024)
     app[STATE_KEY] = state
     api.add_routes(app)
     live.add_routes(app)
+    logs.add_routes(app)
     pages.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=True)
     return app

@@ -48,6 +48,7 @@ def _op(summary: str, ok: dict[str, Any], *codes: int, body: dict[str, Any] | No
 
 @cache
 def openapi_document() -> dict[str, Any]:
+    log_parameter = {"name": "log", "in": "path", "required": True, "schema": {"enum": ["ups", "netvision", "history", "extended"]}}
     name_parameter = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
     session = {"$ref": "#/components/schemas/Session"}
     settings_changes = _body(
@@ -187,6 +188,39 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/certificate/ca": {
             "get": _op("The root CA certificate (cacert.crt)", _response("PEM", {"type": "string"}, "application/x-x509-ca-cert"), 401, 403)
         },
+        "/api/v1/logs": {"get": _op("Record count of each log (§21)", _response("Counts", _JSON_OBJECT), 401, 403, 404)},
+        "/api/v1/logs/{log}": {
+            "parameters": [log_parameter],
+            "get": {
+                **_op("One page of a log: events (§21.3, §21.4) or history (§21.1, §21.2)", _response("Page", {"$ref": "#/components/schemas/LogPage"}), 400, 401, 403, 404),
+                "parameters": [
+                    {"name": "page", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+                    {"name": "per_page", "in": "query", "required": False, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+                    {"name": "start", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "end", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "sort", "in": "query", "required": False, "schema": {"enum": ["time", "severity"]}},
+                    {"name": "order", "in": "query", "required": False, "schema": {"enum": ["asc", "desc"]}},
+                ],
+            },
+            "delete": _op("Clear a log (admin, Read/Write, §21.5)", _response("Cleared", _JSON_OBJECT), 401, 403, 404, change=True),
+        },
+        "/api/v1/logs/{log}/series": {
+            "parameters": [log_parameter],
+            "get": {
+                **_op("Points for the log graph (history, extended)", _response("Series", _JSON_OBJECT), 400, 401, 403, 404),
+                "parameters": [{"name": "range", "in": "query", "required": False, "schema": {"enum": ["30m", "1h", "6h", "12h", "1d"]}}],
+            },
+        },
+        "/api/v1/logs/{log}/csv": {
+            "parameters": [log_parameter],
+            "get": {
+                **_op("The log as CSV (§21.5)", _response("CSV", {"type": "string"}, "text/csv"), 400, 401, 403, 404),
+                "parameters": [
+                    {"name": "start", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "end", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                ],
+            },
+        },
         "/api/v1/openapi.json": {"get": {**_op("This document", _response("OpenAPI", _JSON_OBJECT)), "security": []}},
     }  # fmt: skip
     return {
@@ -244,6 +278,19 @@ def openapi_document() -> dict[str, Any]:
                         "not_before": {"type": "string"},
                         "not_after": {"type": "string"},
                         "uploaded": {"type": "boolean"},
+                    },
+                },
+                "LogPage": {
+                    "type": "object",
+                    "required": ["log", "rows", "total", "page", "pages", "per_page"],
+                    "properties": {
+                        "log": {"type": "string"},
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "columns": {"type": "array"},
                     },
                 },
                 "Snapshot": {

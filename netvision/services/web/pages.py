@@ -68,6 +68,14 @@ def _menu(state: WebState, session: Session, language: str) -> str:
         netvision.append(("/users", "menu.users"))
     netvision.append(("/links-setup", "menu.links_setup"))
     groups.append(("menu.netvision", netvision))
+    if state.store() is not None:
+        groups.append(
+            (
+                "menu.logs",
+                [("/logs/history", "menu.history"), ("/logs/extended", "menu.extended"), ("/logs/ups", "menu.ups_events"),
+                 ("/logs/netvision", "menu.nv_events"), ("/logs/clear", "menu.clear_logs")],
+            )
+        )  # fmt: skip
     groups.append(("menu.account", [("/account", "menu.account")]))
     parts = ['<nav class="menu" aria-label="menu">']
     for title, items in groups:
