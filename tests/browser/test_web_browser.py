@@ -96,29 +96,29 @@ async def test_synoptic_colours_follow_normal_battery_bypass_and_alarm(make_web,
     web = await make_web()
     page = await new_page(browser)
     await log_in(page, web.http, "admin", ADMIN_PASSWORD)
-    await page.wait_for_selector("#el-inverter.c-green")
+    await page.wait_for_selector("#el-inverter.c-green", state="attached", timeout=WAIT_MS)
     assert await page.get_attribute("#el-bypass_output", "class") == "line c-grey"
     assert await page.is_hidden("#alarm-icon")
     await screenshot(page, "home_normal.png")
 
     web.simulator.device.scenario("mains_failure")
-    await page.wait_for_selector("#el-inverter_output.c-yellow", timeout=WAIT_MS)
+    await page.wait_for_selector("#el-inverter_output.c-yellow", state="attached", timeout=WAIT_MS)
     assert "c-grey" in await page.get_attribute("#el-rectifier_supply", "class")
     assert "c-yellow" in await page.get_attribute("#el-output", "class")
     await screenshot(page, "home_on_battery.png")
 
     web.simulator.device.scenario("normal")
     web.simulator.device.scenario("bypass")
-    await page.wait_for_selector("#el-bypass_output.c-yellow", timeout=WAIT_MS)
-    assert "c-grey" in await page.get_attribute("#el-inverter_output", "class")
+    await page.wait_for_selector("#el-bypass_output.c-yellow", state="attached", timeout=WAIT_MS)
+    assert "c-yellow" in await page.get_attribute("#el-output", "class")
     await screenshot(page, "home_on_bypass.png")
 
     web.simulator.device.scenario("normal")
-    await page.wait_for_selector("#el-inverter_output.c-green", timeout=WAIT_MS)
+    await page.wait_for_selector("#el-inverter_output.c-green", state="attached", timeout=WAIT_MS)
     # An alarm raised in the simulator appears in the open page without reload (§12.1.4).
     web.simulator.device.alarm("A01", True)
     await page.wait_for_selector("#alarm-icon.flash", timeout=WAIT_MS)
-    await page.wait_for_selector("#el-battery.c-red", timeout=WAIT_MS)
+    await page.wait_for_selector("#el-battery.c-red", state="attached", timeout=WAIT_MS)
     assert int(await page.inner_text("#alarm-count")) >= 1
     await screenshot(page, "home_alarm.png")
     await page.click("#alarm-icon")
@@ -133,10 +133,14 @@ async def test_clicking_an_element_shows_its_parameter_table(make_web, browser) 
     await log_in(page, web.http, "admin", ADMIN_PASSWORD)
     await page.wait_for_selector("#params tbody tr")
     await page.click("#el-battery")
-    await page.wait_for_function("document.querySelector('#table-title').textContent === 'Battery Parameters'")
+    await page.wait_for_function(
+        "() => document.querySelector('#table-title').textContent === 'Battery Parameters'"
+    )
     assert "Battery Status" in await page.inner_text("#params")
     await page.click("#table-back")
-    await page.wait_for_function("document.querySelector('#table-title').textContent === 'UPS Parameters'")
+    await page.wait_for_function(
+        "() => document.querySelector('#table-title').textContent === 'UPS Parameters'"
+    )
 
 
 async def test_a_control_is_sent_and_its_effect_is_visible(make_web, browser) -> None:
@@ -151,7 +155,7 @@ async def test_a_control_is_sent_and_its_effect_is_visible(make_web, browser) ->
     await page.wait_for_selector("#control-result.accepted", timeout=WAIT_MS)
     await page.goto(web.http + "/")
     await page.wait_for_function(
-        "document.querySelector('#ups-status').textContent === 'UPS in eco mode'", timeout=WAIT_MS
+        "() => document.querySelector('#ups-status').textContent === 'UPS in eco mode'", timeout=WAIT_MS
     )
     assert "c-green" in await page.get_attribute("#el-bypass_output", "class")
 
@@ -207,7 +211,7 @@ async def test_french_labels_per_user(make_web, browser) -> None:
     page = await new_page(browser)
     await log_in(page, web.http, "reader", READER_PASSWORD)
     await page.wait_for_selector("#params tbody tr")
-    assert "Supervision ASI" in await page.inner_text(".menu")
+    assert "Vue d'ensemble" in await page.inner_text(".menu")
     assert "État ASI" in await page.inner_text("#params")
     assert await page.inner_text("#ups-status") == "Charge protégée par l'onduleur"
     await screenshot(page, "home_french.png")
@@ -228,7 +232,7 @@ async def test_logs_page_and_csv_download(make_web, browser) -> None:
     path = await download.path()
     assert "admin logged in" in Path(path).read_text()
     await page.goto(web.http + "/logs/clear")
-    await page.wait_for_function("document.querySelector('[data-count=netvision]').textContent !== ''")
+    await page.wait_for_function("() => document.querySelector('[data-count=netvision]').textContent !== ''")
     await page.goto(web.http + "/logs/history")
     await page.wait_for_selector("#log-table")
     assert page.errors == []

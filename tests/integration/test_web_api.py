@@ -391,6 +391,15 @@ async def test_sts_pages_render(make_web) -> None:
     web = await make_web(map_name="sts")
     async with client() as session:
         await login(session, web.http, "admin", ADMIN_PASSWORD)
+        async with session.get(f"{web.http}/") as response:
+            assert 'id="el-switch1"' in await response.text()  # the STS synoptic (FR §13.1)
+        async with session.get(f"{web.http}/api/v1/mibs") as response:
+            names = (await response.json())["mibs"]
+        assert "NETVISION-STS-MIB.txt" in names
+        async with session.get(f"{web.http}/api/v1/mibs/NETVISION-STS-MIB.txt") as response:
+            assert response.status == 200 and "DEFINITIONS" in await response.text()
+        async with session.get(f"{web.http}/api/v1/mibs/..%2Fapi.py") as response:
+            assert response.status == 404
         for path in ("/", "/alarms", "/dashboard", "/graph", "/control", "/configuration", "/nv-control", "/datetime", "/users", "/links-setup", "/account", "/clients", "/battery-test"):
             async with session.get(web.http + path) as response:
                 assert response.status == 200, path
@@ -425,9 +434,13 @@ async def test_openapi_document_holds_against_the_running_api(make_web) -> None:
             operation = result.ok()
             if operation.method.upper() != "GET" or operation.path == "/api/v1/live":
                 continue
-            logs = ("ups", "netvision", "history", "extended") if "{log}" in operation.path else (None,)
-            for log in logs:
-                parameters = {"log": log} if log else None
+            choices: tuple[dict[str, str] | None, ...] = (None,)
+            if "{log}" in operation.path:
+                choices = tuple({"log": log} for log in ("ups", "netvision", "history", "extended"))
+            elif "{name}" in operation.path:
+                choices = ({"name": "NETVISION-MIB.txt"}, {"name": "missing.txt"})
+            for parameters in choices:
+                log = json.dumps(parameters) if parameters else ""
                 case = operation.Case(cookies={"nv_session": cookie}, path_parameters=parameters)
                 checked += 1
                 try:

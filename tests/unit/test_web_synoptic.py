@@ -158,3 +158,23 @@ def test_live_message_holds_every_device_of_a_parallel_system() -> None:
     assert set(message["views"]) == {"system", "unit1", "unit2"}
     assert set(message["views"]["system"]["colours"]) == set(synoptic.SYSTEM_ELEMENTS)
     assert message["alarm_count"] == 1 and message["alarms"][0]["acronym"] == "A01"
+
+
+def test_sts_on_preferred_source_is_green_and_on_alternate_yellow() -> None:
+    preferred = {
+        "source1_ok": True, "source2_ok": True, "source1_preferred": True, "load_on_preferred_source": True,
+        "load_on_source1": True, "sources_synchronised": True,
+    }  # fmt: skip
+    colours = synoptic.sts_colours(device(preferred))
+    assert colours["source1_input"] == colours["switch1_output"] == colours["output"] == "green"
+    assert colours["switch2_output"] == "grey" and colours["source2_input"] == "green"
+    assert colours["source1_preferred"] == "grey" and colours["source2_preferred"] == "hidden"
+    assert colours["not_synchronised"] == "hidden"
+    alternate = {
+        "source1_ok": False, "source2_ok": True, "source1_preferred": True, "load_on_alternate_source": True,
+        "load_on_source2": True,
+    }  # fmt: skip
+    colours = synoptic.sts_colours(device(alternate))
+    assert colours["source1_input"] == "grey"
+    assert colours["source2_input"] == colours["switch2_output"] == colours["output"] == "yellow"
+    assert colours["not_synchronised"] == "yellow"

@@ -179,7 +179,8 @@ def load_status(state: DeviceState) -> int:
 
 def unit_status(state: DeviceState) -> int:
     """UnitStatus (BAC §6.2.4). Maps without an "operating" status (JBUSP) count the
-    unit as operating while its output carries the load."""
+    unit as operating while its output carries the load. ISOLATED follows the
+    ``unit_isolated`` condition (VU-MAP S014; JBUSP has none)."""
     if state.condition("in_service_mode"):
         return SERVICE_MODE
     if state.condition("unit_isolated"):
@@ -240,7 +241,9 @@ def input_rectifier_status(state: DeviceState) -> int:
 
 
 def input_bypass_status(state: DeviceState) -> int:
-    """InputBypStatus (BAC §6.2.10): 1 not present, 2 out of tolerance, 3 synchronised with the inverter, 4 OK."""
+    """InputBypStatus (BAC §6.2.10): 1 not present, 2 out of tolerance, 3 synchronised with the inverter, 4 OK.
+
+    SYNCHRO INV follows the ``sources_synchronised`` condition (VU-MAP S058, JBUSP S23)."""
     if not state.condition("bypass_supply_present"):
         return 1
     if WKA_BYPASS_INPUT_BAD in state.derived.well_known_alarms:

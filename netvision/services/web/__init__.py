@@ -36,6 +36,10 @@ class WebService:
         self.context.poller.subscribe_controls(self.state.hub.on_control)
         self.context.settings_manager.on_change(self._on_settings)
         await self._open_sites(self.context.settings)
+        admin = self.state.accounts.get("admin")
+        if admin is not None and admin.initial:
+            interface = self.context.settings.web.mac_interface or "the first non-loopback interface"
+            log.info("web: admin's first password is the last 6 characters of the MAC address of %s (§11.5)", interface)
 
     async def _open_sites(self, settings: Settings) -> None:
         web_settings = settings.web

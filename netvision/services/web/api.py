@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -368,6 +369,31 @@ async def delete_certificate(request: web.Request) -> web.Response:
     return json_response(info.as_dict())
 
 
+MIB_DIR = Path(__file__).resolve().parent.parent.parent / "mibs"
+
+
+def mib_files() -> list[str]:
+    """The MIB files the daemon ships (netvision/mibs), for "Download MIB file" (§18.2)."""
+    if not MIB_DIR.is_dir():
+        return []
+    return sorted(path.name for path in MIB_DIR.iterdir() if path.is_file() and path.suffix == ".txt")
+
+
+async def get_mibs(request: web.Request) -> web.Response:
+    return json_response({"mibs": mib_files()})
+
+
+async def download_mib(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in mib_files():  # only names listed there: no path from the request reaches the disk
+        raise ApiError(404, f"no MIB file {name!r}")
+    return web.Response(
+        body=(MIB_DIR / name).read_bytes(),
+        content_type="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 async def get_openapi(request: web.Request) -> web.Response:
     return json_response(openapi_document())
 
@@ -394,6 +420,8 @@ ROUTES = [
     ("POST", "/api/v1/certificate", upload_certificate),
     ("DELETE", "/api/v1/certificate", delete_certificate),
     ("GET", "/api/v1/certificate/ca", download_ca),
+    ("GET", "/api/v1/mibs", get_mibs),
+    ("GET", "/api/v1/mibs/{name}", download_mib),
     ("GET", "/api/v1/openapi.json", get_openapi),
 ]
 

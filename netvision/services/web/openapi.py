@@ -221,6 +221,11 @@ def openapi_document() -> dict[str, Any]:
                 ],
             },
         },
+        "/api/v1/mibs": {"get": _op("The MIB files shipped (§18.2 'Download MIB file')", _response("MIB names", _JSON_OBJECT), 401, 403)},
+        "/api/v1/mibs/{name}": {
+            "parameters": [name_parameter],
+            "get": _op("One MIB file", _response("MIB text", {"type": "string"}, "text/plain"), 401, 403, 404),
+        },
         "/api/v1/openapi.json": {"get": {**_op("This document", _response("OpenAPI", _JSON_OBJECT)), "security": []}},
     }  # fmt: skip
     return {

@@ -20,7 +20,7 @@ from .app import SESSION_COOKIE, session_of, state_of
 from .labels import t
 from .sessions import Session
 from .state import WebState
-from .synoptic import UNIT_ELEMENTS
+from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
 from .views import control_label, devices
 
 MEASUREMENT_CHOICES = (
@@ -230,23 +230,53 @@ def synoptic_svg(language: str) -> str:
 </svg>"""
 
 
+def sts_synoptic_svg(language: str) -> str:
+    """The STS synoptic (FR §11.5, §13.1): two sources, two static switches, one output."""
+    L = lambda key: e(t(key, language))  # noqa: E731
+    return f"""<svg class="synoptic" id="synoptic" viewBox="0 0 780 300" role="img" aria-label="synoptic">
+  <g id="el-maintenance_bypass_1" class="line c-grey"><path d="M30 20 H620 V150"/><text x="300" y="14" class="label">{L('synoptic.maintenance_bypass_1')}</text></g>
+  <g id="el-maintenance_bypass_2" class="line c-grey"><path d="M30 280 H620 V170"/><text x="300" y="294" class="label">{L('synoptic.maintenance_bypass_2')}</text></g>
+  <g id="el-source1_input" class="line c-grey"><path d="M30 80 H310"/></g>
+  <g id="el-switch1" class="box c-grey" data-table="source1" tabindex="0" role="button"><rect x="310" y="58" width="100" height="44" rx="6"/><text x="360" y="85">{L('synoptic.switch1')}</text></g>
+  <g id="el-switch1_output" class="line c-grey"><path d="M410 80 H580 V160"/></g>
+  <g id="el-source2_input" class="line c-grey"><path d="M30 220 H310"/></g>
+  <g id="el-switch2" class="box c-grey" data-table="source2" tabindex="0" role="button"><rect x="310" y="198" width="100" height="44" rx="6"/><text x="360" y="225">{L('synoptic.switch2')}</text></g>
+  <g id="el-switch2_output" class="line c-grey"><path d="M410 220 H580 V160"/></g>
+  <g id="el-output" class="line c-grey"><path d="M580 160 H650"/></g>
+  <g id="el-load" class="box c-grey" data-table="output" tabindex="0" role="button"><rect x="650" y="128" width="110" height="64" rx="6"/>
+    <text x="705" y="150">{L('synoptic.load')}</text><rect class="load-track" x="662" y="160" width="86" height="12" rx="2"/>
+    <rect id="load-bar" class="load-bar" x="662" y="160" width="0" height="12" rx="2"/><text id="load-text" x="705" y="187" class="value"></text></g>
+  <g id="el-source1_preferred" class="icon c-hidden"><circle cx="250" cy="80" r="11"/><text x="250" y="85">P</text></g>
+  <g id="el-source2_preferred" class="icon c-hidden"><circle cx="250" cy="220" r="11"/><text x="250" y="225">P</text></g>
+  <g id="el-not_synchronised" class="icon c-hidden"><circle cx="470" cy="150" r="13"/><text x="470" y="155">&#8800;</text></g>
+  <g id="el-bypass_impossible" class="icon c-hidden"><circle cx="520" cy="150" r="11"/><path d="M514 144 l12 12 m0 -12 l-12 12"/></g>
+  <g id="el-maintenance_alarm" class="icon c-hidden"><circle cx="645" cy="40" r="11"/><text x="645" y="45">M</text></g>
+  <g id="el-alarm_present" class="icon c-hidden"><a href="/alarms"><circle cx="30" cy="150" r="13"/><text x="30" y="156">!</text></a></g>
+  <text x="30" y="72" class="caption">{L('synoptic.source1')}</text>
+  <text x="30" y="212" class="caption">{L('synoptic.source2')}</text>
+</svg>"""
+
+
 async def home(request: web.Request) -> web.Response:
     state = state_of(request)
     language = state.language(session_of(request))
     snapshot = state.snapshot
-    table_titles = {name: t(f"table.{name}", language) for name in ("ups", "battery", "output", "input", "bypass", "inverter")}
+    sts = bool(snapshot.identity and snapshot.identity.device_kind == "sts")
+    names = ("ups", "battery", "output", "input", "bypass", "inverter", "source1", "source2")
+    table_titles = {name: t(f"table.{name}", language) for name in names}
     parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
     body = f"""<div class="home">
 <section class="panel tree-panel">{_tree(snapshot, language)}</section>
 <section class="panel synoptic-panel">
   <div class="status-line"><strong id="ups-status"></strong> <span id="battery-status"></span></div>
-  {synoptic_svg(language)}
+  {sts_synoptic_svg(language) if sts else synoptic_svg(language)}
   <div class="table-head"><h2 id="table-title"></h2>
   <button type="button" id="table-back" hidden>{e(t('synoptic.back', language))}</button></div>
   <table class="params" id="params"><tbody></tbody></table>
 </section>
 </div>"""
-    data = {"titles": table_titles, "parallel": parallel, "elements": list(UNIT_ELEMENTS), "device": "system"}
+    elements = list(STS_ELEMENTS if sts else UNIT_ELEMENTS)
+    data = {"titles": table_titles, "parallel": parallel, "elements": elements, "device": "system", "sts": sts}
     return page(request, "menu.comprehensive", body, page_name="home", data=data)
 
 
@@ -271,6 +301,8 @@ async def dashboard(request: web.Request) -> web.Response:
     language = state.language(session_of(request))
     body = '<div class="widgets" id="widgets"></div>'
     titles = {key: t(f"param.{key}", language) for key in DASHBOARD_TITLES}
+    titles["source1_voltage"] = t("table.source1", language) + " (V)"
+    titles["source2_voltage"] = t("table.source2", language) + " (V)"
     data = {
         "nominal_current": nominal_current,
         "nominal_label": t("dashboard.nominal", language),
@@ -441,9 +473,15 @@ async def configuration(request: web.Request) -> web.Response:
     session = session_of(request)
     language = state.language(session)
     form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write)
-    tools = ""
+    from .api import mib_files
+
+    mibs = "".join(
+        f'<a class="button secondary" href="/api/v1/mibs/{e(name)}" download>{e(t("config.mib", language))}: {e(name)}</a> '
+        for name in mib_files()
+    )
+    tools = f'<section class="panel files"><p>{mibs}</p></section>' if mibs else ""
     if session.can_write:
-        tools = f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
+        tools += f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
 <p><a class="button" href="/api/v1/configuration" download>{e(t('config.download', language))}</a>
 <a class="button" href="/api/v1/certificate/ca" download>{e(t('config.ca_download', language))}</a></p>
 <p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,text/plain"></label></p>

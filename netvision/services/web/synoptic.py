@@ -101,6 +101,57 @@ def unit_colours(state: DeviceState) -> dict[str, str]:
     return colours
 
 
+STS_ELEMENTS = (
+    "source1_preferred", "source1_input", "switch1", "switch1_output", "source2_preferred", "source2_input",
+    "switch2", "switch2_output", "output", "load", "not_synchronised", "bypass_impossible",
+    "maintenance_alarm", "alarm_present", "maintenance_bypass_1", "maintenance_bypass_2",
+)  # fmt: skip
+
+
+def sts_colours(state: DeviceState) -> dict[str, str]:
+    """Colour of each element of the STS synoptic (FR §13.1)."""
+    c = state.condition
+    preferred, alternate = c("load_on_preferred_source"), c("load_on_alternate_source")
+    path = GREEN if preferred else YELLOW if alternate else GREY
+    source1_preferred = c("source1_preferred")
+
+    def source(number: int) -> tuple[str, str, str]:
+        ok, on = c(f"source{number}_ok"), c(f"load_on_source{number}")
+        is_preferred = source1_preferred if number == 1 else not source1_preferred
+        # FR §13.1 rows 2/8: grey absent, green present, yellow while the load is on it as the
+        # alternate source; rows 4/10: the switch output takes the colour of the path it feeds.
+        supply = GREY if not ok else YELLOW if on and not is_preferred else GREEN
+        switch = GREEN if on else GREY
+        output = (GREEN if is_preferred else YELLOW) if on else GREY
+        return supply, switch, output
+
+    input1, switch1, output1 = source(1)
+    input2, switch2, output2 = source(2)
+    load = load_percent(state)
+    if path == GREY or load is None or load <= 0:
+        load_colour = GREY
+    else:
+        load_colour = RED if load > 100 else YELLOW if load > 90 else GREEN
+    return {
+        "source1_preferred": GREY if source1_preferred else HIDDEN,
+        "source1_input": input1,
+        "switch1": switch1,
+        "switch1_output": output1,
+        "source2_preferred": HIDDEN if source1_preferred else GREY,
+        "source2_input": input2,
+        "switch2": switch2,
+        "switch2_output": output2,
+        "output": GREY if c("load_off") else path,
+        "load": load_colour,
+        "not_synchronised": HIDDEN if c("sources_synchronised") else YELLOW,
+        "bypass_impossible": YELLOW if c("transfer_impossible") else HIDDEN,
+        "maintenance_alarm": YELLOW if c("maintenance_alarm") else HIDDEN,
+        "alarm_present": GREY if (state.alarms or c("general_alarm")) else HIDDEN,
+        "maintenance_bypass_1": YELLOW if c("load_on_manual_bypass_1") else GREY,
+        "maintenance_bypass_2": YELLOW if c("load_on_manual_bypass_2") else GREY,
+    }
+
+
 def system_colours(state: DeviceState) -> dict[str, str]:
     """§12.2.1: the system view is the unit rules restricted to the system's elements."""
     colours = unit_colours(state)

@@ -69,7 +69,40 @@ TABLES: Mapping[str, Sequence[Row]] = {
     ),
 }
 
-TEMPERATURE_KEYS = ("ambient_temperature", "battery_temperature")
+# FR §13.2–§13.4: the STS parameter tables.
+STS_TABLES: Mapping[str, Sequence[Row]] = {
+    "ups": (
+        ("param.load_rate", tuple(f"load_rate_{p}" for p in PHASES) + ("load_rate",), 0),
+        ("param.output_current", tuple(f"output_current_{p}" for p in PHASES), 0),
+        ("param.output_kw", ("output_kw",), 1),
+        ("param.output_voltage", tuple(f"output_voltage_{p}" for p in PHASES), 0),
+        ("param.output_frequency", ("output_frequency",), 1),
+        ("param.phase_shift", ("phase_shift",), 0),
+        ("param.temperature", ("ambient_temperature",), 1),
+    ),
+    "output": (
+        ("param.load_rate", tuple(f"load_rate_{p}" for p in PHASES) + ("load_rate",), 0),
+        ("param.output_kva", tuple(f"output_kva_{p}" for p in PHASES) + ("output_kva",), 1),
+        ("param.output_kw", tuple(f"output_kw_{p}" for p in PHASES) + ("output_kw",), 1),
+        ("param.output_current", tuple(f"output_current_{p}" for p in PHASES), 0),
+        ("param.output_voltage_u", tuple(f"output_voltage_{p}" for p in LINE_VOLTAGES), 0),
+        ("param.output_voltage", tuple(f"output_voltage_{p}" for p in PHASES), 0),
+        ("param.output_frequency", ("output_frequency",), 1),
+        ("param.output_power_factor", tuple(f"output_power_factor_{p}" for p in PHASES), 2),
+        ("param.output_crest_factor", tuple(f"output_crest_factor_{p}" for p in PHASES), 1),
+    ),
+    **{
+        f"source{n}": (
+            ("param.input_voltage", tuple(f"source{n}_voltage_{p}" for p in PHASES), 0),
+            ("param.input_voltage_u", tuple(f"source{n}_voltage_{p}" for p in LINE_VOLTAGES), 0),
+            ("param.input_frequency", (f"source{n}_frequency",), 1),
+            ("param.switch_temperature", (f"switch{n}_temperature",), 1),
+        )
+        for n in (1, 2)
+    },
+}
+
+TEMPERATURE_KEYS = ("ambient_temperature", "battery_temperature", "switch1_temperature", "switch2_temperature")
 
 
 def _number(value: float, decimals: int) -> str:
@@ -97,18 +130,26 @@ def format_values(
 
 
 def table_rows(
-    name: str, state: DeviceState, language: str, fahrenheit: bool = False, ups_time: datetime | None = None
+    name: str,
+    state: DeviceState,
+    language: str,
+    fahrenheit: bool = False,
+    ups_time: datetime | None = None,
+    sts: bool = False,
 ) -> list[tuple[str, str]]:
     """Rows (label, value) of one parameter table; rows of unmanaged values are left out."""
     rows: list[tuple[str, str]] = []
     derived = state.derived
+    tables = STS_TABLES if sts else TABLES
     if name == "ups":
         rows.append((t("param.ups_status", language), t(derived.ups_status, language)))
     elif name == "battery":
         rows.append((t("param.battery_status", language), t(derived.battery_status, language)))
     elif name == "output":
         rows.append((t("param.output_status", language), t(derived.output_status, language)))
-    for label_key, keys, decimals in TABLES[name]:
+    if sts and name == "output":
+        rows.append((t("param.ups_status", language), t(derived.ups_status, language)))
+    for label_key, keys, decimals in tables[name]:
         if name == "inverter" and not state.condition("inverter_on"):
             text: str | None = "0"  # §12.1.10: "Set to 0 if inverter is off"
         else:
@@ -116,7 +157,7 @@ def table_rows(
         if text is None:
             continue
         label = t(label_key, language)
-        if label_key in ("param.temperature", "param.battery_temperature"):
+        if label_key in ("param.temperature", "param.battery_temperature", "param.switch_temperature"):
             label += " (°F)" if fahrenheit else " (°C)"
         rows.append((label, text))
     if name == "battery" and state.condition("on_battery"):
@@ -153,11 +194,19 @@ def device_view(
     system_view: bool = False,
     fahrenheit: bool = False,
     ups_time: datetime | None = None,
+    sts: bool = False,
 ) -> dict[str, Any] | None:
     """Everything the synoptic page needs for one device: colours, labels, tables."""
     if state is None:
         return None
-    colours = synoptic.system_colours(state) if system_view else synoptic.unit_colours(state)
+    if sts:
+        colours = synoptic.sts_colours(state)
+    else:
+        colours = synoptic.system_colours(state) if system_view else synoptic.unit_colours(state)
+    if sts:
+        names: tuple[str, ...] = tuple(STS_TABLES)
+    else:
+        names = ("ups", "output") if system_view else tuple(TABLES)
     load = synoptic.load_percent(state)
     capacity = state.measurements.get("battery_capacity")
     backup = state.measurements.get("remaining_backup_time")
@@ -180,10 +229,7 @@ def device_view(
         "ups_status": t(state.derived.ups_status, language),
         "battery_status": t(state.derived.battery_status, language),
         "output_status": t(state.derived.output_status, language),
-        "tables": {
-            name: table_rows(name, state, language, fahrenheit, ups_time)
-            for name in (("ups", "output") if system_view else TABLES)
-        },
+        "tables": {name: table_rows(name, state, language, fahrenheit, ups_time, sts) for name in names},
         "alarms": alarms_json(state, language),
     }
 
@@ -287,6 +333,7 @@ def devices(snapshot: Snapshot) -> list[tuple[str, str, DeviceState | None]]:
 def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> dict[str, Any]:
     """The message the pages receive after every poll."""
     parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
+    sts = bool(snapshot.identity and snapshot.identity.device_kind == "sts")
     views = {}
     for device_id, kind, state in devices(snapshot):
         views[device_id] = device_view(
@@ -295,6 +342,7 @@ def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> di
             system_view=(kind == "system" and parallel),
             fahrenheit=fahrenheit,
             ups_time=snapshot.ups_time if kind == "system" else None,
+            sts=sts,
         )
     system = snapshot.system
     alarms = alarms_json(system, language)

@@ -293,6 +293,7 @@ CONDITIONS: tuple[str, ...] = (
     "auto_test",
     "operating",
     "available",
+    "unit_isolated",
     "normal_mode",
     # battery
     "battery_present",
@@ -336,7 +337,7 @@ CONDITIONS: tuple[str, ...] = (
     "load_on_source2",
     "load_on_manual_bypass_1",
     "load_on_manual_bypass_2",
-    "sources_synchronised",
+    "sources_synchronised",  # STS sources; UPS bypass input and inverter
     "output_ok",
 )
 

@@ -353,6 +353,7 @@ CONDITIONS_JBUSP: dict[str, str] = {
     "load_off": "!S03 & !S04",
     "bypass_supply_present": "S26",
     "genset_on": "S46",
+    "sources_synchronised": "S23",
     # operating modes
     "eco_mode": "S07",
     "standby": "S08",

@@ -442,6 +442,8 @@ _CONDITIONS: Mapping[str, str] = MappingProxyType(
         "bypass_supply_present": "S056",
         "bypass_on": "S057",
         "genset_on": "S023",
+        "sources_synchronised": "S058",
+        "unit_isolated": "S014",
         # operating modes
         "eco_mode": "S006",
         "energy_saver": "S007",

@@ -90,6 +90,15 @@
 
   // ---------------------------------------------------------------- home: tree + synoptic
   let device = location.hash.slice(1) || "system";
+  function renderBattery(battery, view) {
+    battery.classList.remove("anim-open", "anim-charged", "anim-discharging", "anim-discharged", "anim-charging");
+    battery.classList.add("anim-" + view.battery_animation);
+    $("#battery-text").textContent = view.battery_text;
+    const level = $("#battery-level");
+    const capacity = Math.max(0, Math.min(100, view.battery_capacity == null ? 100 : view.battery_capacity));
+    level.setAttribute("height", String(32 * capacity / 100));
+    level.setAttribute("y", String(226 + 32 * (1 - capacity / 100)));
+  }
   let table = null;
   function renderHome(data) {
     if (!data.views[device]) device = "system";
@@ -103,7 +112,7 @@
     $$(".tree .node[data-device]").forEach((node) => node.classList.toggle("selected", node.dataset.device === device));
     if (!view) { $("#ups-status").textContent = data.communication; return; }
     $("#ups-status").textContent = view.ups_status;
-    $("#battery-status").textContent = view.battery_status;
+    $("#battery-status").textContent = pageData.sts ? "" : view.battery_status;
     pageData.elements.forEach((name) => {
       const node = document.getElementById("el-" + name);
       if (!node) return;
@@ -116,13 +125,7 @@
     bar.setAttribute("width", String(86 * Math.min(view.load || 0, 120) / 120));
     $("#load-text").textContent = view.load_text;
     const battery = $("#el-battery");
-    battery.classList.remove("anim-open", "anim-charged", "anim-discharging", "anim-discharged", "anim-charging");
-    battery.classList.add("anim-" + view.battery_animation);
-    $("#battery-text").textContent = view.battery_text;
-    const level = $("#battery-level");
-    const capacity = Math.max(0, Math.min(100, view.battery_capacity == null ? 100 : view.battery_capacity));
-    level.setAttribute("height", String(32 * capacity / 100));
-    level.setAttribute("y", String(226 + 32 * (1 - capacity / 100)));
+    if (battery) renderBattery(battery, view);
     const names = Object.keys(view.tables);
     const shown = table && names.includes(table) ? table : "ups";
     let title = pageData.titles[shown];
@@ -170,6 +173,8 @@
     ["output_voltage", ["output_voltage_l1", "output_voltage_l2", "output_voltage_l3"], 300, "V"],
     ["input_voltage", ["input_voltage_l1", "input_voltage_l2", "input_voltage_l3"], 300, "V"],
     ["bypass_voltage", ["bypass_voltage_l1", "bypass_voltage_l2", "bypass_voltage_l3"], 300, "V"],
+    ["source1_voltage", ["source1_voltage_l1", "source1_voltage_l2", "source1_voltage_l3"], 300, "V"],
+    ["source2_voltage", ["source2_voltage_l1", "source2_voltage_l2", "source2_voltage_l3"], 300, "V"],
     ["battery_capacity", ["battery_capacity"], 100, "%"],
     ["battery_voltage", ["battery_voltage"], null, "V"],
     ["output_frequency", ["output_frequency"], 70, "Hz"],
