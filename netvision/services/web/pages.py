@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ...settings import Settings
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
-from .labels import t
+from .labels import UI, t
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
@@ -36,6 +36,16 @@ DASHBOARD_TITLES = (
     "remaining_backup_time", "load_rate", "output_current", "output_voltage", "input_voltage", "bypass_voltage",
     "battery_capacity", "battery_voltage", "output_frequency", "input_frequency", "temperature",
 )  # fmt: skip
+
+
+def measurement_label(key: str, language: str) -> str:
+    """ "Output Voltage (V) L1" for output_voltage_l1: the table label and the phase."""
+    base, _, phase = key.rpartition("_")
+    if phase in ("l1", "l2", "l3") and f"param.{base}" in UI:
+        return f"{t(f'param.{base}', language)} {phase.upper()}"
+    special = {"ambient_temperature": "param.temperature"}
+    label_key = special.get(key, f"param.{key}")
+    return t(label_key, language) if label_key in UI else key
 
 
 def e(value: object) -> str:
@@ -226,7 +236,7 @@ def synoptic_svg(language: str) -> str:
   <g id="el-genset" class="icon c-hidden"><circle cx="60" cy="200" r="13"/><text x="60" y="205">G</text></g>
   <g id="el-battery_sharing" class="icon c-hidden"><text x="300" y="250">&#8596;</text></g>
   <text x="30" y="62" class="caption">{L('synoptic.bypass_input')}</text>
-  <text x="30" y="152" class="caption">{L('synoptic.rectifier_input')}</text>
+  <text x="30" y="130" class="caption">{L('synoptic.rectifier_input')}</text>
 </svg>"""
 
 
@@ -317,7 +327,8 @@ async def graph(request: web.Request) -> web.Response:
     language = state.language(session_of(request))
     managed = [key for key in MEASUREMENT_CHOICES if state.snapshot.system and state.snapshot.system.measurements.get(key) is not None]
     boxes = "".join(
-        f'<label><input type="checkbox" name="series" value="{key}"{" checked" if index < 3 else ""}> {e(key)}</label>'
+        f'<label><input type="checkbox" name="series" value="{key}" data-label="{e(measurement_label(key, language))}"'
+        f'{" checked" if index < 3 else ""}> {e(measurement_label(key, language))}</label>'
         for index, key in enumerate(managed)
     )
     body = f"""<div class="graph-controls"><button type="button" id="graph-start">{e(t('graph.start', language))}</button>

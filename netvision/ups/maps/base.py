@@ -206,6 +206,17 @@ class RegisterMap:
         return None
 
 
+def numbered_bits(
+    prefix: str, digits: int, rows: tuple[tuple[int, Level | None, str, str], ...]
+) -> tuple[Bit, ...]:
+    """Bits from ``(number, level, English, French)`` rows: number n is bit n % 16 of
+    word n // 16 of its block (S17 is bit 1 of the second word, spec/README.md)."""
+    return tuple(
+        Bit(f"{prefix}{number:0{digits}d}", number // 16, number % 16, label_en, label_fr, level)
+        for number, level, label_en, label_fr in rows
+    )
+
+
 def unit_address(address: int, unit: int) -> int:
     """Address of a table of unit ``unit`` (0 = system level).
 

@@ -61,17 +61,14 @@ from .base import (
     RangeCode,
     RegisterMap,
     TextField,
+    numbered_bits,
 )
 
 _I, _W, _C = Level.INFORMATION, Level.WARNING, Level.CRITICAL
 
 
 def _bits(prefix: str, rows: tuple[tuple[int, Level | None, str, str], ...]) -> tuple[Bit, ...]:
-    """Sxx/Axx number n is bit n % 16 of word n // 16 of its block."""
-    return tuple(
-        Bit(f"{prefix}{number:02d}", number // 16, number % 16, label_en, label_fr, level)
-        for number, level, label_en, label_fr in rows
-    )
+    return numbered_bits(prefix, 2, rows)
 
 
 # EN "List of status managed by UPS" (0x1020); FR "Liste des états gérés par l'ASI".

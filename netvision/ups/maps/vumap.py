@@ -26,6 +26,7 @@ from .base import (
     RangeCode,
     RegisterMap,
     TextField,
+    numbered_bits,
 )
 
 _I, _W, _C = Level.INFORMATION, Level.WARNING, Level.CRITICAL
@@ -207,11 +208,7 @@ _ALARM_ROWS: tuple[tuple[int, Level | None, str, str], ...] = (
 
 
 def _bits(prefix: str, rows: tuple[tuple[int, Level | None, str, str], ...]) -> tuple[Bit, ...]:
-    # S017 is bit 1 of the second word (spec/README.md).
-    return tuple(
-        Bit(f"{prefix}{number:03d}", number // 16, number % 16, label_en, label_fr, level)
-        for number, level, label_en, label_fr in rows
-    )
+    return numbered_bits(prefix, 3, rows)
 
 
 STATUSES = _bits("S", _STATUS_ROWS)

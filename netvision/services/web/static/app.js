@@ -230,8 +230,9 @@
   function renderGraph(data) {
     if (!scanning) return;
     const m = data.measurements || {};
-    const selected = $$('input[name="series"]:checked').map((box) => box.value);
-    const charts = selected.map((key) => {
+    const selected = $$('input[name="series"]:checked');
+    const charts = selected.map((box) => {
+      const key = box.value;
       const list = samples[key] || (samples[key] = []);
       if (m[key] !== null && m[key] !== undefined) list.push(m[key]);
       if (list.length > MAX_POINTS) list.shift();
@@ -239,7 +240,7 @@
       const points = list.map((v, i) => `${(i / (MAX_POINTS - 1)) * 600},${85 - ((v - lo) / span) * 80}`).join(" ");
       const chart = el("div", { class: "chart" });
       const title = el("div", { class: "title" });
-      title.append(el("span", {}, key), el("span", {}, list.length ? list[list.length - 1].toFixed(1) + "  (" + lo.toFixed(1) + " … " + hi.toFixed(1) + ")" : ""));
+      title.append(el("span", {}, box.dataset.label), el("span", {}, list.length ? list[list.length - 1].toFixed(1) + "  (" + lo.toFixed(1) + " … " + hi.toFixed(1) + ")" : ""));
       const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
       svg.setAttribute("viewBox", "0 0 600 90");
       svg.setAttribute("preserveAspectRatio", "none");
