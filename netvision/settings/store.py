@@ -15,14 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import stat
 import sys
 import threading
 import tomllib
 import typing
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from netvision.fileio import atomic_write
 from netvision.settings.models import Settings
 
 PathLike = str | os.PathLike[str]
@@ -323,75 +321,10 @@ def save_settings(settings: Settings, path: PathLike, *, backup: bool = True) ->
     target = Path(os.path.realpath(path))
     try:
         with _save_lock:
-            _atomic_write(target, text.encode("utf-8"), backup=backup)
+            atomic_write(target, text.encode("utf-8"), backup=backup)
     except OSError as exc:
         source = os.fspath(path)
         raise SettingsError(source, [f"{source}: cannot write: {exc.strerror or exc}"]) from exc
-
-
-def _atomic_write(target: Path, data: bytes, *, backup: bool) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    bak = target.with_name(target.name + ".bak")
-    try:
-        # Keep the mode of the file we replace; a new file may hold secrets, so 0600.
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        exists = True
-    except FileNotFoundError:
-        mode, exists = 0o600, False
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # O_CREAT's mode is masked by the umask and ignored for a stale tmp
-        if backup and exists:
-            _keep_backup(target, bak)
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _keep_backup(target: Path, bak: Path) -> None:
-    """Make ``bak`` the current content of ``target``, itself atomically."""
-    bak_tmp = bak.with_name(bak.name + ".tmp")
-    with suppress(FileNotFoundError):
-        os.unlink(bak_tmp)
-    try:
-        try:
-            # A hard link costs nothing: target is replaced, never rewritten, so bak keeps the old inode.
-            os.link(target, bak_tmp)
-        except OSError:
-            _copy_synced(target, bak_tmp)  # file systems without hard links (vfat SD card)
-        os.replace(bak_tmp, bak)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(bak_tmp)
-        raise
-
-
-def _copy_synced(source: Path, destination: Path) -> None:
-    with open(source, "rb") as reader, open(destination, "wb") as writer:
-        shutil.copyfileobj(reader, writer)
-        writer.flush()
-        os.fsync(writer.fileno())
-    shutil.copymode(source, destination)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; some file systems refuse fsync on a directory.
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        with suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- command line --------------------------------------------------------------------------------

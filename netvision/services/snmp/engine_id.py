@@ -13,6 +13,8 @@ import logging
 import os
 from pathlib import Path
 
+from ...fileio import atomic_write
+
 log = logging.getLogger("netvision.snmp")
 
 SOCOMEC_ENTERPRISE = 4555  # the card's private enterprise number (MIB .1.3.6.1.4.1.4555)
@@ -48,9 +50,7 @@ def next_engine_boots(data_dir: Path) -> int:
     boots = boots + 1 if 0 <= boots < 2147483647 else 1
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(f"{boots}\n")
-        os.replace(temporary, path)
+        atomic_write(path, f"{boots}\n".encode())
     except OSError:
         log.warning("cannot store the SNMP engine boots counter in %s", path)
     return boots
