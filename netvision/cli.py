@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -103,7 +104,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  data       {data_dir} (thrown away)")
         print("Press Ctrl+C to stop.", flush=True)
 
-    asyncio.run(daemon.run_until_signal(started))
+    try:
+        asyncio.run(daemon.run_until_signal(started))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

@@ -128,6 +128,21 @@ async def test_parallel_system_alarms_are_at_system_level(make_daemon) -> None: 
     assert "A02" not in [row.index for row in table.rows]  # a unit's own alarm is not in the table
 
 
+async def test_vumap_parallel_unit_alarm_comes_from_the_unit_synthesis_bits(make_daemon) -> None:  # type: ignore[no-untyped-def]
+    daemon = await make_daemon(map_name="vumap", topology="parallel", units=3)
+    sim = daemon.test_simulator
+    await until_logged(daemon, "ups", "UPS connected")
+    start = await last_id(daemon, "ups")
+    sim.device.alarm("A001", True, unit=2)
+    label = daemon.poller.register_map.bit("A097").label_en
+    events = await until_logged(daemon, "ups", label, start)
+    assert ("warning", label) in events
+    assert "A097" in [row.index for row in alarm_table(daemon.poller.snapshot).rows]
+    sim.device.alarm("A001", False, unit=2)
+    events = await until_logged(daemon, "ups", f"{label} has been removed", start)
+    assert ("information", f"{label} has been removed") in events
+
+
 async def test_setting_change_and_log_clear_are_netvision_events(make_daemon) -> None:  # type: ignore[no-untyped-def]
     daemon = await make_daemon(map_name="jbusp", topology="three_phase")
     await until_logged(daemon, "netvision", "NET VISION UPS Agent Restart")
