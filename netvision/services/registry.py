@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..clock import ClockSetter, SystemClock
 from ..events.bus import EventBus
 from ..settings import Settings
 from ..settings.manager import SettingsManager
@@ -40,6 +41,8 @@ class ServiceContext:
     store: LogStore | None = None
     recorder: LogRecorder | None = None
     engine: EventEngine | None = None
+    # Sets the board's clock (§18.1 manual set); tests give a recording fake.
+    clock: ClockSetter = field(default_factory=SystemClock)
 
     @property
     def settings(self) -> Settings:

@@ -14,6 +14,7 @@ Values must be TOML types (no ``None``: use ``""`` for "not set").
 from __future__ import annotations
 
 import ipaddress
+import re
 import zoneinfo
 from typing import Annotated, Literal
 
@@ -75,6 +76,27 @@ class SystemSettings(Section):
         default=True,
         description="Synchronize UPS: send the date and time to the UPS when it manages them (§18.1)",
     )
+    # NTP (§18.1 "Synchronize with NTP server"): saved now, used by the NTP feature.
+    ntp_enabled: bool = Field(default=False, description="Synchronize with NTP server (§18.1)")
+    ntp_server_1: str = Field(
+        default="", max_length=255, description="NTP Server: IP address or host name (§18.1, §19.3)"
+    )
+    ntp_server_2: str = Field(
+        default="", max_length=255, description="Second NTP server, asked when the first does not answer"
+    )
+    ntp_period: Literal["hour", "day", "week", "month"] = Field(
+        default="hour",
+        description="NTP Synchro: hour / day / week / month (§18.1; 'every hours' is the default, INVENTORY (a) #23)",
+    )
+    ntp_nts: bool = Field(default=False, description="NTS Support: authenticated NTP (§18.1, §3.3.3)")
+
+    @field_validator("ntp_server_1", "ntp_server_2")
+    @classmethod
+    def _host_name_or_address(cls, value: str) -> str:
+        # A host name or an IPv4/IPv6 address: no spaces, schemes or paths.
+        if value and not re.fullmatch(r"[A-Za-z0-9.:\-]+", value):
+            raise ValueError("expected an IP address or a host name such as pool.ntp.org")
+        return value
 
     @field_validator("time_zone")
     @classmethod

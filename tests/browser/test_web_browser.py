@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
-from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD
+from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 
@@ -253,4 +253,63 @@ async def test_every_page_loads_without_script_errors(make_web, browser) -> None
     await page.goto(web.http + "/dashboard")
     await page.wait_for_selector(".widget")
     await screenshot(page, "dashboard.png")
+    assert page.errors == []
+
+
+async def test_after_login_a_notice_tells_the_days_left_for_the_password(make_web, browser) -> None:
+    web = await make_web()
+    page = await new_page(browser)
+    await log_in(page, web.http, "reader", READER_PASSWORD)
+    await page.wait_for_selector("#password-notice")
+    days = web.daemon.settings_manager.settings.web.password_validity_days
+    assert f"{days} day(s)" in await page.inner_text("#password-notice")
+    await page.click("#password-notice-ok")
+    assert await page.is_hidden("#password-notice")
+    await page.goto(web.http + "/alarms")
+    assert await page.query_selector("#password-notice") is None  # once per login (FR §11.6)
+    assert page.errors == []
+
+
+async def test_date_and_time_page_sets_the_clock_from_the_browser_and_by_hand(make_web, browser) -> None:
+    web = await make_web()
+    page = await new_page(browser)
+    await log_in(page, web.http, "admin", ADMIN_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    await page.goto(web.http + "/datetime")
+    await page.click("#clock-browser")
+    await page.wait_for_function("() => document.querySelector('#clock-result').textContent.includes('Time changed')")
+    assert len(web.clock.calls) == 1  # the recording clock: this machine's clock is never set
+    await page.fill("#clock-form input[name=date]", "24/12/2030")
+    await page.fill("#clock-form input[name=time]", "18:30:00")
+    await page.click("#clock-form button[type=submit]")
+    await page.wait_for_function("() => document.querySelector('#clock-result').textContent.includes('2030-12-24T18:30:00')")
+    assert web.clock.calls[-1].year == 2030
+    assert await page.is_visible("#ups-clock-note")  # JBUSP has a clock that is not written
+    assert page.errors == []
+
+
+async def test_battery_test_page_shows_the_test_running_then_its_result(make_web, browser) -> None:
+    web = await make_web()
+    web.simulator.device.battery_test_seconds = 2.0
+    page = await new_page(browser)
+    await log_in(page, web.http, "writer", WRITER_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    await page.goto(web.http + "/battery-test")
+    assert await page.inner_text('#battery-test-table [data-field="result_label"]') == "No test"
+    await page.click('[data-battery-test="0"]:not([disabled])', timeout=WAIT_MS)
+    await page.wait_for_selector('[data-status="in_progress"]', timeout=WAIT_MS)
+    await page.wait_for_selector('[data-result="ok"]', timeout=WAIT_MS)
+    assert await page.inner_text('[data-field="result_label"]') == "OK"
+    assert await page.inner_text('[data-field="last_test_text"]') != "00/00"
+    assert page.errors == []
+
+
+async def test_sts_pages_say_sts(make_web, browser) -> None:
+    web = await make_web(map_name="sts")
+    page = await new_page(browser)
+    await log_in(page, web.http, "admin", ADMIN_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    await page.wait_for_function("() => document.querySelector('#communication').textContent === 'STS connected'", timeout=WAIT_MS)
+    assert "STS Dashboard" in await page.inner_text("nav.menu")
+    assert "UPS" not in await page.inner_text("#communication")
     assert page.errors == []

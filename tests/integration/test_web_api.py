@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+from datetime import UTC
 from typing import Any
 
 import aiohttp
@@ -40,6 +41,7 @@ CHANGES: list[tuple[str, str, Any, bool]] = [
     ("POST", "/api/v1/certificate", b"nothing", False),
     ("DELETE", "/api/v1/certificate", None, False),
     ("DELETE", "/api/v1/logs/ups", None, False),
+    ("POST", "/api/v1/clock", {"time": "2026-01-02T03:04:05Z", "source": "browser"}, False),
 ]
 
 
@@ -510,3 +512,141 @@ async def test_logs_pages_csv_and_clear(make_web) -> None:
         async with session.get(f"{web.http}/api/v1/logs/netvision?per_page=5") as response:
             texts = [row["text"] for row in (await response.json())["rows"]]
         assert "UPS event log cleared" in texts
+
+
+# -- date and time (§18.1), battery test (§16.2), password notice (FR §11.6), demo hint -------------
+
+
+async def test_the_clock_is_set_manually_or_from_the_browser_and_the_change_is_logged(make_web) -> None:
+    web = await make_web()
+    events: list[Any] = []
+    web.daemon.bus.on_event(events.append)
+    async with client() as writer:
+        csrf = (await login(writer, web.http, "writer", WRITER_PASSWORD))["csrf"]
+        headers = {"X-CSRF-Token": csrf}
+        body = {"time": "2026-07-01T12:00:00Z", "source": "browser"}
+        async with writer.post(f"{web.http}/api/v1/clock", json=body, headers=headers) as response:
+            answer = await response.json()
+            assert response.status == 200 and answer["ups_clock_written"] is False, answer
+        await web.daemon.settings_manager.change({"system.time_zone": "Europe/Paris"}, via="test", by="test")
+        manual = {"time": "2026-07-01T12:00:00", "source": "manual"}  # local time of the zone
+        async with writer.post(f"{web.http}/api/v1/clock", json=manual, headers=headers) as response:
+            assert response.status == 200
+        assert [when.astimezone(UTC).hour for when in web.clock.calls] == [12, 10]
+        for bad in ({"time": "31/12/2026"}, {"time": "2026-07-01T12:00:00Z", "source": "ntp"}, {}):
+            async with writer.post(f"{web.http}/api/v1/clock", json=bad, headers=headers) as response:
+                assert response.status == 400, bad
+        web.clock.refuse = "the daemon may not set the clock: it needs CAP_SYS_TIME"
+        async with writer.post(f"{web.http}/api/v1/clock", json=body, headers=headers) as response:
+            assert response.status == 503 and "CAP_SYS_TIME" in (await response.json())["error"]
+        async with writer.get(f"{web.http}/api/v1/clock") as response:
+            clock = await response.json()
+            assert clock["time_zone"] == "Europe/Paris" and clock["ups_clock_note"] is True
+    changed = [event for event in events if event.id == "nv.time_changed_by_user"]
+    assert len(changed) == 2 and "Time changed by user" in changed[0].text_en
+    assert changed[0].data["by"] == "writer" and changed[0].data["via"] == "Web"
+    async with client() as reader:
+        csrf = (await login(reader, web.http, "reader", READER_PASSWORD))["csrf"]
+        async with reader.post(f"{web.http}/api/v1/clock", json=body, headers={"X-CSRF-Token": csrf}) as response:
+            assert response.status == 403
+    assert len(web.clock.calls) == 2
+
+
+async def test_date_time_page_holds_the_setters_the_ntp_fields_and_the_ups_clock_note(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        csrf = (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]
+        async with session.get(f"{web.http}/datetime") as response:
+            page = await response.text()
+        for marker in ('id="clock-browser"', 'id="clock-form"', 'data-key="system.ntp_server_1"', 'data-key="system.ntp_period"', 'id="ups-clock-note"'):
+            assert marker in page, marker
+        changes = {"system.ntp_enabled": True, "system.ntp_server_1": "pool.ntp.org", "system.ntp_server_2": "192.0.2.1", "system.ntp_period": "week"}
+        headers = {"X-CSRF-Token": csrf}
+        async with session.patch(f"{web.http}/api/v1/settings", json={"changes": changes}, headers=headers) as response:
+            assert response.status == 200
+        system = web.daemon.settings_manager.settings.system
+        assert (system.ntp_server_1, system.ntp_period) == ("pool.ntp.org", "week")
+        for bad in ({"system.ntp_server_1": "http://x y"}, {"system.ntp_period": "year"}):
+            async with session.patch(f"{web.http}/api/v1/settings", json={"changes": bad}, headers=headers) as response:
+                assert response.status == 400, bad
+        await web.daemon.settings_manager.change({"system.synchronize_ups_clock": False}, via="test", by="test")
+        async with session.get(f"{web.http}/datetime") as response:
+            assert 'id="ups-clock-note"' not in await response.text()
+
+
+async def test_battery_test_result_follows_a_test_sent_from_the_web(make_web) -> None:
+    web = await make_web()
+    web.simulator.device.battery_test_seconds = 1.5
+    async with client() as session:
+        csrf = (await login(session, web.http, "writer", WRITER_PASSWORD))["csrf"]
+        headers = {"X-CSRF-Token": csrf}
+
+        async def rows() -> list[dict[str, Any]]:
+            async with session.get(f"{web.http}/api/v1/battery-test") as response:
+                assert response.status == 200
+                return (await response.json())["rows"]
+
+        first = (await rows())[0]
+        assert (first["unit"], first["status"], first["result"], first["last_test_text"]) == (0, "enabled", "none", "00/00")
+        async with session.post(f"{web.http}/api/v1/controls", json={"control": "battery_test"}, headers=headers) as response:
+            assert response.status == 200, await response.text()
+        seen: list[str] = []
+        for _poll in range(30):  # a few polls; bounded so a stuck test fails instead of hanging
+            row = (await rows())[0]
+            seen.append(row["status"])
+            if row["result"] != "none":
+                break
+            await next_snapshot(web.daemon)
+        assert "in_progress" in seen and row["result"] == "ok" and row["last_test"], seen
+        web.simulator.device.set_battery_test_result("fail")
+        async with session.post(f"{web.http}/api/v1/controls", json={"control": "battery_test"}, headers=headers) as response:
+            assert response.status == 200
+        states = web.service.state.battery_tests
+        await wait_for(lambda: states.records[0].result == "failed", timeout=30)
+        async with session.get(f"{web.http}/battery-test") as response:
+            assert 'data-result="failed"' in await response.text()
+
+
+async def test_a_vumap_parallel_system_has_one_battery_test_row_per_unit(make_web) -> None:
+    web = await make_web(map_name="vumap", topology="parallel", units=2)
+    await next_snapshot(web.daemon)
+    async with client() as session:
+        await login(session, web.http, "admin", ADMIN_PASSWORD)
+        async with session.get(f"{web.http}/api/v1/battery-test") as response:
+            data = await response.json()
+        assert data["per_unit"] and [row["unit"] for row in data["rows"]] == [1, 2]
+        async with session.get(f"{web.http}/battery-test") as response:
+            page = await response.text()
+        assert 'data-battery-test="1"' in page and 'data-battery-test="2"' in page
+
+
+async def test_login_tells_the_days_left_before_the_password_must_be_changed(make_web) -> None:
+    web = await make_web()
+    async with client() as session:
+        answer = await login(session, web.http, "writer", WRITER_PASSWORD)
+        validity = web.daemon.settings_manager.settings.web.password_validity_days
+        assert answer["password_days_left"] == validity
+        async with session.get(f"{web.http}/") as response:
+            assert f"{validity} day(s)" in await response.text()
+        async with session.get(f"{web.http}/alarms") as response:
+            assert 'id="password-notice"' not in await response.text()  # once per login
+
+
+async def test_sts_pages_use_the_sts_wording(make_web) -> None:
+    web = await make_web(map_name="sts")
+    await next_snapshot(web.daemon)
+    async with client() as session:
+        await login(session, web.http, "admin", ADMIN_PASSWORD)
+        async with session.get(f"{web.http}/") as response:
+            page = await response.text()
+        assert "STS Monitoring" in page and "UPS Monitoring" not in page
+        assert '"communication":"STS connected"' in page and "STS Status" in page
+
+
+async def test_addresses_tell_the_first_login_until_admin_changes_the_password(make_web) -> None:
+    web = await make_web(users=False)
+    initial = initial_admin_password(mac_address())
+    hint = [line for line in web.service.addresses() if line.startswith("web first login")]
+    assert hint and f"admin / {initial}" in hint[0] and "change it at first login" in hint[0]
+    web.accounts.change_password("admin", ADMIN_PASSWORD)
+    assert not [line for line in web.service.addresses() if "first login" in line]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -29,8 +30,27 @@ class WebDaemon:
         return self.daemon.test_simulator  # type: ignore[attr-defined]
 
     @property
+    def clock(self) -> RecordingClock:
+        return self.service.context.clock
+
+    @property
     def accounts(self) -> Any:
         return self.service.state.accounts
+
+
+class RecordingClock:
+    """Stands for the board's clock in every web test: records, never sets this machine's clock."""
+
+    def __init__(self) -> None:
+        self.calls: list[datetime] = []
+        self.refuse: str = ""  # a ClockError message to raise instead
+
+    def set_time(self, when: datetime) -> None:
+        if self.refuse:
+            from netvision.clock import ClockError
+
+            raise ClockError(self.refuse)
+        self.calls.append(when)
 
 
 def client() -> aiohttp.ClientSession:
@@ -62,6 +82,7 @@ async def make_web(make_daemon: Callable[..., Awaitable[Daemon]]) -> AsyncIterat
         }
         daemon = await make_daemon({"web": settings}, **simulator)
         service = next(service for service in daemon.services if service.name == "web")
+        service.context.clock = RecordingClock()
         result = WebDaemon(daemon, service, f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}")
         if users:
             result.accounts.change_password("admin", ADMIN_PASSWORD)

@@ -204,7 +204,7 @@ def test_jbusp_parallel_system_and_units_addresses() -> None:
         assert identification[0] == 87
         assert identification[1] == 200
         assert identification[2] == unit
-        assert device.read(unit_address(0x1360, unit), 4)[0] >= 2024
+        assert device.read(unit_address(0x1360, unit), 4)[3] >= 24  # year − 2000
         assert device.read(unit_address(0x15C1, unit), 1) == [1]
     # S30 and S32..S34 in every unit's and the system's status.
     for unit in (0, 1, 2, 3):

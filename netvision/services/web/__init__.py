@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ...settings import Settings
 from ..registry import ServiceContext
+from .accounts import AccountError, initial_admin_password
 from .app import build_app
 from .state import WebState
 
@@ -32,7 +33,7 @@ class WebService:
     async def start(self) -> None:
         self.runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
         await self.runner.setup()
-        self.context.poller.subscribe(lambda _snapshot: self.state.hub.notify())
+        self.context.poller.subscribe(self.state.on_snapshot)
         self.context.poller.subscribe_controls(self.state.hub.on_control)
         self.context.settings_manager.on_change(self._on_settings)
         await self._open_sites(self.context.settings)
@@ -95,4 +96,21 @@ class WebService:
         for kind, site in self.sites:
             port = site._port  # the configured port (0 is never configured)
             lines.append(f"web {kind}://{host}:{port}/")
+        hint = self.first_login_hint()
+        if lines and hint:
+            lines.append(hint)
         return lines
+
+    def first_login_hint(self) -> str:
+        """How to log in the first time (§11.5), while admin still has the MAC-derived password."""
+        admin = self.state.accounts.get("admin")
+        if admin is None or not admin.initial:
+            return ""
+        try:
+            mac = self.state.accounts.mac()
+            password = initial_admin_password(mac)
+        except AccountError:
+            return ""
+        interface = self.context.settings.web.mac_interface
+        where = f"MAC {mac} of {interface}" if interface else f"MAC {mac}"
+        return f"web first login: admin / {password} (last 6 characters of the {where}), change it at first login"

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -226,6 +227,11 @@ class AccountStore:
 
     def expired(self, account: Account, validity_days: int) -> bool:
         return self.clock() - account.password_changed > validity_days * 86400
+
+    def days_left(self, account: Account, validity_days: int) -> int:
+        """Whole days before the password must be changed (FR §11.6), 0 once expired."""
+        seconds = validity_days * 86400 - (self.clock() - account.password_changed)
+        return max(0, math.ceil(seconds / 86400))
 
     # -- login ------------------------------------------------------------------------------------
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ...clock import ClockError
 from ...events.catalog import make_event
 from ...settings.store import SettingsError, settings_from_toml, settings_to_toml
 from .accounts import ADMIN, AccountError
@@ -25,6 +28,7 @@ from .app import (
     set_session_cookie,
     state_of,
 )
+from .battery import battery_test_permitted, per_unit
 from .openapi import openapi_document
 from .tls import MAX_UPLOAD_BYTES, CertificateError
 from .views import alarms_json, control_label
@@ -82,8 +86,10 @@ async def login(request: web.Request) -> web.Response:
     account = outcome.account
     language = account.language or state.settings.system.language
     session = state.sessions.open(account.name, account.role, language, outcome.must_change, remote(request))
+    if not outcome.must_change:
+        session.password_notice = state.accounts.days_left(account, validity)
     bus.publish(make_event("nv.web_login", user=account.name, ip=remote(request)))
-    response = json_response(session_json(session))
+    response = json_response({**session_json(session), "password_days_left": session.password_notice})
     set_session_cookie(request, response, session.token)
     return response
 
@@ -203,6 +209,87 @@ async def post_control(request: web.Request) -> web.Response:
     result = await state.context.poller.submit(control, source=VIA, user=session.user, unit=unit or None)
     data = {"control": result.control, "accepted": result.accepted, "reason": result.reason}
     return json_response(data, status=200 if result.accepted else 409)
+
+
+async def get_battery_test(request: web.Request) -> web.Response:
+    """§16.2: status, last test and result, per unit for a VU-MAP distributed-battery system."""
+    state = state_of(request)
+    snapshot = state.snapshot
+    rows = state.battery_tests.rows(snapshot, state.language(session_of(request)))
+    return json_response({"per_unit": per_unit(snapshot), "permitted": battery_test_permitted(snapshot), "rows": rows})
+
+
+# -- date and time (§18.1) -----------------------------------------------------------------------
+
+
+def ups_clock_note(state: Any) -> bool:
+    """True when "Synchronize UPS" is on and the UPS has a clock (JBUSP 0x1360): the UPS
+    clock is then not written, for lack of a public write register (docs/decisions.md)."""
+    register_map = getattr(state.context.poller, "register_map", None)
+    has_clock = bool(register_map is not None and register_map.has_block("date_time")) or state.snapshot.ups_time is not None
+    return bool(state.settings.system.synchronize_ups_clock and has_clock)
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    state = state_of(request)
+    snapshot = state.snapshot
+    system = state.settings.system
+    return json_response(
+        {
+            "time": datetime.now(UTC).isoformat(),
+            "time_zone": system.time_zone,
+            "ups_time": snapshot.ups_time.isoformat() if snapshot.ups_time else None,
+            "ups_clock_written": False,
+            "ups_clock_note": ups_clock_note(state),
+        }
+    )
+
+
+def parse_new_time(value: object, time_zone: str) -> datetime:
+    """ISO 8601 date and time; without an offset it is local time of the configured zone."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        raise ApiError(400, 'time is a required ISO 8601 string such as "2026-03-01T12:30:00+01:00"')
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"time {value!r} is not an ISO 8601 date and time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC if time_zone == "UTC" else ZoneInfo(time_zone))
+    # The board's clock is a 64-bit epoch; the range keeps obvious typos out (year 20226).
+    if not 2000 <= when.astimezone(UTC).year <= 2099:
+        raise ApiError(400, "the year must be between 2000 and 2099")
+    return when
+
+
+async def set_clock(request: web.Request) -> web.Response:
+    """§18.1 "Set values manually" and "Synchronize with computer time" (admin, Read/Write)."""
+    state = state_of(request)
+    session = require_write(request)
+    body = await read_json(request)
+    source = body.get("source", "manual")
+    if source not in ("manual", "browser"):
+        raise ApiError(400, "source is manual or browser")
+    when = parse_new_time(body.get("time"), state.settings.system.time_zone)
+    before = datetime.now(UTC)
+    try:
+        await asyncio.to_thread(state.context.clock.set_time, when)
+    except ClockError as problem:
+        log.warning("web: %s asked to set the clock: %s", session.user, problem)
+        raise ApiError(503, str(problem)) from None
+    state.context.bus.publish(
+        make_event(
+            "nv.time_changed_by_user",
+            source=f"{VIA} ({session.user})",
+            via=VIA,
+            by=session.user,
+            method=source,
+            previous=before.isoformat(),
+            new_time=when.astimezone(UTC).isoformat(),
+        )
+    )
+    return json_response(
+        {"ok": True, "time": when.isoformat(), "ups_clock_written": False, "ups_clock_note": ups_clock_note(state)}
+    )
 
 
 # -- settings (§18.1–§18.3, §20) -----------------------------------------------------------------
@@ -408,6 +495,9 @@ ROUTES = [
     ("GET", "/api/v1/alarms", get_alarms),
     ("GET", "/api/v1/controls", get_controls),
     ("POST", "/api/v1/controls", post_control),
+    ("GET", "/api/v1/battery-test", get_battery_test),
+    ("GET", "/api/v1/clock", get_clock),
+    ("POST", "/api/v1/clock", set_clock),
     ("GET", "/api/v1/settings", get_settings),
     ("PATCH", "/api/v1/settings", patch_settings),
     ("POST", "/api/v1/settings/validate", validate_settings),

@@ -160,10 +160,19 @@ UI: Mapping[str, tuple[str, str]] = {
     "control.sent": ("Control sent", "Commande envoyée"),
     "control.refused": ("Control refused", "Commande refusée"),
     "battery_test.status": ("Battery test status", "État du test batterie"),
+    "battery_test.unit": ("Unit number", "Numéro d'unité"),
+    "battery_test.last": ("Last Battery test", "Dernier test batterie"),
+    "battery_test.result": ("Result", "Résultat"),
+    "battery_test.control": ("Battery test control", "Commande du test batterie"),
+    "battery_test.disabled": ("Disabled", "Désactivé"),
     "battery_test.in_progress": ("In progress", "En cours"),
+    "battery_test.standby": ("On standby", "En veille"),
     "battery_test.programmed": ("Programmed", "Programmé"),
-    "battery_test.failed": ("Failed", "Échec"),
-    "battery_test.idle": ("No test", "Aucun test"),
+    "battery_test.enabled": ("Enabled", "Activé"),
+    "battery_test.result_none": ("No test", "Aucun test"),
+    "battery_test.result_ok": ("OK", "OK"),
+    "battery_test.result_interrupted": ("Interrupted", "Interrompu"),
+    "battery_test.result_failed": ("Failed", "Échec"),
     # dashboard and graph (§13, §14)
     "dashboard.nominal": ("nominal current", "courant nominal"),
     "graph.start": ("Start scanning", "Démarrer l'acquisition"),
@@ -208,6 +217,27 @@ UI: Mapping[str, tuple[str, str]] = {
     "datetime.system_time": ("NET VISION date and time", "Date et heure NET VISION"),
     "datetime.ups_time": ("UPS date and time", "Date et heure ASI"),
     "datetime.browser_time": ("Browser date and time", "Date et heure du navigateur"),
+    "datetime.sync_browser": ("Synchronize with computer time", "Synchroniser avec l'heure de l'ordinateur"),
+    "datetime.set_manually": ("Set manually", "Régler manuellement"),
+    "datetime.date": ("Date (dd/mm/yyyy)", "Date (jj/mm/aaaa)"),
+    "datetime.time": ("Time (hh:mm:ss)", "Heure (hh:mm:ss)"),
+    "datetime.set": ("Set Value", "Appliquer"),
+    "datetime.ntp": ("Synchronize with NTP server", "Synchroniser avec un serveur NTP"),
+    "datetime.ntp_later": (
+        "The NTP settings are saved; the daemon does not query NTP servers yet.",
+        "Les réglages NTP sont enregistrés ; le démon n'interroge pas encore de serveur NTP.",
+    ),
+    "datetime.ups_not_written": (
+        "The UPS clock is read only: no public register sets it, so the UPS keeps its own time.",
+        "L'horloge de l'ASI est en lecture seule : aucun registre public ne permet de la régler.",
+    ),
+    "datetime.changed": ("Time changed", "Heure modifiée"),
+    "password.days_left": (
+        "Your password must be changed in {days} day(s).",
+        "Votre mot de passe doit être modifié dans {days} jour(s).",
+    ),
+    "password.expired_soon": ("Password validity", "Validité du mot de passe"),
+    "password.ok": ("OK", "OK"),
     "users.name": ("User Name", "Nom d'utilisateur"),
     "users.access": ("Access type", "Type d'accès"),
     "users.language": ("Language", "Langue"),
@@ -219,8 +249,35 @@ UI: Mapping[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, language: str = "en") -> str:
-    entry = UI.get(key)
+# FR §11–§13: an STS (STATYS) is named as such where the pages say "UPS".
+STS_UI: Mapping[str, tuple[str, str]] = {
+    "menu.monitoring": ("STS Monitoring", "Supervision STS"),
+    "menu.dashboard": ("STS Dashboard", "Tableau de bord STS"),
+    "menu.graph": ("STS real-time Graph", "Graphe temps réel STS"),
+    "menu.management": ("STS Management", "Gestion STS"),
+    "menu.control": ("STS control", "Commandes STS"),
+    "menu.history": ("STS History Log", "Historique STS"),
+    "menu.extended": ("STS Extend History log", "Historique étendu STS"),
+    "menu.ups_events": ("STS event Log", "Journal des événements STS"),
+    "table.ups": ("STS Parameters", "Paramètres STS"),
+    "param.ups_status": ("STS Status", "État STS"),
+    "alarms.description": ("STS Alarm Description", "Description de l'alarme"),
+    "communication.ok": ("STS connected", "STS connecté"),
+    "communication.lost": ("STS not connected", "STS non connecté"),
+    "communication.starting": ("Detecting the STS", "Détection du STS"),
+    "common.not_communicating": ("No communication with the STS", "Pas de communication avec le STS"),
+    "control.none": ("The STS permits no remote control now.", "Le STS n'autorise aucune commande à distance actuellement."),
+    "datetime.ups_time": ("STS date and time", "Date et heure STS"),
+    "datetime.ups_not_written": (
+        "The STS clock is read only: no public register sets it, so the STS keeps its own time.",
+        "L'horloge du STS est en lecture seule : aucun registre public ne permet de la régler.",
+    ),
+}
+
+
+def t(key: str, language: str = "en", sts: bool = False) -> str:
+    """The label of ``key``; ``sts`` picks the STS wording where it differs (FR §13)."""
+    entry = (STS_UI.get(key) if sts else None) or UI.get(key)
     if entry is None:
         return i18n.label(key, language)
     return entry[1] if language == "fr" else entry[0]

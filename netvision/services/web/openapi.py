@@ -29,6 +29,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Not found",
         409: "Refused by the UPS",
         429: "Locked after repeated failed logins",
+        503: "The daemon cannot do it on this board (the message says why)",
     }
     return {str(code): _response(text[code], _ERROR) for code in codes}
 
@@ -130,6 +131,32 @@ def openapi_document() -> dict[str, Any]:
                         "type": "object",
                         "required": ["control"],
                         "properties": {"control": {"type": "string"}, "unit": {"type": "integer", "minimum": 0, "maximum": 15}},
+                    }
+                ),
+                change=True,
+            ),
+        },
+        "/api/v1/battery-test": {
+            "get": _op(
+                "Battery test status, last test and result, per unit for distributed batteries (§16.2)",
+                _response("Battery test rows", _JSON_OBJECT),
+                401, 403,
+            ),
+        },
+        "/api/v1/clock": {
+            "get": _op("NET VISION and UPS date and time (§18.1)", _response("Clock", _JSON_OBJECT), 401, 403),
+            "post": _op(
+                "Set the NET VISION clock: manually or from the browser's clock (§18.1; admin, Read/Write)",
+                _response("Clock set; the change is logged", _JSON_OBJECT),
+                400, 401, 403, 503,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["time"],
+                        "properties": {
+                            "time": {"type": "string", "description": "ISO 8601; without offset: local time of system.time_zone"},
+                            "source": {"enum": ["manual", "browser"]},
+                        },
                     }
                 ),
                 change=True,
@@ -261,6 +288,10 @@ def openapi_document() -> dict[str, Any]:
                         "must_change": {"type": "boolean"},
                         "can_write": {"type": "boolean"},
                         "csrf": {"type": "string"},
+                        "password_days_left": {
+                            "type": ["integer", "null"],
+                            "description": "at login: days before the password must be changed (FR §11.6)",
+                        },
                     },
                 },
                 "Account": {

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from ...settings import Settings
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
+from .battery import per_unit
 from .labels import UI, t
 from .sessions import Session
 from .state import WebState
@@ -87,10 +88,11 @@ def _menu(state: WebState, session: Session, language: str) -> str:
             )
         )  # fmt: skip
     groups.append(("menu.account", [("/account", "menu.account")]))
+    sts = state.is_sts
     parts = ['<nav class="menu" aria-label="menu">']
     for title, items in groups:
-        parts.append(f"<h2>{e(t(title, language))}</h2><ul>")
-        parts.extend(f'<li><a href="{href}">{e(t(key, language))}</a></li>' for href, key in items)
+        parts.append(f"<h2>{e(t(title, language, sts))}</h2><ul>")
+        parts.extend(f'<li><a href="{href}">{e(t(key, language, sts))}</a></li>' for href, key in items)
         parts.append("</ul>")
     links = [link for link in state.settings.web.external_links if link.enabled and link.address]
     if links:
@@ -121,7 +123,7 @@ def page(
     language = state.language(session)
     settings = state.settings
     snapshot = state.snapshot
-    title = t(title_key, language)
+    title = t(title_key, language, state.is_sts)
     role = t(f"role.{session.role}", language)
     initial = json.dumps(data or {}, default=str).replace("</", "<\\/")
     live = state.live_body(language).decode().replace("</", "<\\/")
@@ -144,8 +146,8 @@ def page(
   <div class="communication" id="communication"></div>
   <nav class="shortcuts">
     <a href="/" title="{e(t('menu.comprehensive', language))}">&#9635;</a>
-    <a href="/dashboard" title="{e(t('menu.dashboard', language))}">&#9684;</a>
-    <a href="/graph" title="{e(t('menu.graph', language))}">&#8776;</a>
+    <a href="/dashboard" title="{e(t('menu.dashboard', language, state.is_sts))}">&#9684;</a>
+    <a href="/graph" title="{e(t('menu.graph', language, state.is_sts))}">&#8776;</a>
   </nav>
   <a class="alarm-icon" id="alarm-icon" href="/alarms" hidden title="{e(t('menu.alarms', language))}">
     <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M12 2a6 6 0 0 0-6 6v5l-2 3h16l-2-3V8a6 6 0 0 0-6-6zm-2 17a2 2 0 0 0 4 0z"/></svg>
@@ -158,6 +160,7 @@ def page(
 <main>
 <h1>{e(title)}</h1>
 <div class="message" id="message" role="status" hidden></div>
+{_password_notice(session, language)}
 {body}
 </main>
 </div>
@@ -166,6 +169,22 @@ def page(
 </body>
 </html>"""
     return web.Response(text=html, content_type="text/html")
+
+
+def _password_notice(session: Session, language: str) -> str:
+    """FR §11.6: after the login, the days left before the password must be changed
+    (shown once, on the first page; a box in the page rather than a window, which
+    browsers block)."""
+    days = session.password_notice
+    if days is None:
+        return ""
+    session.password_notice = None
+    text = t("password.days_left", language).format(days=days)
+    return (
+        f'<div class="notice password-notice" id="password-notice" role="alertdialog" aria-labelledby="password-notice-text">'
+        f'<strong>{e(t("password.expired_soon", language))}</strong> <span id="password-notice-text">{e(text)}</span> '
+        f'<button type="button" id="password-notice-ok">{e(t("password.ok", language))}</button></div>'
+    )
 
 
 def _static(request: web.Request, name: str) -> str:
@@ -273,7 +292,7 @@ async def home(request: web.Request) -> web.Response:
     snapshot = state.snapshot
     sts = bool(snapshot.identity and snapshot.identity.device_kind == "sts")
     names = ("ups", "battery", "output", "input", "bypass", "inverter", "source1", "source2")
-    table_titles = {name: t(f"table.{name}", language) for name in names}
+    table_titles = {name: t(f"table.{name}", language, sts) for name in names}
     parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
     body = f"""<div class="home">
 <section class="panel tree-panel">{_tree(snapshot, language)}</section>
@@ -291,12 +310,14 @@ async def home(request: web.Request) -> web.Response:
 
 
 async def alarms(request: web.Request) -> web.Response:
-    language = state_of(request).language(session_of(request))
+    state = state_of(request)
+    language = state.language(session_of(request))
+    sts = state.is_sts
     body = f"""<table class="grid summary"><tbody>
 <tr><th>{e(t('alarms.count', language))}</th><td id="alarms-count">0</td></tr>
 <tr><th>{e(t('alarms.last', language))}</th><td id="alarms-last"></td></tr></tbody></table>
 <table class="grid" id="alarm-table"><thead><tr><th>{e(t('alarms.index', language))}</th><th>{e(t('alarms.time', language))}</th>
-<th>{e(t('alarms.description', language))}</th><th>{e(t('alarms.level', language))}</th></tr></thead><tbody></tbody></table>
+<th>{e(t('alarms.description', language, sts))}</th><th>{e(t('alarms.level', language))}</th></tr></thead><tbody></tbody></table>
 <p class="empty" id="alarms-none" hidden>{e(t('alarms.none', language))}</p>"""
     return page(request, "menu.alarms", body, page_name="alarms")
 
@@ -359,7 +380,7 @@ async def control(request: web.Request) -> web.Response:
         if name != "battery_test"
     )
     body = f"""<form id="control-form" class="controls"><table class="grid"><tbody>{rows}</tbody></table>
-<p class="notice" id="controls-none" hidden>{e(t('control.none', language))}</p>
+<p class="notice" id="controls-none" hidden>{e(t('control.none', language, state.is_sts))}</p>
 <button type="submit">{e(t('control.apply', language))}</button></form>
 <p id="control-result" class="result" role="status"></p>"""
     return page(request, "menu.control", body, page_name="control")
@@ -371,14 +392,28 @@ async def battery_test(request: web.Request) -> web.Response:
     language = state.language(session)
     if not session.can_write:
         return page(request, "menu.battery_test", f'<p class="notice">{e(t("control.read_only", language))}</p>', page_name="battery-test")
-    body = f"""<table class="grid"><thead><tr><th>{e(t('battery_test.status', language))}</th><th></th></tr></thead>
-<tbody><tr><td id="battery-test-status"></td><td><button type="button" id="battery-test" disabled>{e(t('control.apply', language))}</button></td></tr></tbody></table>
-<p class="notice" id="battery-test-none" hidden>{e(t('control.none', language))}</p>
+    snapshot = state.snapshot
+    units = per_unit(snapshot)
+    head = "".join(
+        f"<th>{e(t(key, language))}</th>"
+        for key in (("battery_test.unit",) if units else ())
+        + ("battery_test.status", "battery_test.last", "battery_test.result", "battery_test.control")
+    )
+    rows = []
+    for row in state.battery_tests.rows(snapshot, language):
+        unit = row["unit"]
+        rows.append(
+            f'<tr data-unit="{unit}">{f"<td>{unit}</td>" if units else ""}'
+            f'<td data-field="status_label" data-status="{e(row["status"])}">{e(row["status_label"])}</td>'
+            f'<td data-field="last_test_text">{e(row["last_test_text"])}</td>'
+            f'<td data-field="result_label" data-result="{e(row["result"])}">{e(row["result_label"])}</td>'
+            f'<td><button type="button" data-battery-test="{unit}"{"" if row["can_start"] else " disabled"}>'
+            f'{e(t("control.apply", language))}</button></td></tr>'
+        )
+    body = f"""<table class="grid" id="battery-test-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p class="notice" id="battery-test-none" hidden>{e(t('control.none', language, state.is_sts))}</p>
 <p id="control-result" class="result" role="status"></p>"""
-    data = {
-        "labels": {k: t(f"battery_test.{k}", language) for k in ("in_progress", "programmed", "failed", "idle")}
-    }
-    return page(request, "menu.battery_test", body, page_name="battery-test", data=data)
+    return page(request, "menu.battery_test", body, page_name="battery-test", data={"per_unit": units})
 
 
 # -- settings forms (§18.1–§18.3, §20) -------------------------------------------------------------
@@ -392,6 +427,11 @@ SETTING_LABELS: dict[str, tuple[str, str]] = {
     "system.time_zone": ("Time Zone", "Fuseau horaire"),
     "system.dst": ("Daylight Saving Time", "Heure d'été"),
     "system.synchronize_ups_clock": ("Synchronize UPS", "Synchroniser l'ASI"),
+    "system.ntp_enabled": ("Synchronize with NTP server", "Synchroniser avec un serveur NTP"),
+    "system.ntp_server_1": ("NTP Server", "Serveur NTP"),
+    "system.ntp_server_2": ("NTP Server 2", "Serveur NTP 2"),
+    "system.ntp_period": ("NTP Synchro", "Synchro NTP"),
+    "system.ntp_nts": ("NTS Support", "Support NTS"),
     "logs.history_interval": ("History Log Interval (s)", "Intervalle de l'historique (s)"),
     "logs.extended_interval": ("Extend Log Interval (mn)", "Intervalle de l'historique étendu (mn)"),
     "serial.polling_rate": ("Polling Rate (s)", "Période d'interrogation (s)"),
@@ -432,6 +472,7 @@ NV_CONTROL_KEYS = (
     "serial.unit_select", "snmp.trap_filter",
 )  # fmt: skip
 DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock")
+NTP_KEYS = ("system.ntp_enabled", "system.ntp_server_1", "system.ntp_server_2", "system.ntp_period", "system.ntp_nts")
 
 
 def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
@@ -514,13 +555,31 @@ async def date_time(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
+    sts = state.is_sts
     ups_time = state.snapshot.ups_time
+    from .api import ups_clock_note
+
+    note = f'<p class="notice" id="ups-clock-note">{e(t("datetime.ups_not_written", language, sts))}</p>' if ups_clock_note(state) else ""
     clock = f"""<table class="grid"><tbody>
 <tr><th>{e(t('datetime.system_time', language))}</th><td id="nv-time" data-time="{e(state.snapshot.time.isoformat())}"></td></tr>
-<tr><th>{e(t('datetime.ups_time', language))}</th><td>{e(ups_time.strftime('%d/%m/%Y %H:%M:%S') if ups_time else '—')}</td></tr>
-<tr><th>{e(t('datetime.browser_time', language))}</th><td id="browser-time"></td></tr></tbody></table>"""
+<tr><th>{e(t('datetime.ups_time', language, sts))}</th><td>{e(ups_time.strftime('%d/%m/%Y %H:%M:%S') if ups_time else '—')}</td></tr>
+<tr><th>{e(t('datetime.browser_time', language))}</th><td id="browser-time"></td></tr></tbody></table>{note}"""
+    setters = ""
+    if session.can_write:
+        # §18.1: "Synchronize with computer time" and "Set manually" (default 01/01/2022 00:00:00).
+        setters = f"""<section class="panel" id="clock-setters">
+<h2>{e(t('datetime.sync_browser', language))}</h2>
+<p><button type="button" id="clock-browser">{e(t('datetime.sync_browser', language))}</button></p>
+<h2>{e(t('datetime.set_manually', language))}</h2>
+<form id="clock-form" class="inline">
+<label>{e(t('datetime.date', language))} <input type="text" name="date" value="01/01/2022" pattern="\\d{{2}}/\\d{{2}}/\\d{{4}}" required></label>
+<label>{e(t('datetime.time', language))} <input type="text" name="time" value="00:00:00" pattern="\\d{{2}}:\\d{{2}}:\\d{{2}}" required></label>
+<button type="submit">{e(t('datetime.set', language))}</button></form>
+<p id="clock-result" class="result" role="status" data-done="{e(t('datetime.changed', language))}"></p></section>"""
     form = settings_form(state.settings, DATETIME_KEYS, language, session.can_write)
-    return page(request, "menu.datetime", clock + form, page_name="datetime")
+    ntp = f"""<h2>{e(t('datetime.ntp', language))}</h2><p class="hint">{e(t('datetime.ntp_later', language))}</p>
+{settings_form(state.settings, NTP_KEYS, language, session.can_write)}"""
+    return page(request, "menu.datetime", clock + setters + form + ntp, page_name="datetime")
 
 
 async def links_setup(request: web.Request) -> web.Response:

@@ -26,6 +26,8 @@ class Session:
     last_seen: float
     must_change: bool = False
     remote: str = ""
+    # FR §11.6: days before the password must be changed, shown once after the login.
+    password_notice: int | None = None
 
     @property
     def can_write(self) -> bool:

@@ -17,6 +17,7 @@ from ...ups.controls import ControlResult
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
 from .accounts import AccountStore, mac_address
+from .battery import BatteryTests
 from .sessions import Session, SessionManager
 from .tls import CertificateStore
 from .views import live_json, snapshot_json
@@ -49,6 +50,7 @@ class WebState:
         self.sessions = SessionManager(timeout=lambda: float(self.settings.web.login_timeout))
         self.certificates = CertificateStore(data_dir / "tls")
         self.hub = LiveHub()
+        self.battery_tests = BatteryTests(data_dir)
         self._cache: dict[tuple[str, int, str, bool], bytes] = {}
 
     @property
@@ -58,6 +60,12 @@ class WebState:
     @property
     def snapshot(self) -> Snapshot:
         return self.context.poller.snapshot
+
+    @property
+    def is_sts(self) -> bool:
+        """An STS (STATYS) is shown with its own wording (FR §11–§13)."""
+        identity = self.snapshot.identity
+        return bool(identity and identity.device_kind == "sts")
 
     def language(self, session: Session | None) -> str:
         if session is not None and session.language:
@@ -82,7 +90,18 @@ class WebState:
 
     def live_body(self, language: str) -> bytes:
         fahrenheit = self.settings.system.temperature_unit == "F"
-        return self._cached("live", language, lambda s: live_json(s, language, fahrenheit))
+
+        def build(snapshot: Snapshot) -> dict[str, Any]:
+            data = live_json(snapshot, language, fahrenheit)
+            data["battery_tests"] = self.battery_tests.rows(snapshot, language)
+            return data
+
+        return self._cached("live", language, build)
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """After every poll: follow the battery tests (§16.2), then wake the live streams."""
+        self.battery_tests.update(snapshot)
+        self.hub.notify()
 
     def store(self) -> Any:
         """The logs store once the daemon provides one (``context.store``), else None."""

@@ -142,13 +142,13 @@ def table_rows(
     derived = state.derived
     tables = STS_TABLES if sts else TABLES
     if name == "ups":
-        rows.append((t("param.ups_status", language), t(derived.ups_status, language)))
+        rows.append((t("param.ups_status", language, sts), t(derived.ups_status, language)))
     elif name == "battery":
         rows.append((t("param.battery_status", language), t(derived.battery_status, language)))
     elif name == "output":
         rows.append((t("param.output_status", language), t(derived.output_status, language)))
     if sts and name == "output":
-        rows.append((t("param.ups_status", language), t(derived.ups_status, language)))
+        rows.append((t("param.ups_status", language, sts), t(derived.ups_status, language)))
     for label_key, keys, decimals in tables[name]:
         if name == "inverter" and not state.condition("inverter_on"):
             text: str | None = "0"  # §12.1.10: "Set to 0 if inverter is off"
@@ -350,7 +350,7 @@ def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> di
         "sequence": snapshot.sequence,
         "time": snapshot.time.isoformat(),
         "communicating": snapshot.communicating,
-        "communication": t(f"communication.{snapshot.communication.state.value}", language),
+        "communication": t(f"communication.{snapshot.communication.state.value}", language, sts),
         "alarm_count": len(alarms),
         "alarms": alarms,
         "newest_alarm": max((a["since"] for a in alarms), default=""),

@@ -321,6 +321,9 @@ CONDITIONS: tuple[str, ...] = (
     "battery_test_in_progress",
     "battery_test_programmed",
     "battery_test_failed",
+    "battery_test_standby",  # JBUSP S12 (§16.2 "On standby")
+    "battery_test_supported",  # JBUSP S13 (§16.2 "Disabled" when false)
+    "battery_test_interrupted",  # VU-MAP S037 (§16.2 result "Interrupted")
     "battery_shared",
     # alarms and protections
     "imminent_stop",

@@ -359,6 +359,8 @@ CONDITIONS_JBUSP: dict[str, str] = {
     "battery_test_in_progress": "S10",
     "battery_test_programmed": "S11",
     "battery_test_failed": "S14",
+    "battery_test_standby": "S12",
+    "battery_test_supported": "S13",
     "battery_low": "S15",
     "battery_discharged": "S16 | A49",
     "battery_ok": "S17",

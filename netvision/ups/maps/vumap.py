@@ -464,6 +464,7 @@ _CONDITIONS: Mapping[str, str] = MappingProxyType(
         "battery_test_in_progress": "S034",
         "battery_test_programmed": "S035",
         "battery_test_failed": "A022",
+        "battery_test_interrupted": "S037",
         # alarms and protections
         "imminent_stop": "A000",
         "overload": "A001",

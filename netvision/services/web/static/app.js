@@ -283,20 +283,33 @@
       showResult(result.data.control ? result.data : { control: chosen.value, accepted: false, reason: problemText(result) });
     });
   }
+  // §16.2: one row for the system, or one per unit (distributed batteries).
   function renderBatteryTest(data) {
-    const button = $("#battery-test");
-    if (!button) return;
-    const allowed = data.remote_controls_permitted && data.permissions.battery_test;
-    button.disabled = !allowed;
-    $("#battery-test-none").hidden = !!allowed;
-    const view = data.views.system;
-    $("#battery-test-status").textContent = view && view.battery_status;
-  }
-  if (page === "battery-test" && $("#battery-test")) {
-    $("#battery-test").addEventListener("click", async () => {
-      const result = await api("POST", "/api/v1/controls", { control: "battery_test" });
-      showResult(result.data.control ? result.data : { control: "battery_test", accepted: false, reason: problemText(result) });
+    const table = $("#battery-test-table");
+    if (!table || !data.battery_tests) return;
+    let any = false;
+    data.battery_tests.forEach((test) => {
+      const row = $(`tr[data-unit="${test.unit}"]`, table);
+      if (!row) return;
+      const status = $('[data-field="status_label"]', row);
+      status.textContent = test.status_label;
+      status.dataset.status = test.status;
+      $('[data-field="last_test_text"]', row).textContent = test.last_test_text;
+      const result = $('[data-field="result_label"]', row);
+      result.textContent = test.result_label;
+      result.dataset.result = test.result;
+      $("[data-battery-test]", row).disabled = !test.can_start;
+      any = any || test.can_start;
     });
+    $("#battery-test-none").hidden = any || data.battery_tests.some((test) => test.status === "in_progress");
+  }
+  if (page === "battery-test") {
+    $$("[data-battery-test]").forEach((button) => button.addEventListener("click", async () => {
+      const unit = Number(button.dataset.batteryTest);
+      const body = unit ? { control: "battery_test", unit } : { control: "battery_test" };
+      const result = await api("POST", "/api/v1/controls", body);
+      showResult(result.data.control ? result.data : { control: "battery_test", accepted: false, reason: problemText(result) });
+    }));
   }
 
   // ---------------------------------------------------------------- settings forms (§18)
@@ -375,7 +388,27 @@
   if (page === "datetime") {
     $("#browser-time").textContent = new Date().toLocaleString();
     setInterval(() => { $("#browser-time").textContent = new Date().toLocaleString(); }, 1000);
+    const clockResult = $("#clock-result");
+    async function setClock(time, source) {
+      const result = await api("POST", "/api/v1/clock", { time, source });
+      clockResult.textContent = result.ok ? clockResult.dataset.done + " — " + result.data.time : problemText(result);
+      clockResult.classList.toggle("error", !result.ok);
+    }
+    const browserButton = $("#clock-browser");
+    if (browserButton) browserButton.addEventListener("click", () => setClock(new Date().toISOString(), "browser"));
+    const clockForm = $("#clock-form");
+    if (clockForm) clockForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = new FormData(clockForm);
+      const date = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(String(form.get("date")).trim());
+      const time = /^(\d{2}):(\d{2}):(\d{2})$/.exec(String(form.get("time")).trim());
+      if (!date || !time) { clockResult.textContent = "dd/mm/yyyy hh:mm:ss"; clockResult.classList.add("error"); return; }
+      // Local time of NET VISION's time zone: the server applies it (no offset sent).
+      setClock(`${date[3]}-${date[2]}-${date[1]}T${time[1]}:${time[2]}:${time[3]}`, "manual");
+    });
   }
+  const passwordNotice = $("#password-notice-ok");
+  if (passwordNotice) passwordNotice.addEventListener("click", () => { $("#password-notice").hidden = true; });
 
   // ---------------------------------------------------------------- logs (§21)
   const GROUPS = {
