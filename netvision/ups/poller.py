@@ -157,7 +157,7 @@ class Poller:
         self._identity: Identity | None = None
         self._topology: Topology | None = None
         self._devices: list[_Device] = []
-        self._permission_words: dict[int, int] = {}
+        self._slow_words: dict[int, int] = {}
         self._unavailable_slow: set[tuple[str, int]] = set()
         self._ups_time: datetime | None = None
         self._cycles = 0
@@ -425,20 +425,23 @@ class Poller:
         self._publish(self._build_snapshot(CommunicationState.OK, now))
 
     async def _read_slow(self, force: bool = False) -> None:
-        """Permissions and UPS clock: failures here never fail the cycle."""
+        """Permissions and UPS clock. A block a device answers with an exception is
+        absent from that device and not asked again; any other failure ends these
+        reads, and is raised when ``force`` is set (at start and before a control)."""
         register_map = self._map
         if register_map is None or self._link is None:
             return
-        references = [device.address_unit for device in self._devices if device.number == 0 or self._topology_is_parallel()]
+        # Per-unit tables exist on the units of a parallel system, not at system level.
+        if self._topology_is_parallel():
+            physical_units = [device.address_unit for device in self._devices[1:]]
+        else:
+            physical_units = [self._devices[0].address_unit]
         for name in register_map.slow_blocks:
             block = register_map.block(name)
-            units = references if block.per_unit else [0]
-            for unit in units:
+            for unit in physical_units if block.per_unit else [0]:
                 if (name, unit) in self._unavailable_slow:
                     continue
                 address = block_address(block, unit)
-                if block.per_unit and self._topology_is_parallel() and unit == 0:
-                    continue
                 try:
                     words = await self._link.read(address, block.count)
                 except LinkError as error:
@@ -449,7 +452,7 @@ class Poller:
                         raise
                     return
                 for offset, word in enumerate(words):
-                    self._permission_words[address + offset] = word
+                    self._slow_words[address + offset] = word
                 if name == "date_time":
                     self._ups_time = decode_ups_time(words)
 
@@ -534,7 +537,7 @@ class Poller:
         system = self._devices[0].state
         conditions = system.derived.conditions if system else {}
         for unit in units:
-            reason = control_rules.check_permission(register_map, request.control, unit, self._permission_words, conditions)
+            reason = control_rules.check_permission(register_map, request.control, unit, self._slow_words, conditions)
             if reason:
                 raise ControlRefused(reason)
         for unit in units:
@@ -617,8 +620,8 @@ class Poller:
             if self._topology_is_parallel() and self._topology is not None and self._topology.units:
                 unit = self._topology.units[0]
             conditions = system.derived.conditions
-            permitted = control_rules.permissions(self._map, unit, self._permission_words, conditions)
-            remote = control_rules.remote_permitted(self._map, self._permission_words, conditions)
+            permitted = control_rules.permissions(self._map, unit, self._slow_words, conditions)
+            remote = control_rules.remote_permitted(self._map, self._slow_words, conditions)
         return Snapshot(
             sequence=self.snapshot.sequence + 1,
             time=now,
