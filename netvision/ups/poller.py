@@ -164,6 +164,7 @@ class Poller:
         self._failed_cycles = 0
         self._last_error = ""
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()  # set by stop(), a queued control or read
         self._last_cycle: tuple[float, int, int, float] | None = None  # seconds, requests, bytes, wire
 
     # ----------------------------------------------------------------- API
@@ -181,10 +182,12 @@ class Poller:
         if not self.snapshot.communicating:
             return self._finish(request, False, "the UPS is not communicating")
         await self._controls.put(request)
+        self._wake.set()
         return await request.future
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
 
     @property
     def register_map(self) -> RegisterMap | None:
@@ -205,6 +208,7 @@ class Poller:
             raise LinkError("io", "the UPS is not communicating")
         request = _PassThroughRead(address, count, asyncio.get_running_loop().create_future())
         self._reads.append(request)
+        self._wake.set()
         # On timeout wait_for cancels the future; the poller then skips the request.
         return await asyncio.wait_for(request.future, timeout)
 
@@ -645,16 +649,18 @@ class Poller:
                 log.exception("snapshot listener failed")
 
     async def _sleep(self, seconds: float, wake_on_control: bool = False) -> None:
-        """Sleep, but wake at once to stop, or to write a queued control."""
-        deadline = asyncio.get_running_loop().time() + seconds
+        """Sleep, but wake at once to stop, or to serve a queued control or read."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
         while not self._stopping.is_set():
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                return
             if wake_on_control and (not self._controls.empty() or self._reads):
                 await self._service_controls()
                 continue
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
             try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=min(remaining, 0.05 if wake_on_control else remaining))
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
             except TimeoutError:
-                pass
+                return
