@@ -4,17 +4,17 @@ runs them, and stops them cleanly on SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from pathlib import Path
 from typing import Any
 
 from .events.bus import EventBus
+from .events.catalog import make_event
 from .events.engine import EventEngine, startup_events
-from .services.registry import Service, ServiceContext, ServiceEntry, enabled_services
+from .services.registry import AgentControl, Service, ServiceContext, ServiceEntry, enabled_services
 from .settings import Settings
-from .settings.manager import SettingsManager
+from .settings.manager import Listener, SettingsManager
 from .store import DATABASE_NAME, LogRecorder, LogStore
 from .ups.poller import Poller, PollerConfig
 
@@ -39,7 +39,20 @@ def poller_config(settings: Settings, device: str | None = None) -> PollerConfig
     )
 
 
+def factory_defaults(current: Settings) -> Settings:
+    """The settings of a configuration reset (App. SSH "3 Reset Configuration to Default",
+    App. MIB upsAgentResetToDefault): the defaults, but the data directory and the
+    serial link are kept, so that the box keeps its logs and goes on talking to its
+    UPS (on a NET VISION card the UPS link needs no setting; here it may be a device
+    path or an RTU address the defaults do not know). Accounts live apart and are not
+    touched: "Reset Accounts/Passwords" is a separate menu entry (App. SSH, §10)."""
+    return Settings(data_dir=current.data_dir, serial=current.serial)
+
+
 class Daemon:
+    # Tests replace it to keep the listening ports of a reset on free ports.
+    factory_defaults = staticmethod(factory_defaults)
+
     def __init__(self, settings: Settings, settings_path: Path | None = None, data_dir: Path | None = None) -> None:
         self.settings = settings
         self.data_dir = Path(data_dir or settings.data_dir)
@@ -54,20 +67,36 @@ class Daemon:
         self.store: LogStore | None = None
         self.recorder: LogRecorder | None = None
         self.engine: EventEngine | None = None
+        self.agent = AgentControl(self.restart_agent, self.reset_to_default)
+        self._restart_lock = asyncio.Lock()
+        self._restarting = False  # services and poller stopped by a restart, not yet started
+        self._service_listeners: list[Listener] = []  # settings listeners the running services added
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.poller = Poller(poller_config(self.settings, await self._device()))
+        await self._start_logs(self.poller)
+        self.settings_manager.on_change(self._start_newly_enabled)
+        await self._start_agent()
+
+    async def _device(self) -> str:
+        """The serial device to poll; "simulator" starts the embedded simulator once
+        (it stands for the UPS: an agent restart does not restart it)."""
         device = self.settings.serial.device
-        if device == EMBEDDED_SIMULATOR:
+        if device != EMBEDDED_SIMULATOR:
+            return device
+        if self.simulator is None:
             from .sim import Simulator
 
             self.simulator = Simulator(map_name="jbusp", topology="three_phase", baud=self.settings.serial.baud_rate)
             await self.simulator.start()
-            device = self.simulator.device_path
-            log.info("embedded UPS simulator on %s", device)
-        self.poller = Poller(poller_config(self.settings, device))
-        await self._start_logs(self.poller)
-        context = ServiceContext(
+            log.info("embedded UPS simulator on %s", self.simulator.device_path)
+        return str(self.simulator.device_path)
+
+    async def _start_agent(self, restart: dict[str, str] | None = None) -> None:
+        """The services and the poller, from the current settings (start and warm restart)."""
+        assert self.poller is not None
+        self._context = ServiceContext(
             self.settings_manager,
             self.poller,
             self.bus,
@@ -75,39 +104,102 @@ class Daemon:
             store=self.store,
             recorder=self.recorder,
             engine=self.engine,
+            agent=self.agent,
         )
-        self._context = context
-        for entry in enabled_services(self.settings):
-            await self._start_service(entry)
-        self.settings_manager.on_change(self._start_newly_enabled)
+        for entry in enabled_services(self.settings_manager.settings):
+            if entry.name not in self._started:
+                await self._start_service(entry)
         # After the services, so that TRAP 27 "NET VISION is restarting" reaches the
         # receivers; before the poller, so that the logs open with the restart (§21.4).
         for event in startup_events(self.data_dir):
+            if restart and event.id == "nv.agent_restart":
+                event = make_event("nv.agent_restart", via=restart["via"], by=restart["by"])  # who asked
             self.bus.publish(event)
         self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
 
     async def _start_service(self, entry: ServiceEntry) -> None:
         assert self._context is not None
         service = entry.factory(self._context)
+        before = self.settings_manager.listeners()
         try:
             await service.start()
         except Exception:
             # One service that cannot start (port in use…) must not stop the others.
             log.exception("service %s did not start", entry.name)
             return
+        finally:
+            # Remembered so that a restart can forget them with the service.
+            self._service_listeners += [
+                listener for listener in self.settings_manager.listeners() if listener not in before
+            ]
         self.services.append(service)
         self._started.add(entry.name)
+
+    async def restart_agent(self, via: str, by: str) -> None:
+        """A warm restart of the agent in this process (App. SSH "4 Restart SNMP/WEB Card",
+        upsAgentRestart; §10: it "does not affect the NET VISION settings"): every service
+        and the poller stop and start again from the current settings. The logs, the
+        event engine and the embedded simulator go on; "Warm boot" is logged with who
+        asked, then "NET VISION UPS Agent Restart" and TRAP 27 at the new start (§21.4)."""
+        await self._restart(via, by)
+
+    async def reset_to_default(self, via: str, by: str) -> None:
+        """Configuration reset (App. SSH "3 Reset Configuration to Default",
+        upsAgentResetToDefault), then a restart. The defaults go through the one
+        settings path (each changed key is logged) while the services are stopped, so
+        that none of them reopens its sockets twice; then "NET VISION UPS Agent
+        Parameters reset to default" (§21.4)."""
+        await self._restart(via, by, reset=True)
+
+    async def _restart(self, via: str, by: str, *, reset: bool = False) -> None:
+        async with self._restart_lock:
+            log.info("NET VISION %s asked via %s by %s", "reset to default" if reset else "restart", via, by)
+            self.bus.publish(make_event("nv.warm_boot", via=via, by=by))
+            self._restarting = True
+            try:
+                await self._stop_services()
+                await self._stop_poller()
+                for listener in self._service_listeners:
+                    self.settings_manager.remove_listener(listener)
+                self._service_listeners.clear()
+                self._started.clear()
+                if reset:
+                    current = self.settings_manager.settings
+                    await self.settings_manager.replace(self.factory_defaults(current), via=via, by=by)
+                    self.bus.publish(make_event("nv.parameters_reset", via=via, by=by))
+                self.settings = self.settings_manager.settings
+                self.poller = Poller(poller_config(self.settings, await self._device()))
+                self._attach_logs(self.poller)
+            finally:
+                self._restarting = False
+            await self._start_agent({"via": via, "by": by})
 
     async def _start_newly_enabled(self, settings: Settings, keys: list[str]) -> None:
         """A service switched on in the NET VISION Control page (§18.3) starts at once;
         running services apply their own changes, switching off included."""
+        if self._restarting:
+            return  # the restart starts every enabled service itself
         for entry in enabled_services(settings):
             if entry.name not in self._started:
                 await self._start_service(entry)
 
+    def _register_map(self) -> Any:
+        return self.poller.register_map if self.poller is not None else None
+
+    def _snapshot(self) -> Any:
+        assert self.poller is not None
+        return self.poller.snapshot
+
+    def _attach_logs(self, poller: Poller) -> None:
+        """The event engine and the recorder follow ``poller`` (at start and after a restart)."""
+        if self.engine is not None:
+            self.engine.attach(poller)
+        if self.recorder is not None:
+            poller.subscribe(self.recorder.on_snapshot)
+
     async def _start_logs(self, poller: Poller) -> None:
         """The store (both event logs, history, extended history) and the event engine."""
-        self.engine = EventEngine(self.bus, lambda: poller.register_map)
+        self.engine = EventEngine(self.bus, self._register_map)
         self.engine.attach(poller)
         store = LogStore(self.data_dir / DATABASE_NAME)
         try:
@@ -117,7 +209,7 @@ class Daemon:
             log.exception("the logs database %s cannot be opened: running without logs", store.path)
             return
         self.store = store
-        self.recorder = LogRecorder(store, self.bus, lambda: self.settings_manager.settings, lambda: poller.snapshot)
+        self.recorder = LogRecorder(store, self.bus, lambda: self.settings_manager.settings, self._snapshot)
         self.recorder.attach_bus()
         self.settings_manager.on_change(self.recorder.on_settings_changed)
         poller.subscribe(self.recorder.on_snapshot)
@@ -131,18 +223,30 @@ class Daemon:
             lines.extend(service.addresses())
         return lines
 
-    async def stop(self) -> None:
+    async def _stop_services(self) -> None:
         for service in reversed(self.services):
             try:
                 await service.stop()
             except Exception:
                 log.exception("service %s did not stop cleanly", service.name)
         self.services.clear()
+
+    async def _stop_poller(self) -> None:
         if self.poller is not None:
             self.poller.stop()
         if self._poller_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._poller_task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # Already raised to run_until_signal; a restart must go on regardless.
+                log.exception("the poller had stopped with an error")
+
+    async def stop(self) -> None:
+        await self.agent.cancel()  # a restart under way stops where it is
+        await self._stop_services()
+        await self._stop_poller()
         if self.recorder is not None:
             try:
                 await self.recorder.stop()
@@ -151,6 +255,28 @@ class Daemon:
             self.recorder = None
         if self.simulator is not None:
             await self.simulator.stop()
+
+    async def _wait_until(self, stopping: asyncio.Event) -> None:
+        """Until ``stopping`` is set or the poller stops by itself (its error is raised);
+        a poller stopped by an agent restart is followed by the new one."""
+        stop_waiter = asyncio.create_task(stopping.wait())
+        try:
+            while not stopping.is_set():
+                poller_task = self._poller_task
+                waiters: list[asyncio.Future[Any]] = [stop_waiter]
+                if poller_task is not None:
+                    waiters.append(poller_task)
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                if stopping.is_set() or poller_task is None or not poller_task.done():
+                    continue
+                if self._restart_lock.locked():
+                    async with self._restart_lock:  # wait for the restart to start the new poller
+                        pass
+                if poller_task is self._poller_task:
+                    poller_task.result()  # re-raise what stopped the poller
+                    return
+        finally:
+            stop_waiter.cancel()
 
     async def run_until_signal(self, on_started=None) -> None:  # type: ignore[no-untyped-def]
         loop = asyncio.get_running_loop()
@@ -161,12 +287,7 @@ class Daemon:
         try:
             if on_started is not None:
                 on_started(self)
-            waiters = [asyncio.create_task(stopping.wait())]
-            if self._poller_task is not None:
-                waiters.append(self._poller_task)  # type: ignore[arg-type]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            if self._poller_task is not None and self._poller_task.done() and not stopping.is_set():
-                self._poller_task.result()  # re-raise what stopped the poller
+            await self._wait_until(stopping)
         finally:
             log.info("stopping")
             await self.stop()

@@ -8,11 +8,12 @@ the poller's port or to each other.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..clock import ClockSetter, SystemClock
 from ..events.bus import EventBus
@@ -25,6 +26,61 @@ if TYPE_CHECKING:
     from ..store import LogRecorder, LogStore
 
 log = logging.getLogger("netvision.services")
+
+
+AgentAction = Callable[[str, str], Awaitable[None]]  # (via, by)
+
+
+class AgentControl:
+    """Restart and reset to default of the agent itself (SSH menu "3 Reset Configuration
+    to Default" / "4 Restart SNMP/WEB Card", App. SSH; upsAgentResetToDefault and
+    upsAgentRestart, App. MIB upsAgent), created by the daemon.
+
+    A service asks from inside a request handler with :meth:`request_restart` or
+    :meth:`request_reset`: the action runs as a task owned by the daemon, after the
+    answer has left, since the restart stops the asking service itself.
+    """
+
+    def __init__(self, restart: AgentAction, reset_to_default: AgentAction, delay: float = 0.2) -> None:
+        self.restart = restart
+        self.reset_to_default = reset_to_default
+        self.delay = delay
+        # What a service hands over to its successor across a warm restart (web sessions).
+        self.carried: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def request_restart(self, via: str, by: str) -> None:
+        self._spawn(self.restart, via, by)
+
+    def request_reset(self, via: str, by: str) -> None:
+        self._spawn(self.reset_to_default, via, by)
+
+    @property
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
+    def _spawn(self, action: AgentAction, via: str, by: str) -> None:
+        async def run() -> None:
+            await asyncio.sleep(self.delay)  # let the answer to the request leave first
+            try:
+                await action(via, by)
+            except Exception:
+                log.exception("the agent restart asked via %s by %s failed", via, by)
+
+        task = asyncio.get_running_loop().create_task(run(), name="agent-restart")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cancel(self) -> None:
+        """Stop a pending or running request (the daemon is stopping)."""
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
 
 
 @dataclass
@@ -43,6 +99,9 @@ class ServiceContext:
     engine: EventEngine | None = None
     # Sets the board's clock (§18.1 manual set); tests give a recording fake.
     clock: ClockSetter = field(default_factory=SystemClock)
+    # Restart / reset to default of the agent (App. SSH menu 3 and 4); None when the
+    # context was built without a daemon (tests).
+    agent: AgentControl | None = None
 
     @property
     def settings(self) -> Settings:

@@ -31,6 +31,14 @@ class SettingsManager:
         """``await listener(new_settings, changed_dotted_keys)`` after every saved change."""
         self._listeners.append(listener)
 
+    def listeners(self) -> list[Listener]:
+        return list(self._listeners)
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Forget ``listener`` (a stopped service's, at an agent restart); unknown ones are ignored."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     async def change(self, changes: Mapping[str, object], *, via: str, by: str) -> Settings:
         """Apply ``{"serial.polling_rate": 5, …}``; raises SettingsError and changes nothing if invalid."""
         async with self._lock:

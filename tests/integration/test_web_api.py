@@ -42,6 +42,8 @@ CHANGES: list[tuple[str, str, Any, bool]] = [
     ("DELETE", "/api/v1/certificate", None, False),
     ("DELETE", "/api/v1/logs/ups", None, False),
     ("POST", "/api/v1/clock", {"time": "2026-01-02T03:04:05Z", "source": "browser"}, False),
+    ("POST", "/api/v1/agent/restart", None, False),
+    ("POST", "/api/v1/agent/reset", None, False),
 ]
 
 

@@ -105,6 +105,8 @@ STATUS_CONTROLS = {
 NV7_WELL_KNOWN_COMMUNICATION_LOST = 58
 # upsAgentClearAgentLog(17), ClearEventLog(18), ClearExtHistoryLog(19), ClearHistoryLog(20) -> log name.
 CLEAR_LOG_OBJECTS = {17: "netvision", 18: "ups", 19: "extended", 20: "history"}
+# upsAgentResetToDefault(15), upsAgentRestart(16): write 1 to do it, read 0 (App. MIB upsAgent).
+AGENT_ACTION_OBJECTS = {15: "reset", 16: "restart"}
 PHASES = ("l1", "l2", "l3")
 
 
@@ -121,6 +123,7 @@ class AgentView:
     rfc1628_alarm_rows: tuple[tuple[int, int, int], ...] = ()
     last_trap_text: str = ""
     logs_clearable: bool = False  # upsAgentClear*Log are served when the logs are there
+    agent_controllable: bool = False  # upsAgentResetToDefault/Restart, when the daemon offers them
 
     def uptime(self) -> int:
         """sysUpTime in hundredths of a second."""
@@ -396,11 +399,16 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     yield agent + (1, 0), IpAddress(view.ip_address)
     yield agent + (4, 0), lambda: _text(_agent_now(view).strftime("%m/%d/%Y"))
     yield agent + (5, 0), lambda: _text(_agent_now(view).strftime("%H:%M:%S"))
+    # The first NTP server of §18.1 (the second is a netvision addition, not in the MIB).
+    yield agent + (6, 0), _text(settings.system.ntp_server_1)
     yield agent + (7, 0), _text(settings.system.time_zone)
     yield agent + (8, 0), Integer32(settings.logs.history_interval)
     yield agent + (9, 0), Integer32(settings.logs.extended_interval)
     yield agent + (10, 0), Integer32(settings.serial.polling_rate)
     yield agent + (11, 0), _int(snapshot.communication.baud_rate)
+    if view.agent_controllable:
+        for column in AGENT_ACTION_OBJECTS:
+            yield agent + (column, 0), Integer32(0)
     if view.logs_clearable:
         for column in CLEAR_LOG_OBJECTS:
             yield agent + (column, 0), Integer32(0)  # write 1 to clear (App. MIB upsAgent)

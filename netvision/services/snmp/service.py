@@ -30,6 +30,7 @@ from .engine_id import engine_id, interface_mac, next_engine_boots
 from .fastpath import EncodedTree, answer
 from .instrum import TreeInstrumController
 from .objects import (
+    AGENT_ACTION_OBJECTS,
     CLEAR_LOG_OBJECTS,
     NV7_OBJECTS,
     STATUS_CONTROLS,
@@ -62,6 +63,7 @@ SETTING_OBJECTS: dict[Oid, tuple[str, type]] = {
     NV7_OBJECTS + (1, 6, 0): ("system.name", str),
     NV7_OBJECTS + (1, 7, 0): ("system.contact", str),
     NV7_OBJECTS + (1, 8, 0): ("system.location", str),
+    NV7_OBJECTS + (9, 6, 0): ("system.ntp_server_1", str),
     NV7_OBJECTS + (9, 8, 0): ("logs.history_interval", int),
     NV7_OBJECTS + (9, 9, 0): ("logs.extended_interval", int),
     NV7_OBJECTS + (9, 10, 0): ("serial.polling_rate", int),
@@ -96,6 +98,7 @@ class SnmpService:
         self.view = AgentView(settings=settings, agent_version=__version__)
         self.view.ip_address = local_address(settings.snmp.bind)
         self.view.logs_clearable = context.recorder is not None
+        self.view.agent_controllable = context.agent is not None
         self._tree = OidTree(())
         self._tree_sequence = -1
         self._dirty = True
@@ -384,6 +387,8 @@ class SnmpService:
             return self._check_named_control("battery_test", oid, index, manager)
         if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in CLEAR_LOG_OBJECTS and oid[-1] == 0:
             return self._check_clear(CLEAR_LOG_OBJECTS[oid[-2]], oid, value, index, manager)
+        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in AGENT_ACTION_OBJECTS and oid[-1] == 0:
+            return self._check_agent_action(AGENT_ACTION_OBJECTS[oid[-2]], oid, value, index, manager)
         if oid not in SETTING_OBJECTS:
             raise smi_error.NotWritableError(name=oid, idx=index)
         key, kind = SETTING_OBJECTS[oid]
@@ -417,6 +422,28 @@ class SnmpService:
         def apply() -> None:
             if int(value) == 1:  # 1 clears the log (§21.5), logged as cleared via SNMP (§21.4)
                 self._spawn(recorder.clear(name, via="SNMP", by=manager))
+
+        return apply
+
+    def _check_agent_action(self, action: str, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
+        agent = self.context.agent
+        if agent is None:
+            raise smi_error.NotWritableError(name=oid, idx=index)
+        if not isinstance(value, univ.Integer):
+            raise smi_error.WrongTypeError(name=oid, idx=index)
+        # The appendix gives no values: 1 does it, anything else is refused (docs/decisions.md).
+        if int(value) != 1:
+            raise smi_error.WrongValueError(name=oid, idx=index)
+        if agent.busy:  # one restart at a time, as from the web
+            raise smi_error.ResourceUnavailableError(name=oid, idx=index)
+
+        def apply() -> None:
+            # The agent answers first: the restart runs after, as the daemon's task,
+            # and stops this service with the others.
+            if action == "reset":
+                agent.request_reset(via="SNMP", by=manager)
+            else:
+                agent.request_restart(via="SNMP", by=manager)
 
         return apply
 

@@ -456,6 +456,35 @@ async def delete_certificate(request: web.Request) -> web.Response:
     return json_response(info.as_dict())
 
 
+# -- restart and reset to default (App. SSH menu 3 and 4, §18.3) ----------------------------------
+
+
+def _agent(request: web.Request) -> tuple[Any, Any]:
+    state = state_of(request)
+    session = session_of(request)
+    if not session.is_admin:
+        raise ApiError(403, "only admin restarts NET VISION or resets its configuration")
+    agent = state.context.agent
+    if agent is None:
+        raise ApiError(503, "this daemon cannot restart its agent")
+    if agent.busy:
+        raise ApiError(503, "a restart is already under way")
+    return agent, session
+
+
+async def restart_agent(request: web.Request) -> web.Response:
+    """Answered first; the restart runs after, and stops this web server with the rest."""
+    agent, session = _agent(request)
+    agent.request_restart(via=VIA, by=session.user)
+    return json_response({"ok": True, "restarting": True})
+
+
+async def reset_agent(request: web.Request) -> web.Response:
+    agent, session = _agent(request)
+    agent.request_reset(via=VIA, by=session.user)
+    return json_response({"ok": True, "restarting": True})
+
+
 MIB_DIR = Path(__file__).resolve().parent.parent.parent / "mibs"
 
 
@@ -510,6 +539,8 @@ ROUTES = [
     ("POST", "/api/v1/certificate", upload_certificate),
     ("DELETE", "/api/v1/certificate", delete_certificate),
     ("GET", "/api/v1/certificate/ca", download_ca),
+    ("POST", "/api/v1/agent/restart", restart_agent),
+    ("POST", "/api/v1/agent/reset", reset_agent),
     ("GET", "/api/v1/mibs", get_mibs),
     ("GET", "/api/v1/mibs/{name}", download_mib),
     ("GET", "/api/v1/openapi.json", get_openapi),

@@ -214,6 +214,29 @@ UI: Mapping[str, tuple[str, str]] = {
     "config.cert_remove": ("Remove uploaded certificate", "Supprimer le certificat chargé"),
     "config.certificate": ("HTTPS certificate", "Certificat HTTPS"),
     "config.mib": ("Download MIB file", "Télécharger le fichier MIB"),
+    # NET VISION Control (§18.3): restart and configuration reset (App. SSH menu 3 and 4)
+    "agent.title": ("Restart and reset", "Redémarrage et réinitialisation"),
+    "agent.restart": ("Restart NET VISION", "Redémarrer NET VISION"),
+    "agent.reset": ("Reset configuration to default", "Rétablir la configuration par défaut"),
+    "agent.restart_help": (
+        "Restarts every service; the settings do not change.",
+        "Redémarre tous les services ; les paramètres ne changent pas.",
+    ),
+    "agent.reset_help": (
+        "Every setting goes back to its default, except the UPS serial link; accounts and passwords are kept. NET VISION then restarts.",
+        "Tous les paramètres reprennent leur valeur par défaut, sauf la liaison série ASI ; les comptes et mots de passe sont conservés. NET VISION redémarre ensuite.",
+    ),
+    "agent.confirm_restart": ("Restart NET VISION now?", "Redémarrer NET VISION maintenant ?"),
+    "agent.confirm_reset": (
+        "Reset the configuration to default and restart NET VISION?",
+        "Rétablir la configuration par défaut et redémarrer NET VISION ?",
+    ),
+    "agent.confirm": ("Confirm", "Confirmer"),
+    "agent.cancel": ("Cancel", "Annuler"),
+    "agent.restarting": (
+        "NET VISION is restarting; this page reconnects by itself.",
+        "NET VISION redémarre ; cette page se reconnecte d'elle-même.",
+    ),
     "datetime.system_time": ("NET VISION date and time", "Date et heure NET VISION"),
     "datetime.ups_time": ("UPS date and time", "Date et heure ASI"),
     "datetime.browser_time": ("Browser date and time", "Date et heure du navigateur"),

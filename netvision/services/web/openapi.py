@@ -179,6 +179,22 @@ def openapi_document() -> dict[str, Any]:
                 change=True,
             ),
         },
+        "/api/v1/agent/restart": {
+            "post": _op(
+                "Restart NET VISION (admin; App. SSH menu 4): answered, then every service restarts",
+                _response("Restarting", _JSON_OBJECT),
+                401, 403, 503,
+                change=True,
+            )
+        },
+        "/api/v1/agent/reset": {
+            "post": _op(
+                "Reset the configuration to default, serial link and accounts kept, then restart (admin; App. SSH menu 3)",
+                _response("Resetting and restarting", _JSON_OBJECT),
+                401, 403, 503,
+                change=True,
+            )
+        },
         "/api/v1/accounts": {"get": _op("Multi-user table (admin, §18.4)", _response("Accounts", _JSON_OBJECT), 401, 403)},
         "/api/v1/accounts/{name}": {
             "parameters": [name_parameter],

@@ -548,7 +548,28 @@ async def nv_control(request: web.Request) -> web.Response:
     session = session_of(request)
     language = state.language(session)
     form = settings_form(state.settings, NV_CONTROL_KEYS, language, session.can_write)
-    return page(request, "menu.nv_control", form, page_name="nv-control")
+    return page(request, "menu.nv_control", form + _agent_actions(state, session, language), page_name="nv-control")
+
+
+def _agent_actions(state: WebState, session: Session, language: str) -> str:
+    """Restart and configuration reset (App. SSH menu 3 and 4), admin only, each behind
+    a confirmation in the page."""
+    if not session.is_admin or state.context.agent is None:
+        return ""
+    rows = []
+    for action in ("restart", "reset"):
+        rows.append(
+            f'<p><button type="button" data-agent-action="{action}">{e(t(f"agent.{action}", language))}</button> '
+            f'<span class="hint">{e(t(f"agent.{action}_help", language))}</span></p>'
+            f'<div class="notice" data-agent-confirm="{action}" role="alertdialog" hidden>'
+            f'<span>{e(t(f"agent.confirm_{action}", language))}</span> '
+            f'<button type="button" data-agent-go="{action}">{e(t("agent.confirm", language))}</button> '
+            f'<button type="button" class="secondary" data-agent-cancel="{action}">{e(t("agent.cancel", language))}</button></div>'
+        )
+    return (
+        f'<section class="panel" id="agent-actions"><h2>{e(t("agent.title", language))}</h2>{"".join(rows)}'
+        f'<p id="agent-result" class="result" role="status" data-restarting="{e(t("agent.restarting", language))}"></p></section>'
+    )
 
 
 async def date_time(request: web.Request) -> web.Response:

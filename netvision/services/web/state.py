@@ -47,11 +47,22 @@ class WebState:
         self.accounts = AccountStore.open(
             data_dir, mac or (lambda: mac_address(context.settings.web.mac_interface))
         )
-        self.sessions = SessionManager(timeout=lambda: float(self.settings.web.login_timeout))
+        self.sessions = self._sessions(context)
         self.certificates = CertificateStore(data_dir / "tls")
         self.hub = LiveHub()
         self.battery_tests = BatteryTests(data_dir)
         self._cache: dict[tuple[str, int, str, bool], bytes] = {}
+
+    def _sessions(self, context: ServiceContext) -> SessionManager:
+        """The session survives an agent restart (App. SSH menu 4): the page that asked for
+        it reconnects by itself instead of going back to the login page."""
+        agent = context.agent
+        carried = agent.carried.get("web.sessions") if agent is not None else None
+        sessions = carried if isinstance(carried, SessionManager) else SessionManager(timeout=lambda: 0.0)
+        sessions.timeout = lambda: float(self.settings.web.login_timeout)
+        if agent is not None:
+            agent.carried["web.sessions"] = sessions
+        return sessions
 
     @property
     def settings(self) -> Settings:

@@ -520,6 +520,25 @@
     counts();
   }
 
+  // ---------------------------------------------------------------- restart, reset (§18.3, App. SSH)
+  let restarting = false;
+  $$("[data-agent-action]").forEach((button) => button.addEventListener("click", () => {
+    const box = $(`[data-agent-confirm="${button.dataset.agentAction}"]`);
+    $$("[data-agent-confirm]").forEach((other) => { other.hidden = other !== box; });
+  }));
+  $$("[data-agent-cancel]").forEach((button) => button.addEventListener("click", () => {
+    $(`[data-agent-confirm="${button.dataset.agentCancel}"]`).hidden = true;
+  }));
+  $$("[data-agent-go]").forEach((button) => button.addEventListener("click", async () => {
+    const action = button.dataset.agentGo;
+    $(`[data-agent-confirm="${action}"]`).hidden = true;
+    const out = $("#agent-result");
+    const result = await api("POST", "/api/v1/agent/" + action);
+    restarting = result.ok;
+    out.textContent = result.ok ? out.dataset.restarting : problemText(result);
+    out.classList.toggle("error", !result.ok);
+  }));
+
   // ---------------------------------------------------------------- the stream
   function render(data) {
     live = data;
@@ -541,7 +560,14 @@
     const reason = JSON.parse(event.data).reason;
     location.href = "/login?ended=" + encodeURIComponent(reason);
   });
+  let streamLost = false;
+  stream.addEventListener("open", () => {
+    // Back after a restart of NET VISION: the page that asked for it shows the settings now in force.
+    if (streamLost && restarting) location.reload();
+    streamLost = false;
+  });
   stream.onerror = () => {
+    streamLost = true;  // the browser reconnects by itself (NET VISION restarting, network)
     // A stream refused with 401 (session gone) does not reconnect by itself: check the session.
     if (stream.readyState === EventSource.CLOSED) api("GET", "/api/v1/session");
   };
