@@ -89,3 +89,14 @@ def _ifindex(interface: str) -> str | None:
     with contextlib.suppress(OSError):
         return str(socket.if_nametoindex(interface))
     return None
+
+
+def network_of(address: str) -> tuple[str, str, bool]:
+    """(subnet mask, default gateway, DHCP in use) of the interface holding IPv4
+    ``address``; 0.0.0.0 for what Linux does not say."""
+    interface = interface_of(address)
+    if interface is None:
+        return "0.0.0.0", "0.0.0.0", False
+    mask = netmask(interface) or "0.0.0.0"
+    gateway = default_gateway(interface) or "0.0.0.0"
+    return mask, gateway, dhcp_enabled(interface)

@@ -277,3 +277,22 @@ async def test_rfc1628_quick_battery_test_starts_the_ups_battery_test(make_daemo
     code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{UPS}.7.1.0", "o", f"{UPS}.7.7.4")
     assert code == 0, output
     await wait_for(lambda: any(name == "battery_test" for name, _unit in sim.device.control_log))
+
+
+async def test_agent_network_objects_come_from_the_operating_system(make_daemon: Any) -> None:
+    from netvision import netinfo
+
+    daemon, address = await agent(make_daemon)
+    agent_group = f"{NV7}.9"
+    code, output = await snmp(
+        "snmpget", "-v2c", "-c", "public", address,
+        *(f"{agent_group}.{column}.0" for column in (1, 2, 3, 12, 13, 14)),
+    )
+    assert code == 0, output
+    got = values(output)
+    mask, gateway, dhcp = netinfo.network_of("127.0.0.1")
+    assert got[f"{agent_group}.1.0"] == "IpAddress: 127.0.0.1"
+    assert got[f"{agent_group}.2.0"] == f"IpAddress: {gateway}"
+    assert got[f"{agent_group}.3.0"] == f"IpAddress: {mask}"
+    assert number(got[f"{agent_group}.12.0"]) == (1 if dhcp else 2)
+    assert number(got[f"{agent_group}.13.0"]) == 2 and number(got[f"{agent_group}.14.0"]) == 2

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from pathlib import Path
 
+from ... import netinfo
 from ...fileio import atomic_write
 
 log = logging.getLogger("netvision.snmp")
@@ -23,17 +23,10 @@ BOOTS_FILE = "snmp_engine_boots"
 
 def interface_mac(interface: str = "") -> bytes:
     """MAC of ``interface``, or of the first non-loopback interface with one."""
-    base = Path("/sys/class/net")
-    names = [interface] if interface else sorted(os.listdir(base)) if base.is_dir() else []
-    for name in names:
-        if name == "lo":
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            text = (base / name / "address").read_text().strip()
-            mac = bytes.fromhex(text.replace(":", ""))
-            if len(mac) == 6 and any(mac):
-                return mac
-    return b"\x00\x00\x00\x00\x00\x01"  # no interface: still stable across restarts
+    address = netinfo.mac_address(interface)
+    if address is None:
+        return b"\x00\x00\x00\x00\x00\x01"  # no interface: still stable across restarts
+    return bytes.fromhex(address.replace(":", ""))
 
 
 def engine_id(mac: bytes) -> bytes:

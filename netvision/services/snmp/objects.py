@@ -107,6 +107,8 @@ NV7_WELL_KNOWN_COMMUNICATION_LOST = 58
 CLEAR_LOG_OBJECTS = {17: "netvision", 18: "ups", 19: "extended", 20: "history"}
 # upsAgentResetToDefault(15), upsAgentRestart(16): write 1 to do it, read 0 (App. MIB upsAgent).
 AGENT_ACTION_OBJECTS = {15: "reset", 16: "restart"}
+# upsAgentDhcpStatus(12), TelnetStatus(13), TftpStatus(14).
+ENABLED, DISABLED = 1, 2
 PHASES = ("l1", "l2", "l3")
 
 
@@ -118,6 +120,9 @@ class AgentView:
     started: float = field(default_factory=time.monotonic)  # sysUpTime origin
     agent_version: str = ""
     ip_address: str = "0.0.0.0"
+    subnet_mask: str = "0.0.0.0"
+    gateway: str = "0.0.0.0"
+    dhcp: bool = False
     seconds_on_battery: int = 0
     # RFC1628 alarm table rows: (upsAlarmId, well-known number, sysUpTime when added).
     rfc1628_alarm_rows: tuple[tuple[int, int, int], ...] = ()
@@ -397,6 +402,8 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     agent = NV7_OBJECTS + (9,)
     settings = view.settings
     yield agent + (1, 0), IpAddress(view.ip_address)
+    yield agent + (2, 0), IpAddress(view.gateway)
+    yield agent + (3, 0), IpAddress(view.subnet_mask)
     yield agent + (4, 0), lambda: _text(_agent_now(view).strftime("%m/%d/%Y"))
     yield agent + (5, 0), lambda: _text(_agent_now(view).strftime("%H:%M:%S"))
     # The first NTP server of §18.1 (the second is a netvision addition, not in the MIB).
@@ -406,6 +413,10 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     yield agent + (9, 0), Integer32(settings.logs.extended_interval)
     yield agent + (10, 0), Integer32(settings.serial.polling_rate)
     yield agent + (11, 0), _int(snapshot.communication.baud_rate)
+    # DHCP as the operating system runs it; no Telnet or TFTP server exists here.
+    yield agent + (12, 0), Integer32(ENABLED if view.dhcp else DISABLED)
+    yield agent + (13, 0), Integer32(DISABLED)
+    yield agent + (14, 0), Integer32(DISABLED)
     if view.agent_controllable:
         for column in AGENT_ACTION_OBJECTS:
             yield agent + (column, 0), Integer32(0)

@@ -22,6 +22,7 @@ from pysnmp.smi import error as smi_error
 
 from ... import __version__
 from ...events.bus import Event, Severity
+from ...netinfo import network_of
 from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
@@ -96,7 +97,7 @@ class SnmpService:
         self.engine_id = engine_id(self._mac)
         self.boots = next_engine_boots(context.data_dir)
         self.view = AgentView(settings=settings, agent_version=__version__)
-        self.view.ip_address = local_address(settings.snmp.bind)
+        self._set_address(settings)
         self.view.logs_clearable = context.recorder is not None
         self.view.agent_controllable = context.agent is not None
         self._tree = OidTree(())
@@ -146,11 +147,16 @@ class SnmpService:
 
     async def reconfigure(self, settings: Settings) -> None:
         self.view.settings = settings
-        self.view.ip_address = local_address(settings.snmp.bind)
+        self._set_address(settings)
         self._dirty = True
         self._close_agent()
         if settings.snmp.enabled:
             self._open_agent(settings)
+
+    def _set_address(self, settings: Settings) -> None:
+        """upsAgentIpAddress, Gateway, SubnetMask, DhcpStatus (App. MIB upsAgent 1–3, 12)."""
+        self.view.ip_address = local_address(settings.snmp.bind)
+        self.view.subnet_mask, self.view.gateway, self.view.dhcp = network_of(self.view.ip_address)
 
     def addresses(self) -> list[str]:
         snmp = self.context.settings.snmp

@@ -13,13 +13,15 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+from ... import netinfo
+from ...fileio import atomic_write
 
 ACCOUNTS_FILE = "web_accounts.json"
 ADMIN = "admin"
@@ -105,17 +107,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def mac_address(interface: str = "", sys_class_net: Path = Path("/sys/class/net")) -> str:
+def mac_address(interface: str = "", sys_class_net: Path = netinfo.SYS_CLASS_NET) -> str:
     """MAC of ``interface``, or of the first non-loopback interface with a real address."""
-    names = [interface] if interface else sorted(p.name for p in sys_class_net.iterdir() if p.name != "lo")
-    for name in names:
-        try:
-            address = (sys_class_net / name / "address").read_text().strip()
-        except OSError:
-            continue
-        if address and address != "00:00:00:00:00:00":
-            return address
-    raise AccountError(f"no MAC address found (interface {interface or 'any'})")
+    address = netinfo.mac_address(interface, sys_class_net)
+    if address is None:
+        raise AccountError(f"no MAC address found (interface {interface or 'any'})")
+    return address
 
 
 def initial_admin_password(mac: str) -> str:
@@ -208,14 +205,8 @@ class AccountStore:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
         document = {"accounts": [asdict(account) for account in self.accounts.values()]}
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        atomic_write(self.path, json.dumps(document, indent=1).encode())
 
     # -- queries ----------------------------------------------------------------------------------
 

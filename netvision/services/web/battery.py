@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ...fileio import atomic_write
 from ...ups.model import DeviceState, Snapshot
 from .labels import t
 
@@ -98,9 +98,7 @@ class BatteryTests:
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(document))
-            os.replace(temporary, self.path)
+            atomic_write(self.path, json.dumps(document).encode())
         except OSError:
             log.exception("web: cannot save the battery test results")
 

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ...fileio import atomic_write
+
 MAX_UPLOAD_BYTES = 8 * 1024  # the limit for an uploaded key + certificate
 CA_CERT = "cacert.crt"
 CA_KEY = "cakey.pem"
@@ -37,13 +39,7 @@ def _utc_now() -> dt.datetime:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    atomic_write(path, data)  # a new file gets mode 0600; an existing one keeps its own
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
