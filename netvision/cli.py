@@ -73,21 +73,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-DEMO_SETTINGS: dict[str, Any] = {
-    "serial": {"device": "simulator", "polling_rate": 2},
-    "web": {"http_port": 8080, "https_port": 8443, "bind": "127.0.0.1"},
-    "snmp": {"port": 1161, "bind": "127.0.0.1"},
-    "modbus_tcp": {"enabled": True, "port": 1502, "bind": "127.0.0.1"},
-    "bacnet": {"enabled": True, "bind": "127.0.0.1"},
-}
+DEMO_SETTINGS = Path(__file__).with_name("demo.toml")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .daemon import Daemon
-    from .settings import Settings, SettingsError
+    from .settings import SettingsError
 
     try:
-        settings = _load(args.config) if args.config else Settings.model_validate(DEMO_SETTINGS)
+        settings = _load(args.config or str(DEMO_SETTINGS))
     except SettingsError as error:
         print(f"netvision: not starting, the settings are not valid:\n{error}", file=sys.stderr)
         return 2

@@ -338,13 +338,13 @@ def test_shipped_defaults_file_is_the_generated_one() -> None:
 
 
 def test_demo_file_uses_the_simulator_and_unprivileged_ports() -> None:
-    settings = load_settings(REPO / "config" / "demo.toml")
+    settings = load_settings(REPO / "netvision" / "demo.toml")
     assert settings.serial.device == "simulator"
     assert (settings.web.http_port, settings.web.https_port) == (8080, 8443)
     assert settings.snmp.port == 1161
     assert (settings.modbus_tcp.enabled, settings.modbus_tcp.port) == (True, 1502)
     assert (settings.bacnet.enabled, settings.bacnet.port) == (True, 47808)
-    assert settings.data_dir == "./demo-data"
+    assert {settings.web.bind, settings.snmp.bind, settings.modbus_tcp.bind, settings.bacnet.bind} == {"127.0.0.1"}
     assert all(port >= 1024 for _key, _proto, _addr, port in settings.listeners())
 
 
@@ -358,7 +358,7 @@ def test_check_file_lists_problems_of_a_bad_file(tmp_path: Path) -> None:
 
 def test_check_file_returns_nothing_for_a_good_file() -> None:
     assert check_file(REPO / "config" / "netvision.toml") == []
-    assert check_file(REPO / "config" / "demo.toml") == []
+    assert check_file(REPO / "netvision" / "demo.toml") == []
 
 
 def test_write_defaults_command_writes_the_defaults_file(tmp_path: Path) -> None:
