@@ -22,14 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, free_port, start_simulator
+
 CLIENT = [sys.executable, "-m", "netvision.services.bacnet.client"]
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def device_status(port: int) -> int | None:
@@ -49,7 +44,7 @@ def main() -> None:
     parser.add_argument("--topology", default="three_phase")
     args = parser.parse_args()
 
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     with tempfile.TemporaryDirectory() as directory:
         link = Path(directory) / "ups"
         config = Path(directory) / "netvision.toml"
@@ -66,13 +61,7 @@ def main() -> None:
             )
             + "\n"
         )
-        simulator = subprocess.Popen(
-            [sys.executable, "-m", "netvision", "--log-level", "warning", "sim",
-             "--map", args.map, "--topology", args.topology, "--link", str(link)],
-            cwd=ROOT, stdout=subprocess.DEVNULL,
-        )
-        while not link.exists():
-            time.sleep(0.05)
+        simulator = start_simulator(link, "--map", args.map, "--topology", args.topology)
         daemon = subprocess.Popen(
             [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
             cwd=ROOT,

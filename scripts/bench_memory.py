@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, start_simulator
 
 
 def memory(pid: int) -> dict[str, int]:
@@ -50,13 +50,7 @@ def main() -> None:
                 "[bacnet]", "enabled = false",
             ]
         config.write_text("\n".join(lines) + "\n")
-        simulator = subprocess.Popen(
-            [sys.executable, "-m", "netvision", "--log-level", "warning", "sim",
-             "--map", args.map, "--topology", args.topology, "--link", str(link)],
-            cwd=ROOT, stdout=subprocess.DEVNULL,
-        )
-        while not link.exists():
-            time.sleep(0.05)
+        simulator = start_simulator(link, "--map", args.map, "--topology", args.topology)
         daemon = subprocess.Popen(
             [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
             cwd=ROOT,

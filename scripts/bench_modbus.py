@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, free_port, start_simulator
+
 sys.path.insert(0, str(ROOT))
 
 from netvision.daemon import Daemon  # noqa: E402
@@ -32,20 +31,6 @@ from netvision.settings import Settings  # noqa: E402
 
 MEASUREMENTS = (0x1060, 48)
 RESULT = re.compile(r"requests=(\d+) rate=(\d+)/s p50=([\d.]+)ms p99=([\d.]+)ms fc=(\d+)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def wait_for_link(path: Path, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the simulator did not start")
-        await asyncio.sleep(0.05)
 
 
 async def load(mbload: Path, port: int, clients: int, seconds: float) -> list[tuple[int, float, float, float]]:
@@ -79,15 +64,9 @@ async def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as directory:
         link = Path(directory) / "ups"
-        simulator = subprocess.Popen(
-            [sys.executable, "-m", "netvision", "--log-level", "warning", "sim", "--map", "jbusp",
-             "--topology", "three_phase", "--link", str(link)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
+        simulator = start_simulator(link, "--map", "jbusp", "--topology", "three_phase")
         daemon: Daemon | None = None
         try:
-            await wait_for_link(link, simulator)
             settings = Settings.model_validate(
                 {
                     "data_dir": str(Path(directory) / "data"),

@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, start_simulator
+
 sys.path.insert(0, str(ROOT))
 
 from netvision.ups.poller import Poller, PollerConfig  # noqa: E402
@@ -36,25 +35,11 @@ SYSTEMS = (
 )
 
 
-async def wait_for_link(path: Path, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the simulator did not start")
-        await asyncio.sleep(0.05)
-
-
 async def measure(name: str, options: list[str], baud: int, cycles: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         link = Path(directory) / "ups"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "netvision", "--log-level", "warning", "sim", *options,
-             "--baud", str(baud), "--wire-timing", "--link", str(link)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
+        process = start_simulator(link, *options, "--baud", str(baud), "--wire-timing")
         try:
-            await wait_for_link(link, process)
             # Polling rate 0: cycles back to back, so each one is timed alone.
             poller = Poller(PollerConfig(device=str(link), baud_rate=baud, polling_rate=0))
             task = asyncio.create_task(poller.run())

@@ -16,23 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, free_port
+
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Bench12345678!"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def client_main(base: str, path: str, clients: int, seconds: float) -> None:

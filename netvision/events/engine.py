@@ -32,7 +32,7 @@ from pathlib import Path
 from ..ups.controls import CONTROL_LABELS, ControlResult
 from ..ups.expression import compile_expression
 from ..ups.maps.base import Level, RegisterMap
-from ..ups.model import CommunicationState, Snapshot
+from ..ups.model import ActiveAlarm, CommunicationState, Snapshot
 from .bus import Event, EventBus, Severity
 from .catalog import STATUS_EVENTS, TRAP_EVENTS, make_event
 
@@ -46,19 +46,10 @@ LEVEL_SEVERITY = {
 
 
 @dataclass(frozen=True)
-class _Row:
-    acronym: str
-    label_en: str
-    label_fr: str
-    level: Level
-    since: datetime
-
-
-@dataclass(frozen=True)
 class UpsView:
     """What the engine compares of one communicating snapshot."""
 
-    rows: Mapping[str, _Row]  # acronym -> row, tracked alarms and (STS) statuses
+    rows: Mapping[str, ActiveAlarm]  # acronym -> row, tracked alarms and (STS) statuses
     ups_status: str
     traps: frozenset[int]  # trap numbers whose map expression holds
     well_known: frozenset[int]
@@ -75,15 +66,12 @@ def view_of(snapshot: Snapshot, register_map: RegisterMap | None) -> UpsView | N
     system = snapshot.system
     if system is None or not snapshot.communicating:
         return None
-    rows = {
-        alarm.acronym: _Row(alarm.acronym, alarm.label_en, alarm.label_fr, alarm.level, alarm.since)
-        for alarm in system.alarms
-    }
+    rows = {alarm.acronym: alarm for alarm in system.alarms}
     if register_map is not None and register_map.device_kind == "sts":
         # FR §18.4: the STS events log also lists information statuses (Source 1 OK…).
         for bit in register_map.statuses:
             if bit.level is Level.INFORMATION and bit.acronym in system.statuses and bit.acronym not in rows:
-                rows[bit.acronym] = _Row(bit.acronym, bit.label_en, bit.label_fr, bit.level, snapshot.time)
+                rows[bit.acronym] = ActiveAlarm(bit.acronym, bit.label_en, bit.label_fr, bit.level, snapshot.time)
     traps: frozenset[int] = frozenset()
     if register_map is not None:
         active = system.active

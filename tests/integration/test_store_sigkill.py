@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_for
+
 PYTHON = sys.executable
 
 
@@ -71,18 +73,6 @@ def _counts(database: Path) -> dict[str, int]:
         connection.close()
 
 
-async def _until(predicate, timeout: float = 60.0):  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
-
-
 @pytest.fixture
 def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
@@ -112,7 +102,7 @@ async def test_sigkill_during_logging_loses_nothing_committed_and_logging_resume
         env=environment,
     )
     processes.append(sim)
-    await _until(lambda: control.exists() and link.exists())
+    await wait_for(lambda: control.exists() and link.exists(), timeout=60, interval=0.1)
 
     def run_daemon() -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
@@ -125,7 +115,7 @@ async def test_sigkill_during_logging_loses_nothing_committed_and_logging_resume
         return process
 
     daemon = run_daemon()
-    await _until(lambda: _counts(database).get("history", 0) >= 1)
+    await wait_for(lambda: _counts(database).get("history", 0) >= 1, timeout=60, interval=0.1)
     # A toggling alarm and a 1 s history interval keep the writer busy.
     on = True
     while _counts(database).get("history", 0) < 4 or _counts(database).get("ups_events", 0) < 8:
@@ -163,4 +153,4 @@ async def test_sigkill_during_logging_loses_nothing_committed_and_logging_resume
             reader.close()
         return new_history >= 2 and restarts == 1
 
-    await _until(resumed)
+    await wait_for(resumed, timeout=60, interval=0.1)

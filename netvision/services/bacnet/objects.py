@@ -244,6 +244,17 @@ MULTI_STATE_OBJECTS: tuple[MultiStateObject, ...] = (
     INPUT_BYP_STATUS,
 )
 
+# The multi-state values that describe the unit the "data unit select" points at (BAC §5.1).
+UNIT_MULTI_STATE_OBJECTS: tuple[MultiStateObject, ...] = (
+    UNIT_LOAD_STATUS,
+    UNIT_STATUS,
+    BATTERY_STATUS,
+    RECTIFIER_STATUS,
+    INVERTER_STATUS,
+    INPUT_REC_STATUS,
+    INPUT_BYP_STATUS,
+)
+
 
 @dataclass(frozen=True)
 class BitStringObject:

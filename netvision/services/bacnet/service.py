@@ -31,18 +31,7 @@ log = logging.getLogger("netvision.bacnet")
 _UNIT_LEVEL: frozenset[tuple[str, int]] = frozenset(
     {
         *(("analogValue", row.instance) for row in o.ANALOG_OBJECTS if row.level == "unit"),
-        *(
-            ("multiStateValue", row.instance)
-            for row in (
-                o.UNIT_LOAD_STATUS,
-                o.UNIT_STATUS,
-                o.BATTERY_STATUS,
-                o.RECTIFIER_STATUS,
-                o.INVERTER_STATUS,
-                o.INPUT_REC_STATUS,
-                o.INPUT_BYP_STATUS,
-            )
-        ),
+        *(("multiStateValue", row.instance) for row in o.UNIT_MULTI_STATE_OBJECTS),
         ("bitstringValue", o.UNIT_ALARMS.instance),
     }
 )

@@ -384,15 +384,7 @@ def compute(snapshot: Snapshot, unit_select: int = 0) -> ObjectValues:
         bitstring[o.UNIT_ALARMS.instance] = unit_alarm_bits(unit)
     else:
         # The selected unit is not in the system: unit objects at their defaults, flagged as faults.
-        for row in (
-            o.UNIT_LOAD_STATUS,
-            o.UNIT_STATUS,
-            o.BATTERY_STATUS,
-            o.RECTIFIER_STATUS,
-            o.INVERTER_STATUS,
-            o.INPUT_REC_STATUS,
-            o.INPUT_BYP_STATUS,
-        ):
+        for row in o.UNIT_MULTI_STATE_OBJECTS:
             multi_state[row.instance] = row.default
         bitstring[o.UNIT_ALARMS.instance] = (0,) * len(o.UNIT_ALARMS.bits)
     return ObjectValues(
