@@ -4,18 +4,35 @@ runs them, and stops them cleanly on SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .events.bus import EventBus
 from .events.catalog import make_event
 from .events.engine import EventEngine, startup_events
-from .services.registry import AgentControl, Service, ServiceContext, ServiceEntry, enabled_services
+from .services.registry import (
+    SERVICES,
+    AgentControl,
+    Service,
+    ServiceContext,
+    ServiceEntry,
+    ServiceHealth,
+    ServiceState,
+    changed_sections,
+    enabled_services,
+)
 from .settings import Settings
-from .settings.manager import Listener, SettingsManager
+from .settings.manager import SettingsManager
 from .store import DATABASE_NAME, LogRecorder, LogStore
+from .ups.handle import PollerHandle
 from .ups.poller import Poller, PollerConfig
 
 log = logging.getLogger("netvision.daemon")
@@ -49,6 +66,32 @@ def factory_defaults(current: Settings) -> Settings:
     return Settings(data_dir=current.data_dir, serial=current.serial)
 
 
+@dataclass
+class _Running:
+    """A service the daemon knows: its entry, the instance while it runs, its own context."""
+
+    entry: ServiceEntry
+    service: Service | None = None
+    context: ServiceContext | None = None
+    state: ServiceState = ServiceState.DISABLED
+    last_error: str = ""
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def set_state(self, state: ServiceState, error: str = "") -> None:
+        if state != self.state:
+            self.since = datetime.now(UTC)
+        self.state, self.last_error = state, error
+
+
+def keep_heap_small() -> None:
+    """Fix glibc's mmap threshold at its default (128 KiB). Left dynamic, it rises to
+    the largest block ever freed: after the first login's 16 MiB scrypt buffer, every
+    later one stays in the heap and the daemon keeps 16 MB it does not use."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+
+
 class Daemon:
     # Tests replace it to keep the listening ports of a reset on free ports.
     factory_defaults = staticmethod(factory_defaults)
@@ -60,23 +103,31 @@ class Daemon:
         self.settings_manager = SettingsManager(settings, settings_path, self.bus)
         self.simulator: Any = None  # the embedded simulator, when serial.device = "simulator"
         self.poller: Poller | None = None
-        self.services: list[Service] = []
-        self._started: set[str] = set()
+        self.ups: PollerHandle | None = None  # what services see of the UPS; outlives the poller
+        self._running: dict[str, _Running] = {entry.name: _Running(entry) for entry in SERVICES}
         self._context: ServiceContext | None = None
         self._poller_task: asyncio.Task[None] | None = None
+        self._device_path = ""
         self.store: LogStore | None = None
         self.recorder: LogRecorder | None = None
         self.engine: EventEngine | None = None
+        self.battery_tests: Any = None
         self.agent = AgentControl(self.restart_agent, self.reset_to_default)
         self._restart_lock = asyncio.Lock()
-        self._restarting = False  # services and poller stopped by a restart, not yet started
-        self._service_listeners: list[Listener] = []  # settings listeners the running services added
+        self._applied = settings  # the settings the services and the poller were last given
+
+    @property
+    def services(self) -> list[Service]:
+        """The running services, in start order."""
+        return [record.service for record in self._running.values() if record.service is not None]
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.poller = Poller(poller_config(self.settings, await self._device()))
-        await self._start_logs(self.poller)
-        self.settings_manager.on_change(self._start_newly_enabled)
+        self._device_path = await self._device()
+        self.poller = Poller(poller_config(self.settings, self._device_path))
+        self.ups = PollerHandle(self.poller)
+        await self._start_logs(self.ups)
+        self.settings_manager.on_change(self._on_settings)
         await self._start_agent()
 
     async def _device(self) -> str:
@@ -95,20 +146,22 @@ class Daemon:
 
     async def _start_agent(self, restart: dict[str, str] | None = None) -> None:
         """The services and the poller, from the current settings (start and warm restart)."""
-        assert self.poller is not None
+        assert self.ups is not None and self.poller is not None
         self._context = ServiceContext(
             self.settings_manager,
-            self.poller,
+            self.ups,
             self.bus,
             self.data_dir,
             store=self.store,
             recorder=self.recorder,
             engine=self.engine,
             agent=self.agent,
+            services_health=self.services_health,
+            battery_tests=self.battery_tests,
         )
-        for entry in enabled_services(self.settings_manager.settings):
-            if entry.name not in self._started:
-                await self._start_service(entry)
+        self._applied = self.settings_manager.settings
+        for entry in enabled_services(self._applied):
+            await self._start_service(self._running[entry.name])
         # After the services, so that TRAP 27 "NET VISION is restarting" reaches the
         # receivers; before the poller, so that the logs open with the restart (§21.4).
         for event in startup_events(self.data_dir):
@@ -117,23 +170,90 @@ class Daemon:
             self.bus.publish(event)
         self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
 
-    async def _start_service(self, entry: ServiceEntry) -> None:
+    async def _start_service(self, record: _Running) -> None:
         assert self._context is not None
-        service = entry.factory(self._context)
-        before = self.settings_manager.listeners()
+        context = self._context.for_service(record.entry.name)
         try:
+            service = record.entry.factory(context)
             await service.start()
-        except Exception:
+        except Exception as error:
             # One service that cannot start (port in use…) must not stop the others.
-            log.exception("service %s did not start", entry.name)
+            log.exception("service %s did not start", record.entry.name)
+            await context.release()
+            record.service, record.context = None, None
+            record.set_state(ServiceState.FAILED, f"did not start: {error}")
             return
-        finally:
-            # Remembered so that a restart can forget them with the service.
-            self._service_listeners += [
-                listener for listener in self.settings_manager.listeners() if listener not in before
-            ]
-        self.services.append(service)
-        self._started.add(entry.name)
+        record.service, record.context = service, context
+        record.set_state(ServiceState.RUNNING)
+
+    async def _stop_service(self, record: _Running, state: ServiceState = ServiceState.DISABLED) -> None:
+        """Release what the service subscribed (no callback reaches it any more), then stop it."""
+        service, context = record.service, record.context
+        record.service, record.context = None, None
+        if context is not None:
+            await context.release()
+        if service is not None:
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("service %s did not stop cleanly", service.name)
+        record.set_state(state)
+
+    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
+        """Route a saved change: the poller applies the serial settings live; a service
+        switched on in the NET VISION Control page (§18.3) starts, one switched off stops,
+        and a running one whose sections changed is reconfigured."""
+        if self._restart_lock.locked():
+            return  # a reset to default: the restart starts from the new settings itself
+        old, self._applied = self._applied, settings
+        sections = changed_sections(keys)
+        if "serial" in sections and self.poller is not None:
+            try:
+                self.poller.reconfigure(poller_config(settings, self._device_path))
+            except Exception:
+                log.exception("the poller could not apply the new serial settings")
+        wanted = {entry.name for entry in enabled_services(settings)}
+        # Stops first: a port may move from one service to another.
+        for record in self._running.values():
+            if record.service is not None and record.entry.name not in wanted:
+                await self._stop_service(record)
+            elif record.service is None and record.entry.name not in wanted:
+                record.set_state(ServiceState.DISABLED)
+        for record in self._running.values():
+            if record.entry.name not in wanted:
+                continue
+            if record.service is None:
+                await self._start_service(record)  # newly enabled, or failed and changed
+            elif sections.intersection(record.entry.sections):
+                try:
+                    await record.service.reconfigure(old, settings)
+                except Exception as error:
+                    # The settings are saved; the service reports why they do not apply.
+                    log.exception("service %s could not apply the new settings", record.entry.name)
+                    if record.context is not None:
+                        record.context.report_error(f"new settings not applied: {error}")
+
+    def services_health(self) -> list[ServiceHealth]:
+        """Every registered service's report, disabled ones included."""
+        reports = []
+        for record in self._running.values():
+            service, context = record.service, record.context
+            addresses: tuple[str, ...] = ()
+            counters: Mapping[str, int | float] = {}
+            last_error = record.last_error
+            if service is not None:
+                try:
+                    addresses = tuple(service.addresses())
+                    counters = service.counters()
+                except Exception as error:
+                    log.exception("service %s health report failed", record.entry.name)
+                    last_error = f"health report failed: {error}"
+            if context is not None and context.last_error:
+                last_error = context.last_error
+            reports.append(
+                ServiceHealth(record.entry.name, record.state, addresses, last_error, record.since, counters)
+            )
+        return reports
 
     async def restart_agent(self, via: str, by: str) -> None:
         """A warm restart of the agent in this process (App. SSH "4 Restart SNMP/WEB Card",
@@ -155,52 +275,31 @@ class Daemon:
         async with self._restart_lock:
             log.info("NET VISION %s asked via %s by %s", "reset to default" if reset else "restart", via, by)
             self.bus.publish(make_event("nv.warm_boot", via=via, by=by))
-            self._restarting = True
-            try:
-                await self._stop_services()
-                await self._stop_poller()
-                for listener in self._service_listeners:
-                    self.settings_manager.remove_listener(listener)
-                self._service_listeners.clear()
-                self._started.clear()
-                if reset:
-                    current = self.settings_manager.settings
-                    await self.settings_manager.replace(self.factory_defaults(current), via=via, by=by)
-                    self.bus.publish(make_event("nv.parameters_reset", via=via, by=by))
-                self.settings = self.settings_manager.settings
-                self.poller = Poller(poller_config(self.settings, await self._device()))
-                self._attach_logs(self.poller)
-            finally:
-                self._restarting = False
-            await self._start_agent({"via": via, "by": by})
-
-    async def _start_newly_enabled(self, settings: Settings, keys: list[str]) -> None:
-        """A service switched on in the NET VISION Control page (§18.3) starts at once;
-        running services apply their own changes, switching off included."""
-        if self._restarting:
-            return  # the restart starts every enabled service itself
-        for entry in enabled_services(settings):
-            if entry.name not in self._started:
-                await self._start_service(entry)
-
-    def _register_map(self) -> Any:
-        return self.poller.register_map if self.poller is not None else None
+            await self._stop_services()
+            await self._stop_poller()
+            if reset:
+                current = self.settings_manager.settings
+                await self.settings_manager.replace(self.factory_defaults(current), via=via, by=by)
+                self.bus.publish(make_event("nv.parameters_reset", via=via, by=by))
+            self.settings = self.settings_manager.settings
+            self._device_path = await self._device()
+            self.poller = Poller(poller_config(self.settings, self._device_path))
+            assert self.ups is not None
+            self.ups.attach(self.poller)  # the engine, the logs and the services follow it
+        await self._start_agent({"via": via, "by": by})
 
     def _snapshot(self) -> Any:
-        assert self.poller is not None
-        return self.poller.snapshot
+        assert self.ups is not None
+        return self.ups.snapshot
 
-    def _attach_logs(self, poller: Poller) -> None:
-        """The event engine and the recorder follow ``poller`` (at start and after a restart)."""
-        if self.engine is not None:
-            self.engine.attach(poller)
-        if self.recorder is not None:
-            poller.subscribe(self.recorder.on_snapshot)
+    def _register_map(self) -> Any:
+        return self.ups.register_map if self.ups is not None else None
 
-    async def _start_logs(self, poller: Poller) -> None:
+    async def _start_logs(self, ups: PollerHandle) -> None:
         """The store (both event logs, history, extended history) and the event engine."""
         self.engine = EventEngine(self.bus, self._register_map)
-        self.engine.attach(poller)
+        ups.subscribe(self.engine.on_snapshot)
+        ups.subscribe_controls(self.engine.on_control)
         store = LogStore(self.data_dir / DATABASE_NAME)
         try:
             recreated = await store.open()
@@ -212,7 +311,7 @@ class Daemon:
         self.recorder = LogRecorder(store, self.bus, lambda: self.settings_manager.settings, self._snapshot)
         self.recorder.attach_bus()
         self.settings_manager.on_change(self.recorder.on_settings_changed)
-        poller.subscribe(self.recorder.on_snapshot)
+        ups.subscribe(self.recorder.on_snapshot)
         await self.recorder.start(recreated)
 
     def addresses(self) -> list[str]:
@@ -224,12 +323,9 @@ class Daemon:
         return lines
 
     async def _stop_services(self) -> None:
-        for service in reversed(self.services):
-            try:
-                await service.stop()
-            except Exception:
-                log.exception("service %s did not stop cleanly", service.name)
-        self.services.clear()
+        for record in reversed(self._running.values()):
+            if record.service is not None:
+                await self._stop_service(record, ServiceState.DISABLED)
 
     async def _stop_poller(self) -> None:
         if self.poller is not None:
@@ -279,6 +375,7 @@ class Daemon:
             stop_waiter.cancel()
 
     async def run_until_signal(self, on_started=None) -> None:  # type: ignore[no-untyped-def]
+        keep_heap_small()
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,24 +1,29 @@
 #!/usr/bin/env python3
 """Resident memory of the daemon while it polls a simulated UPS.
 
-Starts the simulator and `netvision run` as separate processes (the core only:
-every network service switched off unless --services), polls for --minutes
-(10 by default), and prints the daemon's resident set size (VmRSS) every
-minute, then its peak (VmHWM). Aim for the core: under 50 MB.
+Starts two daemons side by side, each as `netvision run` with its own simulator
+process: the core only (every network service switched off) and every service on
+(web HTTP and HTTPS, SNMP, Modbus TCP, BACnet, on free loopback ports). They poll
+for --minutes (10 by default); the resident set size (VmRSS) of each is printed
+every minute, then with its peak (VmHWM). Aims: core under 50 MB, every service
+on at most 80 MB.
 
-usage: scripts/bench_memory.py [--minutes 10] [--map jbusp] [--services]
+usage: scripts/bench_memory.py [--minutes 10] [--map jbusp]
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchlib import ROOT, start_simulator
+from benchlib import ROOT, free_port, start_simulator
+
+AIMS = {"core only": 50, "every service": 80}
 
 
 def memory(pid: int) -> dict[str, int]:
@@ -30,48 +35,69 @@ def memory(pid: int) -> dict[str, int]:
     return values
 
 
+def settings_lines(directory: Path, link: Path, services: bool) -> list[str]:
+    lines = [f'data_dir = "{directory}/data"', "[serial]", f'device = "{link}"', "polling_rate = 2"]
+    if not services:
+        return lines + [
+            "[web]", "http_enabled = false", "https_enabled = false",
+            "[snmp]", "enabled = false",
+            "[modbus_tcp]", "enabled = false",
+            "[bacnet]", "enabled = false",
+        ]
+    return lines + [
+        "[web]", 'bind = "127.0.0.1"', f"http_port = {free_port()}", f"https_port = {free_port()}",
+        "[snmp]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port(socket.SOCK_DGRAM)}",
+        "[modbus_tcp]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port()}",
+        "[bacnet]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port(socket.SOCK_DGRAM)}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--map", default="jbusp", choices=("jbusp", "vumap", "sts"))
     parser.add_argument("--topology", default="three_phase")
-    parser.add_argument("--services", action="store_true", help="keep the network services of the defaults on")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as directory:
-        link = Path(directory) / "ups"
-        config = Path(directory) / "netvision.toml"
-        lines = [f'data_dir = "{directory}/data"', "[serial]", f'device = "{link}"', "polling_rate = 2"]
-        if not args.services:
-            lines += [
-                "[web]", "http_enabled = false", "https_enabled = false",
-                "[snmp]", "enabled = false",
-                "[modbus_tcp]", "enabled = false",
-                "[bacnet]", "enabled = false",
-            ]
-        config.write_text("\n".join(lines) + "\n")
-        simulator = start_simulator(link, "--map", args.map, "--topology", args.topology)
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
-            cwd=ROOT,
-        )
+    processes: list[subprocess.Popen[bytes]] = []
+    daemons: dict[str, subprocess.Popen[bytes]] = {}
+    with tempfile.TemporaryDirectory() as root:
         try:
+            for name in AIMS:
+                directory = Path(root) / name.replace(" ", "-")
+                directory.mkdir()
+                link = directory / "ups"
+                config = directory / "netvision.toml"
+                config.write_text("\n".join(settings_lines(directory, link, name == "every service")) + "\n")
+                processes.append(start_simulator(link, "--map", args.map, "--topology", args.topology))
+                daemon = subprocess.Popen(
+                    [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
+                    cwd=ROOT,
+                )
+                processes.append(daemon)
+                daemons[name] = daemon
             started = time.monotonic()
-            print(f"daemon pid {daemon.pid}, polling a simulated {args.map} UPS for {args.minutes} min")
+            print(f"polling a simulated {args.map} UPS for {args.minutes} min: "
+                  + ", ".join(f"{name} (pid {daemon.pid})" for name, daemon in daemons.items()))
             while (elapsed := time.monotonic() - started) < args.minutes * 60:
                 time.sleep(min(60.0, args.minutes * 60 - elapsed))
-                if daemon.poll() is not None:
-                    raise SystemExit(f"the daemon exited with {daemon.returncode}")
+                for name, daemon in daemons.items():
+                    if daemon.poll() is not None:
+                        raise SystemExit(f"the daemon ({name}) exited with {daemon.returncode}")
+                figures = "  ".join(
+                    f"{name} {memory(daemon.pid)['VmRSS'] / 1024:6.1f} MB" for name, daemon in daemons.items()
+                )
+                print(f"{(time.monotonic() - started) / 60:5.1f} min  RSS  {figures}", flush=True)
+            print(f"resident memory after {args.minutes} min:")
+            for name, daemon in daemons.items():
                 values = memory(daemon.pid)
-                print(f"{(time.monotonic() - started) / 60:5.1f} min  RSS {values['VmRSS'] / 1024:6.1f} MB", flush=True)
-            values = memory(daemon.pid)
-            print(f"resident memory after {args.minutes} min: {values['VmRSS'] / 1024:.1f} MB "
-                  f"(peak {values['VmHWM'] / 1024:.1f} MB; aim < 50 MB for the core)")
+                print(f"  {name:14} {values['VmRSS'] / 1024:6.1f} MB (peak {values['VmHWM'] / 1024:.1f} MB; "
+                      f"aim at most {AIMS[name]} MB)")
         finally:
-            daemon.terminate()
-            simulator.terminate()
-            daemon.wait(10)
-            simulator.wait(10)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(10)
 
 
 if __name__ == "__main__":

@@ -107,9 +107,20 @@ class EventBus:
         self._subscriptions.append(subscription)
         return subscription
 
-    def on_event(self, callback: Callable[[Event], None]) -> None:
-        """Call ``callback(event)`` synchronously for every event; it must be quick."""
+    def on_event(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` synchronously for every event; it must be quick.
+        Returns the function that stops it."""
         self._callbacks.append(callback)
+
+        def remove() -> None:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+        return remove
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions) + len(self._callbacks)
 
     def _unsubscribe(self, subscription: Subscription) -> None:
         if subscription in self._subscriptions:

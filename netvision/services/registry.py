@@ -2,28 +2,35 @@
 
 Every service has the same small lifecycle — start, stop, reconfigure — and is
 switched on or off by a setting (the manual's "NET VISION Control" page,
-§18.3). Services read the latest snapshot from the context and never talk to
-the poller's port or to each other.
+§18.3). The daemon drives it: it starts a service when it becomes enabled,
+stops it when disabled, and calls ``reconfigure(old, new)`` when a settings
+section the service owns changed. Services read the UPS through a narrow handle
+(ups/handle.py) and never talk to the poller or to each other.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..clock import ClockSetter, SystemClock
-from ..events.bus import EventBus
+from ..events.bus import Event, EventBus, Subscription
 from ..settings import Settings
-from ..settings.manager import SettingsManager
-from ..ups.poller import Poller
+from ..settings.manager import Listener, SettingsManager
+from ..ups.handle import UpsHandle
+from ..ups.model import Snapshot
 
 if TYPE_CHECKING:
     from ..events.engine import EventEngine
     from ..store import LogRecorder, LogStore
+    from ..ups.controls import ControlResult
 
 log = logging.getLogger("netvision.services")
 
@@ -83,13 +90,49 @@ class AgentControl:
                 pass
 
 
+class ServiceState(enum.StrEnum):
+    """Where a service is in its lifecycle, as the NET VISION Control page shows it."""
+
+    DISABLED = "disabled"  # switched off in the settings (§18.3)
+    RUNNING = "running"
+    FAILED = "failed"  # enabled, but could not start (port in use…): see last_error
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    """One service's report: ``GET /api/v1/services`` and the NET VISION Control page."""
+
+    name: str
+    state: ServiceState
+    addresses: tuple[str, ...] = ()
+    last_error: str = ""
+    since: datetime | None = None  # when it entered this state (UTC)
+    counters: Mapping[str, int | float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state.value,
+            "addresses": list(self.addresses),
+            "last_error": self.last_error,
+            "since": self.since.isoformat() if self.since else None,
+            "counters": dict(self.counters),
+        }
+
+
 @dataclass
 class ServiceContext:
-    """What a service may use: the settings (and the one path to change them), the
-    poller's snapshots and control queue, the event bus, the data directory."""
+    """What a service may use: the settings (and the one path to change them), the UPS
+    handle, the event bus, the logs, the data directory.
+
+    The daemon gives each service a context of its own (:meth:`for_service`). What the
+    service subscribes through it (snapshots, control results, events, settings changes)
+    and the tasks it starts with :meth:`create_task` are released by the daemon when the
+    service stops, so a service keeps no guard against late callbacks.
+    """
 
     settings_manager: SettingsManager
-    poller: Poller
+    ups: UpsHandle
     bus: EventBus
     data_dir: Path
     # The logs (§21: read pages, export CSV, clear) and the event engine; None only in
@@ -102,10 +145,83 @@ class ServiceContext:
     # Restart / reset to default of the agent (App. SSH menu 3 and 4); None when the
     # context was built without a daemon (tests).
     agent: AgentControl | None = None
+    # Every service's health report (the daemon's); the web shows it.
+    services_health: Callable[[], list[ServiceHealth]] = list
+    # The battery test read model (ups/battery_test.py); None in tests without it.
+    battery_tests: Any = None
+    name: str = ""
+    last_error: str = ""
+    _releases: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
 
     @property
     def settings(self) -> Settings:
         return self.settings_manager.settings
+
+    def for_service(self, name: str) -> ServiceContext:
+        """A context of the same daemon whose subscriptions belong to service ``name``."""
+        return replace(self, name=name, last_error="", _releases=[], _tasks=set())
+
+    # -- subscriptions, released with the service -------------------------------------------------
+
+    def on_snapshot(self, listener: Callable[[Snapshot], None]) -> None:
+        """``listener(snapshot)`` after each new snapshot, until the service stops."""
+        self._releases.append(self.ups.subscribe(listener))
+
+    def on_control(self, listener: Callable[[ControlResult], None]) -> None:
+        """``listener(result)`` after each control, until the service stops."""
+        self._releases.append(self.ups.subscribe_controls(listener))
+
+    def on_settings(self, listener: Listener) -> None:
+        """``await listener(settings, keys)`` after each saved change, until the service stops.
+        Only for what a service reads outside the sections it owns: the daemon already
+        calls ``reconfigure`` for those."""
+        self.settings_manager.on_change(listener)
+        self._releases.append(lambda: self.settings_manager.remove_listener(listener))
+
+    def subscribe_events(self, maxsize: int = 1000) -> Subscription:
+        """A queue of every event published from now on, closed when the service stops."""
+        subscription = self.bus.subscribe(self.name, maxsize=maxsize)
+        self._releases.append(subscription.close)
+        return subscription
+
+    def on_event(self, callback: Callable[[Event], None]) -> None:
+        """``callback(event)`` synchronously for each event, until the service stops."""
+        self._releases.append(self.bus.on_event(callback))
+
+    def create_task(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """A task of the service, cancelled when it stops; its failure is its last error."""
+        task = asyncio.get_running_loop().create_task(coroutine, name=f"{self.name}-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            self.report_error(f"{task.get_name()}: {error}")
+            log.error("%s failed", task.get_name(), exc_info=error)
+
+    def report_error(self, message: str) -> None:
+        """Record what went wrong last (shown on the service's health report)."""
+        self.last_error = message
+
+    @property
+    def subscriptions(self) -> int:
+        return len(self._releases) + len(self._tasks)
+
+    async def release(self) -> None:
+        """Forget every subscription and cancel every task of the service (the daemon, at stop)."""
+        releases, self._releases = self._releases, []
+        for release in reversed(releases):
+            release()
+        tasks = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 class Service(Protocol):
@@ -115,30 +231,38 @@ class Service(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def reconfigure(self, settings: Settings) -> None: ...
+    async def reconfigure(self, old: Settings, new: Settings) -> None:
+        """Apply a change of the sections the service's entry names (it is running before and after)."""
+        ...
 
     def addresses(self) -> list[str]:
         """Where a client should point, one line each (``web http://127.0.0.1:8080/``)."""
         ...
 
+    def counters(self) -> Mapping[str, int | float]:
+        """What the service has done so far (requests, sessions, traps…), for its health report."""
+        ...
+
+
+ALL_SECTIONS: tuple[str, ...] = tuple(name for name in Settings.model_fields if name != "data_dir")
+
 
 @dataclass(frozen=True)
 class ServiceEntry:
+    """A service as the daemon knows it: when it runs, how it is built, and which settings
+    sections it owns (a change to one of them reaches it as ``reconfigure(old, new)``).
+    The factory imports the service's module, so a disabled service costs no memory."""
+
     name: str
     enabled: Callable[[Settings], bool]
     factory: Callable[[ServiceContext], Service]
+    sections: tuple[str, ...]
 
 
-# Later features add their entry here: web, snmp, modbus_tcp, bacnet, mail, syslog, shutdown.
 def _snmp(context: ServiceContext) -> Service:
     from .snmp.service import SnmpService
 
     return SnmpService(context)
-
-
-SERVICES: list[ServiceEntry] = [
-    ServiceEntry("snmp", enabled=lambda s: s.snmp.enabled, factory=_snmp),
-]
 
 
 def _modbus_tcp(context: ServiceContext) -> Service:
@@ -147,16 +271,10 @@ def _modbus_tcp(context: ServiceContext) -> Service:
     return ModbusTcpService(context)
 
 
-SERVICES.append(ServiceEntry("modbus_tcp", enabled=lambda s: s.modbus_tcp.enabled, factory=_modbus_tcp))
-
-
 def _bacnet(context: ServiceContext) -> Service:
     from .bacnet import create_service
 
     return create_service(context)
-
-
-SERVICES.append(ServiceEntry("bacnet", enabled=lambda s: s.bacnet.enabled, factory=_bacnet))
 
 
 def _web(context: ServiceContext) -> Service:
@@ -165,10 +283,22 @@ def _web(context: ServiceContext) -> Service:
     return WebService(context)
 
 
-SERVICES.append(
-    ServiceEntry("web", enabled=lambda s: s.web.http_enabled or s.web.https_enabled, factory=_web)
-)
+# The one list of services, in start order. Later features add their entry here.
+SERVICES: list[ServiceEntry] = [
+    # The SNMP objects read the identity, the serial link and the logs settings too.
+    ServiceEntry("snmp", lambda s: s.snmp.enabled, _snmp, ("snmp", "system", "serial", "logs")),
+    ServiceEntry("modbus_tcp", lambda s: s.modbus_tcp.enabled, _modbus_tcp, ("modbus_tcp",)),
+    # The unit-level objects follow serial.unit_select (FR §15.3).
+    ServiceEntry("bacnet", lambda s: s.bacnet.enabled, _bacnet, ("bacnet", "serial")),
+    # The pages show every setting.
+    ServiceEntry("web", lambda s: s.web.http_enabled or s.web.https_enabled, _web, ALL_SECTIONS),
+]
 
 
 def enabled_services(settings: Settings) -> list[ServiceEntry]:
     return [entry for entry in SERVICES if entry.enabled(settings)]
+
+
+def changed_sections(keys: Iterable[str]) -> set[str]:
+    """``{"snmp"}`` for ``["snmp.port", "snmp.v1"]``."""
+    return {key.split(".", 1)[0] for key in keys}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from netvision.settings import Settings
 from netvision.settings.manager import SettingsManager
 from netvision.ups.model import Communication, CommunicationState, Identity, Snapshot
 from tests.conftest import free_port, wait_for
+from tests.fakes import FakeUps
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -34,27 +34,13 @@ def identified(device_kind: str, sequence: int) -> Snapshot:
     return Snapshot(sequence, NOW, Communication(CommunicationState.STARTING, NOW), identity=identity)
 
 
-class StandInPoller:
-    def __init__(self) -> None:
-        self.snapshot = Snapshot(0, NOW, Communication(CommunicationState.STARTING, NOW))
-        self.listeners: list[Callable[[Snapshot], None]] = []
-
-    def subscribe(self, listener: Callable[[Snapshot], None]) -> None:
-        self.listeners.append(listener)
-
-    def publish(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        for listener in self.listeners:
-            listener(snapshot)
-
-
-def make_service(tmp_path: Path, port: int) -> tuple[BacnetService, StandInPoller, SettingsManager]:
+def make_service(tmp_path: Path, port: int) -> tuple[BacnetService, FakeUps, SettingsManager]:
     settings = Settings.model_validate(
         {"data_dir": str(tmp_path), "bacnet": {"enabled": True, "bind": "127.0.0.1", "port": port}}
     )
     manager = SettingsManager(settings, None, EventBus())
-    poller = StandInPoller()
-    context = ServiceContext(manager, poller, EventBus(), tmp_path)  # type: ignore[arg-type]
+    poller = FakeUps()
+    context = ServiceContext(manager, poller, EventBus(), tmp_path).for_service("bacnet")
     return BacnetService(context), poller, manager
 
 
@@ -99,22 +85,24 @@ async def test_a_port_in_use_fails_the_start_and_a_new_port_recovers(tmp_path: P
             await service.start()
         assert service.addresses() == []
         new_port = free_port(socket.SOCK_DGRAM)
-        await manager.change({"bacnet.port": new_port}, via="test", by="test")
+        old = manager.settings
+        new = await manager.change({"bacnet.port": new_port}, via="test", by="test")
+        await service.reconfigure(old, new)
         try:
             assert service.addresses() == [f"bacnet udp 127.0.0.1:{new_port} (device 1883)"]
         finally:
             await service.stop()
 
 
-async def test_disabling_then_enabling_in_the_settings(tmp_path: Path) -> None:
+async def test_a_new_device_id_reopens_the_device(tmp_path: Path) -> None:
     port = free_port(socket.SOCK_DGRAM)
     service, _poller, manager = make_service(tmp_path, port)
     await service.start()
     try:
-        await manager.change({"bacnet.enabled": False}, via="test", by="test")
-        assert service.addresses() == [] and port_is_free(port)
-        await manager.change({"bacnet.enabled": True}, via="test", by="test")
-        assert service.addresses() == [f"bacnet udp 127.0.0.1:{port} (device 1883)"]
+        old = manager.settings
+        new = await manager.change({"bacnet.device_id": 77}, via="test", by="test")
+        await service.reconfigure(old, new)
+        assert service.addresses() == [f"bacnet udp 127.0.0.1:{port} (device 77)"]
     finally:
         await service.stop()
     await asyncio.sleep(0)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import struct
 from datetime import UTC, datetime
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
+from netvision.events.bus import EventBus
 from netvision.services.modbus_tcp.image import RegisterImage
+from netvision.services.registry import ServiceContext
 from netvision.services.modbus_tcp.server import ModbusTcpService
 from netvision.settings import Settings
+from netvision.settings.manager import SettingsManager
 from netvision.ups.link import LinkError
 from netvision.ups.maps.jbusp import JBUSP
 from netvision.ups.maps.vumap import VUMAP
@@ -25,6 +28,7 @@ from netvision.ups.model import (
     Unit,
 )
 from netvision.ups.status import derive_lost
+from tests.fakes import FakeUps
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -49,26 +53,11 @@ JBUSP_IDENTITY = (
 )
 
 
-class FakePoller:
-    def __init__(self, snap: Snapshot, register_map: Any = JBUSP, identity: tuple[RegisterBlock, ...] = ()) -> None:
-        self.snapshot = snap
-        self.register_map = register_map
-        self.identity_registers = identity
-        self.reads: list[tuple[int, int, float]] = []
-        self.through: Any = (1, 2, 3)
-
-    async def read_through(self, address: int, count: int, timeout: float) -> tuple[int, ...]:
-        self.reads.append((address, count, timeout))
-        if isinstance(self.through, BaseException):
-            raise self.through
-        return tuple(self.through)[:count]
-
-
-def service(poller: FakePoller, **modbus: Any) -> ModbusTcpService:
+def service(poller: FakeUps, **modbus: Any) -> ModbusTcpService:
     settings = Settings.model_validate({"modbus_tcp": {"enabled": True, **modbus}})
-    manager = SimpleNamespace(settings=settings, on_change=lambda listener: None)
-    context = SimpleNamespace(settings_manager=manager, poller=poller, bus=None, settings=settings)
-    return ModbusTcpService(context)  # type: ignore[arg-type]
+    manager = SettingsManager(settings, None, EventBus())
+    context = ServiceContext(manager, poller, EventBus(), Path(".")).for_service("modbus_tcp")
+    return ModbusTcpService(context)
 
 
 def read(function: int, address: int, count: int) -> bytes:
@@ -80,8 +69,8 @@ def words_of(pdu: bytes) -> list[int]:
     return list(struct.unpack(f">{pdu[1] // 2}H", pdu[2:]))
 
 
-def jbusp_service(**modbus: Any) -> tuple[ModbusTcpService, FakePoller]:
-    poller = FakePoller(snapshot(system=JBUSP_SYSTEM), identity=JBUSP_IDENTITY)
+def jbusp_service(**modbus: Any) -> tuple[ModbusTcpService, FakeUps]:
+    poller = FakeUps(snapshot(system=JBUSP_SYSTEM), register_map=JBUSP, identity=JBUSP_IDENTITY)
     return service(poller, **modbus), poller
 
 
@@ -133,7 +122,7 @@ async def test_lost_communication_answers_gateway_target_failed_instead_of_stale
 
 
 async def test_a_starting_poller_has_no_data_to_serve() -> None:
-    server = service(FakePoller(snapshot(CommunicationState.STARTING), register_map=None))
+    server = service(FakeUps(snapshot(CommunicationState.STARTING), register_map=None))
     assert await server.answer(1, read(3, 0x1020, 4)) == bytes([0x83, 0x0B])
 
 
@@ -183,8 +172,9 @@ async def test_parallel_system_units_and_modules_are_at_their_own_addresses() ->
     system = device(0, RegisterBlock("status", 0x0020, (0xAAAA, 0, 0, 0)))
     unit2 = device(2, RegisterBlock("status", 0x2020, (0x2222, 0, 0, 0)))
     module = device(3, RegisterBlock("measurements", 0x3060, (5,) * 44))
-    poller = FakePoller(
+    poller = FakeUps(
         snapshot(system=system, units=(Unit(2, unit2),), modules=(Module(3, module),)),
+        register_map=JBUSP,
         identity=(RegisterBlock("identification", 0x2000, (9,) * 12),),
     )
     server = service(poller)
@@ -202,7 +192,7 @@ async def test_adjacent_vumap_tables_read_in_one_request() -> None:
         RegisterBlock("alarms", 0x0038, tuple(range(10, 18))),
         RegisterBlock("measurements", 0x0040, tuple(range(1000, 1076))),
     )
-    poller = FakePoller(snapshot(system=device(0, *blocks)), register_map=VUMAP)
+    poller = FakeUps(snapshot(system=device(0, *blocks)), register_map=VUMAP)
     server = service(poller)
     words = words_of(await server.answer(1, read(3, 0x0030, 96)))
     assert words == [*range(8), *range(10, 18), *range(1000, 1076), *[0xFFFF] * 4]

@@ -13,7 +13,6 @@ the device is closed until a UPS answers again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from typing import Any
@@ -51,21 +50,17 @@ class BacnetService:
         # Last value and fault reason written to each object: a cycle that changes
         # nothing costs a comparison per object, not a bacpypes3 cast.
         self._written: dict[tuple[str, int], tuple[Any, str]] = {}
-        self._running = False
         self._sts = False
         self._bound: tuple[str, int] | None = None
-        self._subscribed = False
         self._opening: asyncio.Task[None] | None = None
+        self._updates = 0
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        self._running = True
-        if not self._subscribed:
-            self.context.poller.subscribe(self._on_snapshot)
-            self.context.settings_manager.on_change(self._on_settings)
-            self._subscribed = True
-        snapshot = self.context.poller.snapshot
+        self.settings = self.context.settings
+        self.context.on_snapshot(self._on_snapshot)
+        snapshot = self.context.ups.snapshot
         self._sts = _is_sts(snapshot)
         if self._sts:
             log.warning("BACnet is not available for an STS (FR §15.3)")
@@ -74,37 +69,27 @@ class BacnetService:
         self._apply(snapshot)
 
     async def stop(self) -> None:
-        self._running = False
-        if self._opening is not None:
-            self._opening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._opening
         self._close()
 
-    async def reconfigure(self, settings: Settings) -> None:
-        old = self.settings
-        self.settings = settings
-        if not settings.bacnet.enabled:
-            if self._app is not None:
-                log.info("BACnet disabled")
-            self._close()
-            return
-        if not self._running or self._sts:
+    async def reconfigure(self, old: Settings, new: Settings) -> None:
+        """A new port, address or device ID reopens the device; a new unit select re-fills the objects."""
+        self.settings = new
+        if self._sts:
             return
         moved = (old.bacnet.bind, old.bacnet.port, old.bacnet.device_id) != (
-            settings.bacnet.bind,
-            settings.bacnet.port,
-            settings.bacnet.device_id,
+            new.bacnet.bind,
+            new.bacnet.port,
+            new.bacnet.device_id,
         )
         if moved or self._app is None:
             self._close()
             try:
                 await self._open()
             except OSError as error:
-                log.error("BACnet device cannot listen on udp %s:%d: %s", settings.bacnet.bind, settings.bacnet.port, error)
+                self._cannot_listen(error)
                 return
         self._written.clear()  # the unit select may have changed every value
-        self._apply(self.context.poller.snapshot)
+        self._apply(self.context.ups.snapshot)
 
     def addresses(self) -> list[str]:
         if self._bound is None:
@@ -112,9 +97,16 @@ class BacnetService:
         host, port = self._bound
         return [f"bacnet udp {host}:{port} (device {self.settings.bacnet.device_id})"]
 
-    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
-        if any(key.startswith("bacnet.") or key == "serial.unit_select" for key in keys):
-            await self.reconfigure(settings)
+    def counters(self) -> dict[str, int]:
+        detections = getattr(self._app, "_cov_detections", {}) if self._app is not None else {}
+        subscriptions = sum(len(detection.cov_subscriptions) for detection in detections.values())
+        return {"snapshots_applied": self._updates, "cov_subscriptions": subscriptions}
+
+    def _cannot_listen(self, error: OSError) -> None:
+        bacnet = self.settings.bacnet
+        message = f"cannot listen on udp {bacnet.bind}:{bacnet.port}: {error}"
+        log.error("BACnet device %s", message)
+        self.context.report_error(message)
 
     # ------------------------------------------------------------------ device
 
@@ -157,15 +149,13 @@ class BacnetService:
         try:
             await self._open()
         except OSError as error:
-            log.error("BACnet device cannot listen on udp %s:%d: %s", self.settings.bacnet.bind, self.settings.bacnet.port, error)
+            self._cannot_listen(error)
             return
         finally:
             self._opening = None
-        self._apply(self.context.poller.snapshot)
+        self._apply(self.context.ups.snapshot)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if not self._running or not self.settings.bacnet.enabled:
-            return
         sts = _is_sts(snapshot)
         if sts != self._sts:
             self._sts = sts
@@ -173,7 +163,7 @@ class BacnetService:
                 log.warning("an STS answers: BACnet is not available for an STS (FR §15.3)")
                 self._close()
             elif self._app is None and self._opening is None:
-                self._opening = asyncio.get_running_loop().create_task(self._reopen(), name="bacnet-open")
+                self._opening = self.context.create_task(self._reopen(), name="open")
         if self._app is not None:
             self._apply(snapshot)
 
@@ -183,6 +173,7 @@ class BacnetService:
             return
         try:
             self._write_values(compute(snapshot, self.settings.serial.unit_select))
+            self._updates += 1
         except Exception:
             # One bad snapshot must not stop the device from serving the last good values.
             log.exception("BACnet objects not updated")

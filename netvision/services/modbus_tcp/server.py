@@ -83,51 +83,36 @@ class ModbusTcpService:
         self._settings: ModbusTcpSettings = context.settings.modbus_tcp
         self._server: asyncio.Server | None = None
         self._sessions: dict[int, _Session] = {}
-        self._running = False
-        self._subscribed = False
         self._image = RegisterImage()
         self._image_key: tuple[int, int, int] | None = None
+        self._counters = {"requests": 0, "exception_replies": 0, "sessions_opened": 0, "sessions_refused": 0}
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self._settings = self._context.settings.modbus_tcp
-        self._running = True
-        if self._settings.enabled:
-            try:
-                await self._open_listener()
-            except BaseException:
-                self._running = False
-                raise
-        # Subscribed once started: a service that could not start is not in the
-        # daemon's list, so it must not come alive on a later change either.
-        if not self._subscribed:
-            self._context.settings_manager.on_change(self._on_settings)
-            self._subscribed = True
+        await self._open_listener()
 
     async def stop(self) -> None:
-        self._running = False
         await self._close_listener()
         await self._close_sessions()
 
-    async def reconfigure(self, settings: Settings) -> None:
+    async def reconfigure(self, old: Settings, new: Settings) -> None:
         """Apply new settings at once (§18.12): port and address reopen the listener;
         limits, timeouts, pass-through and unit identifier apply to the next request."""
-        old, new = self._settings, settings.modbus_tcp
-        self._settings = new
-        if not self._running:
-            return
-        if not new.enabled:
-            await self._close_listener()
-            await self._close_sessions(_Reason("Modbus TCP disabled", "Modbus TCP désactivé"))
-            return
-        if self._server is None or (old.bind, old.port) != (new.bind, new.port):
+        self._settings = new.modbus_tcp
+        if self._server is None or (old.modbus_tcp.bind, old.modbus_tcp.port) != (new.modbus_tcp.bind, new.modbus_tcp.port):
             await self._close_listener()
             try:
                 await self._open_listener()
             except OSError as error:
                 # The settings are saved; the daemon keeps serving everything else.
-                log.error("Modbus TCP server cannot listen on %s port %d: %s", new.bind, new.port, error)
+                message = f"cannot listen on {new.modbus_tcp.bind} port {new.modbus_tcp.port}: {error}"
+                log.error("Modbus TCP server %s", message)
+                self._context.report_error(message)
+
+    def counters(self) -> dict[str, int]:
+        return {**self._counters, "sessions_open": len(self._sessions)}
 
     def addresses(self) -> list[str]:
         if self._server is None:
@@ -142,10 +127,6 @@ class ModbusTcpService:
     @property
     def session_count(self) -> int:
         return len(self._sessions)
-
-    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
-        if any(key.startswith("modbus_tcp.") for key in keys):
-            await self.reconfigure(settings)
 
     async def _open_listener(self) -> None:
         settings = self._settings
@@ -176,9 +157,10 @@ class ModbusTcpService:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         client = _peer(writer)
         limit = self._settings.max_connections
-        if len(self._sessions) >= limit or not self._running:
+        if len(self._sessions) >= limit:
             # Refused cleanly: closed at once, the open sessions never notice (MTC §4.1).
             log.warning("Modbus TCP connection from %s refused: %d session(s) open", client, len(self._sessions))
+            self._counters["sessions_refused"] += 1
             self._publish("nv.modbus_tcp_session_refused", client=client, limit=len(self._sessions))
             writer.close()
             with contextlib.suppress(Exception):
@@ -187,6 +169,7 @@ class ModbusTcpService:
         number = next(n for n in itertools.count(1) if n not in self._sessions)
         session = _Session(number, client, writer, asyncio.current_task())
         self._sessions[number] = session
+        self._counters["sessions_opened"] += 1
         log.info("Modbus TCP session %d opened by %s", number, client)
         reason = _BY_CLIENT
         try:
@@ -249,12 +232,15 @@ class ModbusTcpService:
                         "Modbus TCP session %d: protocol identifier %d ignored", session.number, header.protocol
                     )
                 continue
+            self._counters["requests"] += 1
             try:
                 response = await self.answer(header.unit, pdu)
             except Exception:
                 # A fault of ours answers 0x04 to this request; the session goes on.
                 log.exception("Modbus TCP session %d: request %s failed", session.number, pdu[:8].hex())
                 response = exception_pdu(pdu[0], ExceptionCode.SERVER_DEVICE_FAILURE)
+            if response[0] & 0x80:
+                self._counters["exception_replies"] += 1
             writer.write(encode_adu(header.transaction, header.unit, response))
             if not writer.transport.get_write_buffer_size():
                 continue  # sent at once, as on any healthy link: no drain to wait for
@@ -277,8 +263,8 @@ class ModbusTcpService:
         request = parse_read(pdu)
         if isinstance(request, ExceptionCode):
             return exception_pdu(function, request)
-        poller = self._context.poller
-        snapshot = poller.snapshot
+        ups = self._context.ups
+        snapshot = ups.snapshot
         if not snapshot.communicating:
             # No stale data while the UPS is silent (MTC §16: 0x0B).
             return exception_pdu(function, ExceptionCode.GATEWAY_TARGET_FAILED)
@@ -287,7 +273,7 @@ class ModbusTcpService:
             if not settings.pass_through:
                 return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
             try:
-                through = await poller.read_through(
+                through = await ups.read_through(
                     request.address, request.count, settings.pass_through_timeout_ms / 1000
                 )
             except LinkError as error:
@@ -300,10 +286,10 @@ class ModbusTcpService:
         return read_response_pdu(request.function, words)
 
     def _image_of(self, snapshot: Snapshot) -> RegisterImage:
-        poller = self._context.poller
-        identity = poller.identity_registers
+        ups = self._context.ups
+        identity = ups.identity_registers
         key = (id(snapshot), snapshot.sequence, id(identity))
         if key != self._image_key:
-            self._image = RegisterImage.from_snapshot(snapshot, poller.register_map, identity)
+            self._image = RegisterImage.from_snapshot(snapshot, ups.register_map, identity)
             self._image_key = key
         return self._image

@@ -77,6 +77,11 @@ UPS_TEST_ID_OID = UPS_OBJECTS + (7, 1, 0)
 SELF_RAISED_TRAPS = frozenset({1, 3, 4})
 
 
+def _agent_settings(settings: Settings) -> dict[str, Any]:
+    """The SNMP settings the agent is opened with (not the trap settings)."""
+    return settings.snmp.model_dump(exclude={name for name in type(settings.snmp).model_fields if name.startswith("trap")})
+
+
 def local_address(bind: str) -> str:
     """The agent's IPv4 address: the bind address, or the one routing to the outside."""
     if bind not in ("0.0.0.0", "::", ""):
@@ -105,11 +110,7 @@ class SnmpService:
         self._dirty = True
         self._engine: Any = None
         self._socket: socket.socket | None = None
-        self._running = False
         self._traps = TrapSender(self.engine_id, self.boots)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._bus_task: asyncio.Task[None] | None = None
-        self._repeat_task: asyncio.Task[None] | None = None
         # Snapshot-derived state (system level: traps are system-level, §18.3).
         self._on_battery_since: float | None = None
         self._rfc_rows: dict[int, tuple[int, int]] = {}  # well-known number -> (alarm id, uptime)
@@ -125,33 +126,28 @@ class SnmpService:
 
     async def start(self) -> None:
         self._open_agent(self.context.settings)  # a port in use fails here, before anything else
-        self._running = True
-        self.context.poller.subscribe(self._on_snapshot)
-        self.context.settings_manager.on_change(self._on_settings)
-        self._on_snapshot(self.context.poller.snapshot)
-        subscription = self.context.bus.subscribe("snmp-traps", maxsize=1000)
-        self._bus_task = asyncio.create_task(self._forward_events(subscription), name="snmp-traps")
-        self._repeat_task = asyncio.create_task(self._repeat_on_battery(), name="snmp-trap1")
+        self.context.on_snapshot(self._on_snapshot)
+        self._on_snapshot(self.context.ups.snapshot)
+        subscription = self.context.subscribe_events(maxsize=1000)
+        self.context.create_task(self._forward_events(subscription), name="traps")
+        self.context.create_task(self._repeat_on_battery(), name="trap1")
 
     async def stop(self) -> None:
-        self._running = False
-        for task in (self._bus_task, self._repeat_task, *self._tasks):
-            if task is not None:
-                task.cancel()
-        for task in (self._bus_task, self._repeat_task, *list(self._tasks)):
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
         self._close_agent()
         self._traps.close()
 
-    async def reconfigure(self, settings: Settings) -> None:
-        self.view.settings = settings
-        self._set_address(settings)
+    async def reconfigure(self, old: Settings, new: Settings) -> None:
+        """The objects follow every change; the agent reopens when its own settings changed
+        (the trap settings apply to the next trap)."""
+        self.view.settings = new
+        self._set_address(new)
         self._dirty = True
-        self._close_agent()
-        if settings.snmp.enabled:
-            self._open_agent(settings)
+        if _agent_settings(old) != _agent_settings(new):
+            self._close_agent()
+            self._open_agent(new)
+
+    def counters(self) -> dict[str, int]:
+        return {"traps_sent": self._traps.sent, "traps_failed": self._traps.failed}
 
     def _set_address(self, settings: Settings) -> None:
         """upsAgentIpAddress, Gateway, SubnetMask, DhcpStatus (App. MIB upsAgent 1–3, 12)."""
@@ -163,14 +159,6 @@ class SnmpService:
         host = "127.0.0.1" if snmp.bind in ("0.0.0.0", "::") else snmp.bind
         versions = "/".join(name for name in ("v1", "v2c", "v3") if getattr(snmp, name))
         return [f"snmp udp {host}:{self.bound_port or snmp.port} ({versions})"]
-
-    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
-        if not self._running:
-            return  # stopped: the settings manager has no way to forget a listener
-        self.view.settings = settings
-        self._dirty = True
-        if any(key.startswith("snmp.") and not key.startswith("snmp.trap") for key in keys):
-            await self.reconfigure(settings)
 
     # -- the agent -------------------------------------------------------------------------------
 
@@ -253,7 +241,7 @@ class SnmpService:
 
     def tree(self) -> OidTree:
         """The objects of the latest snapshot, rebuilt at most once per snapshot."""
-        snapshot = self.context.poller.snapshot
+        snapshot = self.context.ups.snapshot
         if self._dirty or snapshot.sequence != self._tree_sequence:
             self._dirty = False
             self._tree_sequence = snapshot.sequence
@@ -269,8 +257,6 @@ class SnmpService:
     # -- snapshots: TRAP 1 and TRAP 3/4 ----------------------------------------------------------
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if not self._running:
-            return
         self._dirty = True
         system = snapshot.system if snapshot.communicating else None
         on_battery = system is not None and system.condition("on_battery")
@@ -315,7 +301,7 @@ class SnmpService:
             self._spawn(self._send(alarm_trap(False, None, (alarm_id, number), f"Alarm {number} removed"), mib="rfc1628"))
 
     async def _send_on_battery(self) -> None:
-        snapshot = self.context.poller.snapshot
+        snapshot = self.context.ups.snapshot
         minutes = snapshot.system.measurement("remaining_backup_time") if snapshot.system else None
         seconds = self._seconds_on_battery()
         text = f"The UPS is operating on battery power: {seconds} s on battery"
@@ -351,7 +337,7 @@ class SnmpService:
     def trap_for_event(self, event: Event) -> Trap | None:
         if event.trap is None:
             return None
-        identity = self.context.poller.snapshot.identity
+        identity = self.context.ups.snapshot.identity
         if identity is not None and identity.device_kind == "sts" and event.log == "ups":
             # A STATYS's trap triggers are numbered as the STS trap list (FR annex), with its levels.
             if event.trap not in STS_TRAP_LIST:
@@ -375,9 +361,7 @@ class SnmpService:
         return await self._traps.send(trap, settings, self.view.uptime(), self.view.ip_address, receivers)
 
     def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.context.create_task(coroutine, name="send")
 
     # -- SET -------------------------------------------------------------------------------------
 
@@ -468,17 +452,17 @@ class SnmpService:
         return self._check_named_control(control, STATUS_CONTROL_OID, index, manager)
 
     def _check_named_control(self, control: str, oid: Oid, index: int, manager: str) -> Callable[[], None]:
-        snapshot = self.context.poller.snapshot
+        snapshot = self.context.ups.snapshot
         # "Control executed only if remote control enabled" (App. MIB upsControl): refuse
         # at once with inconsistentValue when the UPS does not permit it now.
         if not snapshot.communicating or not snapshot.remote_controls_permitted:
             raise smi_error.InconsistentValueError(name=oid, idx=index)
         if not snapshot.permissions.get(control, True):
             raise smi_error.InconsistentValueError(name=oid, idx=index)
-        poller = self.context.poller
+        ups = self.context.ups
 
         async def submit() -> None:
-            result = await poller.submit(control, source="snmp", user=manager)
+            result = await ups.submit(control, source="snmp", user=manager)
             if not result.accepted:
                 log.warning("SNMP control %s by %s refused: %s", control, manager, result.reason)
 

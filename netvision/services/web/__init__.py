@@ -33,9 +33,8 @@ class WebService:
     async def start(self) -> None:
         self.runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
         await self.runner.setup()
-        self.context.poller.subscribe(self.state.on_snapshot)
-        self.context.poller.subscribe_controls(self.state.hub.on_control)
-        self.context.settings_manager.on_change(self._on_settings)
+        self.context.on_snapshot(self.state.on_snapshot)
+        self.context.on_control(self.state.hub.on_control)
         await self._open_sites(self.context.settings)
         admin = self.state.accounts.get("admin")
         if admin is not None and admin.initial:
@@ -68,20 +67,26 @@ class WebService:
             await site.stop()
         self.sites.clear()
 
-    async def _on_settings(self, settings: Settings, keys: list[str]) -> None:
-        if self._listen_key(settings) != self._listening:
-            # Reopen after the answer to the change has left (it may come over the old port).
-            asyncio.get_running_loop().call_later(0.2, lambda: asyncio.ensure_future(self.reconfigure(settings)))
+    async def reconfigure(self, old: Settings, new: Settings) -> None:
+        """Every page may show the change; new listeners reopen once the answer to the
+        change has left (it may come over the old port)."""
         self.state._cache.clear()
+        if self._listen_key(new) != self._listening:
+            self.context.create_task(self._reopen(new), name="reopen")
 
-    async def reconfigure(self, settings: Settings) -> None:
+    async def _reopen(self, settings: Settings) -> None:
+        await asyncio.sleep(0.2)
         if self.runner is None or self._listen_key(settings) == self._listening:
             return
         await self._close_sites()
         try:
             await self._open_sites(settings)
-        except OSError:
+        except OSError as error:
             log.exception("web: cannot listen with the new settings")
+            self.context.report_error(f"cannot listen with the new settings: {error}")
+
+    def counters(self) -> dict[str, int]:
+        return self.state.counters()
 
     async def stop(self) -> None:
         await self._close_sites()

@@ -165,6 +165,12 @@ async def get_snapshot(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
+async def get_services(request: web.Request) -> web.Response:
+    """Every service's health: state, where it listens, last error, counters (§18.3)."""
+    state = state_of(request)
+    return web.json_response({"services": [health.as_dict() for health in state.context.services_health()]})
+
+
 async def get_alarms(request: web.Request) -> web.Response:
     state = state_of(request)
     language = state.language(session_of(request))
@@ -206,7 +212,7 @@ async def post_control(request: web.Request) -> web.Response:
         raise ApiError(400, "unit must be an integer 0..15")
     if control not in state.snapshot.permissions:
         raise ApiError(400, f"unknown control {control!r} for this UPS")
-    result = await state.context.poller.submit(control, source=VIA, user=session.user, unit=unit or None)
+    result = await state.context.ups.submit(control, source=VIA, user=session.user, unit=unit or None)
     data = {"control": result.control, "accepted": result.accepted, "reason": result.reason}
     return json_response(data, status=200 if result.accepted else 409)
 
@@ -225,7 +231,7 @@ async def get_battery_test(request: web.Request) -> web.Response:
 def ups_clock_note(state: Any) -> bool:
     """True when "Synchronize UPS" is on and the UPS has a clock (JBUSP 0x1360): the UPS
     clock is then not written, for lack of a public write register (docs/decisions.md)."""
-    register_map = getattr(state.context.poller, "register_map", None)
+    register_map = state.context.ups.register_map
     has_clock = bool(register_map is not None and register_map.has_block("date_time")) or state.snapshot.ups_time is not None
     return bool(state.settings.system.synchronize_ups_clock and has_clock)
 
@@ -522,6 +528,7 @@ ROUTES = [
     ("PATCH", "/api/v1/account", patch_account),
     ("GET", "/api/v1/snapshot", get_snapshot),
     ("GET", "/api/v1/alarms", get_alarms),
+    ("GET", "/api/v1/services", get_services),
     ("GET", "/api/v1/controls", get_controls),
     ("POST", "/api/v1/controls", post_control),
     ("GET", "/api/v1/battery-test", get_battery_test),

@@ -107,6 +107,13 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/snapshot": {
             "get": _op("The latest snapshot: identity, topology, system, units, modules", _response("Snapshot", {"$ref": "#/components/schemas/Snapshot"}), 401, 403)
         },
+        "/api/v1/services": {
+            "get": _op(
+                "Every service's health: state, listening addresses, last error, counters",
+                _response("Services", {"$ref": "#/components/schemas/Services"}),
+                401, 403,
+            )
+        },
         "/api/v1/alarms": {
             "get": {
                 **_op("The alarm table (§12.3)", _response("Active alarms", _JSON_OBJECT), 400, 401, 403, 404),
@@ -293,6 +300,27 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "string"}, "problems": {"type": "array", "items": {"type": "string"}}},
+                },
+                "Services": {
+                    "type": "object",
+                    "required": ["services"],
+                    "properties": {
+                        "services": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "state", "addresses", "last_error", "since", "counters"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "state": {"enum": ["disabled", "running", "failed"]},
+                                    "addresses": {"type": "array", "items": {"type": "string"}},
+                                    "last_error": {"type": "string"},
+                                    "since": {"type": ["string", "null"], "format": "date-time"},
+                                    "counters": {"type": "object", "additionalProperties": {"type": "number"}},
+                                },
+                            },
+                        }
+                    },
                 },
                 "Session": {
                     "type": "object",

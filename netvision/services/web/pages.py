@@ -548,7 +548,29 @@ async def nv_control(request: web.Request) -> web.Response:
     session = session_of(request)
     language = state.language(session)
     form = settings_form(state.settings, NV_CONTROL_KEYS, language, session.can_write)
-    return page(request, "menu.nv_control", form + _agent_actions(state, session, language), page_name="nv-control")
+    body = form + _services_table(state, language) + _agent_actions(state, session, language)
+    return page(request, "menu.nv_control", body, page_name="nv-control")
+
+
+def _services_table(state: WebState, language: str) -> str:
+    """What each service is doing now: state, where it listens, its last error and counters."""
+    rows = []
+    for health in state.context.services_health():
+        counters = ", ".join(f"{t('services.counter.' + name, language)} {value}" for name, value in health.counters.items())
+        addresses = "<br>".join(e(address) for address in health.addresses)
+        rows.append(
+            f'<tr data-service="{e(health.name)}"><td>{e(t("services.name." + health.name, language))}</td>'
+            f'<td class="service-{e(health.state.value)}">{e(t("services.state." + health.state.value, language))}</td>'
+            f"<td>{addresses}</td><td>{e(health.last_error)}</td><td>{e(counters)}</td></tr>"
+        )
+    head = "".join(
+        f'<th scope="col">{e(t("services." + column, language))}</th>'
+        for column in ("service", "state", "addresses", "last_error", "counters")
+    )
+    return (
+        f'<section class="panel"><h2>{e(t("services.title", language))}</h2>'
+        f'<table class="grid" id="services"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
 
 
 def _agent_actions(state: WebState, session: Session, language: str) -> str:

@@ -70,7 +70,7 @@ class WebState:
 
     @property
     def snapshot(self) -> Snapshot:
-        return self.context.poller.snapshot
+        return self.context.ups.snapshot
 
     @property
     def is_sts(self) -> bool:
@@ -113,6 +113,9 @@ class WebState:
         """After every poll: follow the battery tests (§16.2), then wake the live streams."""
         self.battery_tests.update(snapshot)
         self.hub.notify()
+
+    def counters(self) -> dict[str, int]:
+        return {"live_streams": len(self.hub.waiters)}
 
     def store(self) -> Any:
         """The logs store once the daemon provides one (``context.store``), else None."""
