@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from netvision.ups.controls import ControlResult
-from netvision.ups.handle import UpsHandle, Unsubscribe
+from netvision.ups.handle import Unsubscribe, UpsHandle
 from netvision.ups.model import Communication, CommunicationState, RegisterBlock, Snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from typing import Any
 
 from netvision.events.bus import EventBus
 from netvision.services.modbus_tcp.image import RegisterImage
-from netvision.services.registry import ServiceContext
 from netvision.services.modbus_tcp.server import ModbusTcpService
+from netvision.services.registry import ServiceContext
 from netvision.settings import Settings
 from netvision.settings.manager import SettingsManager
 from netvision.ups.link import LinkError
