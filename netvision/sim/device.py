@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from netvision.ups.maps import MAPS_BY_NAME
+from netvision.ups.maps.jbusp import not_managed_measurements
 from netvision.ups.maps.base import (
     NOT_MANAGED,
     Block,
@@ -193,6 +194,7 @@ class SimulatedDevice:
         self.start_time = start_time or datetime.now().replace(microsecond=0)
         self.model_code, self.model_name = self._resolve_model(model)
         self.input_phases, self.output_phases = self._phases()
+        self.not_managed = self._not_managed_keys()
         default_kva = 10.0 if self.output_phases == 1 else 20.0
         if topology == "modular":
             default_kva = 25.0 * self.modules
@@ -250,6 +252,13 @@ class SimulatedDevice:
             if from_range is not None:
                 return from_range
         return (1, 1) if self.topology == "single_phase" else (3, 3)
+
+    def _not_managed_keys(self) -> frozenset[str]:
+        """Measurement keys this model answers 0xFFFF for (App. JBUSP, per range column)."""
+        if self.map_name != "jbusp":
+            return frozenset()
+        acronyms = not_managed_measurements(self.model_code)
+        return frozenset(m.key for m in self.map.measurements if m.key and m.acronym in acronyms)
 
     def system_code(self) -> int | None:
         """JBUSP type code of the system level: the range's SYSTEM code (86 for MASTERYS 3/1)."""
@@ -800,6 +809,7 @@ class SimulatedDevice:
                 output_phases=self.output_phases,
                 battery=self.battery_present,
             )
+            values[node.number].update(dict.fromkeys(self.not_managed))
         for node in self.nodes.values():
             if node.role == "system":
                 values[node.number] = aggregate(
