@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from netvision.ups.maps import MAPS_BY_NAME
-from netvision.ups.maps.jbusp import not_managed_measurements
 from netvision.ups.maps.base import (
     NOT_MANAGED,
     Block,
@@ -32,6 +31,7 @@ from netvision.ups.maps.base import (
     TextField,
     unit_address,
 )
+from netvision.ups.maps.jbusp import not_managed_measurements
 
 from . import bits as map_bits
 from .physics import (
