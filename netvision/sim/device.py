@@ -91,6 +91,7 @@ VUMAP_PARALLEL = 0x0601
 VUMAP_BYPASS_MODULE_BIT = 13  # T003 b13
 VUMAP_ECO_ENABLED_BIT = 0  # T008 b00
 VUMAP_BATTERY_PRESENT_BIT = 0  # T010 b00
+JBUS_PAGE_WORDS = 0x100  # 0xN000–0xN0FF: identification … configuration of one unit
 
 
 class ModbusError(Exception):
@@ -353,7 +354,8 @@ class SimulatedDevice:
     # -- register access -------------------------------------------------------------------
 
     def read(self, address: int, count: int) -> list[int]:
-        """Words ``address`` … ``address + count − 1``; an address outside every table is 0x02."""
+        """Words ``address`` … ``address + count − 1``; an address outside every table is 0x02
+        (JBUSP: outside every table and every unit's 0xN000–0xN0FF page)."""
         if count < 1:
             raise ModbusError(ILLEGAL_VALUE, "count must be at least 1")
         image = self._current_image()
@@ -927,6 +929,14 @@ class SimulatedDevice:
                     node, block, words, bits_by_node[node.number], measurements.get(node.number, {})
                 )
             image.update(zip(range(start, start + block.count), words, strict=True))
+        if self.map_name == "jbusp":
+            # A JBUS unit answers every word of its 0xN000–0xN0FF page: what lies between
+            # the manual's tables reads 0 (Network UPS Tools' socomec_jbus reads 6 status
+            # words at 0x1020, where the manual names 4).
+            for (_number, name), start in self._block_starts.items():
+                if name == "identification":
+                    for address in range(start, start + JBUS_PAGE_WORDS):
+                        image.setdefault(address, 0)
         self._fill_permissions(image)
         return image
 

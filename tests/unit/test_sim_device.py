@@ -132,6 +132,20 @@ def test_jbusp_configuration_table_is_32_words_and_any_part_of_it_reads() -> Non
     assert error.value.code == 0x02
 
 
+def test_jbusp_words_between_the_tables_of_a_unit_read_0() -> None:
+    # NUT's socomec_jbus reads 6 status words at 0x1020 where the manual names 4.
+    device = SimulatedDevice("jbusp")
+    device.scenario("mains_failure")
+    words = device.read(0x1020, 6)
+    assert words[:4] == device.block_words("status") and words[4:] == [0, 0]
+    assert device.read(0x100C, 20) == [0] * 20  # after the identifiers
+    assert device.read(0x1090, 0x50) == [0] * 0x50  # after M47, up to the configuration
+    for address in (0x0020, 0x1100, 0x2020):  # no system level, past the page, no unit 2
+        with pytest.raises(ModbusError) as error:
+            device.read(address, 1)
+        assert error.value.code == 0x02
+
+
 def test_single_phase_vumap_reports_t007_0x0101() -> None:
     assert word_of(SimulatedDevice("vumap", topology="single_phase"), "configuration", 6) == 0x0101
     assert word_of(SimulatedDevice("vumap", topology="three_phase"), "configuration", 6) == 0x0303
