@@ -91,7 +91,7 @@ VUMAP_PARALLEL = 0x0601
 VUMAP_BYPASS_MODULE_BIT = 13  # T003 b13
 VUMAP_ECO_ENABLED_BIT = 0  # T008 b00
 VUMAP_BATTERY_PRESENT_BIT = 0  # T010 b00
-JBUS_PAGE_WORDS = 0x100  # 0xN000–0xN0FF: identification … configuration of one unit
+JBUSP_BIT_TABLE_SLOT = 0x20  # status 0x1020–0x103F, alarms 0x1040–0x105F
 
 
 class ModbusError(Exception):
@@ -355,7 +355,7 @@ class SimulatedDevice:
 
     def read(self, address: int, count: int) -> list[int]:
         """Words ``address`` … ``address + count − 1``; an address outside every table is 0x02
-        (JBUSP: outside every table and every unit's 0xN000–0xN0FF page)."""
+        (JBUSP: the status and alarm tables run to the next table, their tail reads 0)."""
         if count < 1:
             raise ModbusError(ILLEGAL_VALUE, "count must be at least 1")
         image = self._current_image()
@@ -930,12 +930,12 @@ class SimulatedDevice:
                 )
             image.update(zip(range(start, start + block.count), words, strict=True))
         if self.map_name == "jbusp":
-            # A JBUS unit answers every word of its 0xN000–0xN0FF page: what lies between
-            # the manual's tables reads 0 (Network UPS Tools' socomec_jbus reads 6 status
-            # words at 0x1020, where the manual names 4).
+            # The status and alarm tables run to the next table (0x1020–0x103F,
+            # 0x1040–0x105F); the words past S63/A63 have no bit set. Network UPS Tools'
+            # socomec_jbus, written for real units, reads 6 status words at 0x1020.
             for (_number, name), start in self._block_starts.items():
-                if name == "identification":
-                    for address in range(start, start + JBUS_PAGE_WORDS):
+                if name in ("status", "alarms"):
+                    for address in range(start, start + JBUSP_BIT_TABLE_SLOT):
                         image.setdefault(address, 0)
         self._fill_permissions(image)
         return image

@@ -132,15 +132,16 @@ def test_jbusp_configuration_table_is_32_words_and_any_part_of_it_reads() -> Non
     assert error.value.code == 0x02
 
 
-def test_jbusp_words_between_the_tables_of_a_unit_read_0() -> None:
+def test_jbusp_status_and_alarm_tables_run_to_the_next_table() -> None:
     # NUT's socomec_jbus reads 6 status words at 0x1020 where the manual names 4.
     device = SimulatedDevice("jbusp")
     device.scenario("mains_failure")
     words = device.read(0x1020, 6)
     assert words[:4] == device.block_words("status") and words[4:] == [0, 0]
-    assert device.read(0x100C, 20) == [0] * 20  # after the identifiers
-    assert device.read(0x1090, 0x50) == [0] * 0x50  # after M47, up to the configuration
-    for address in (0x0020, 0x1100, 0x2020):  # no system level, past the page, no unit 2
+    assert device.read(0x1020, 0x60)[0x20:0x24] == device.block_words("alarms")
+    assert device.read(0x1044, 0x1C) == [0] * 0x1C
+    # Elsewhere a hole is still a hole (the map detection relies on it).
+    for address in (0x100C, 0x1090, 0x0020, 0x1100, 0x2020):
         with pytest.raises(ModbusError) as error:
             device.read(address, 1)
         assert error.value.code == 0x02
