@@ -25,7 +25,8 @@ register instead:
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ async def nut_dump(device_path: str, state: Path) -> dict[str, str]:
     driver = need("socomec_jbus")
     code, output = await run(
         "env", f"NUT_STATEPATH={state}", driver, "-s", "netvision", "-x", f"port={device_path}",
-        "-d", "1", "-u", getpass.getuser(), timeout=60,
+        "-d", "1", "-u", pwd.getpwuid(os.getuid()).pw_name, timeout=60,
     )
     assert code == 0, output
     assert "mrir:" not in output, output  # a read the UPS refused
