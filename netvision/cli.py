@@ -91,11 +91,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def started(running: Daemon) -> None:
         print("netvision demo: a simulated UPS and the daemon are running.", flush=True)
-        if running.simulator is not None:
-            print(f"  simulator  {running.simulator.device_path} (Modbus RTU, 9600 baud, JBUSP map)")
+        simulator = running.simulator
+        if simulator is not None:
+            print(f"  simulator  {simulator.device_path} (Modbus RTU, {simulator.slave.baud} baud, JBUSP map)")
         for line in running.addresses():
             print(f"  {line}")
         print(f"  data       {data_dir} (thrown away)")
+        if simulator is not None and simulator.control is not None:
+            scenarios = ", ".join(simulator.device.scenarios)
+            print(f"Play a scenario on the simulated UPS ({scenarios}):")
+            print(f"  netvision simctl {simulator.control_path} scenario mains_failure")
         print("Press Ctrl+C to stop.", flush=True)
 
     try:

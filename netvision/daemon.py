@@ -139,9 +139,10 @@ class Daemon:
         if self.simulator is None:
             from .sim import Simulator
 
-            self.simulator = Simulator(map_name="jbusp", topology="three_phase", baud=self.settings.serial.baud_rate)
+            self.simulator = Simulator.embedded(self.data_dir, baud=self.settings.serial.baud_rate)
             await self.simulator.start()
-            log.info("embedded UPS simulator on %s", self.simulator.device_path)
+            simulator = self.simulator
+            log.info("embedded UPS simulator on %s, control %s", simulator.device_path, simulator.control_path)
         return str(self.simulator.device_path)
 
     async def _start_agent(self, restart: dict[str, str] | None = None) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -24,6 +26,11 @@ from typing import Any
 from .control import ControlServer, sim_client_main
 from .device import STS_SCENARIOS, TOPOLOGIES, UPS_SCENARIOS, ModbusError, SimulatedDevice
 from .rtu import BAUD_RATES, FAULT_KINDS, RtuSlave
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_CONTROL_SOCKET = "simulator.sock"
+MAX_UNIX_PATH = 108  # sun_path of struct sockaddr_un (Linux), the final NUL included
 
 __all__ = [
     "FAULT_KINDS",
@@ -83,6 +90,19 @@ class Simulator:
         self.serial_port = serial_port
         self.control: ControlServer | None = None
         self.device_path: str | None = None
+
+    @classmethod
+    def embedded(cls, data_dir: str | os.PathLike[str], baud: int = 9600) -> Simulator:
+        """The daemon's embedded UPS (``serial.device = "simulator"``, ``netvision demo``):
+        a JBUSP three-phase UPS with its control socket ``simulator.sock`` in the data
+        directory, so that ``netvision simctl`` plays scenarios against it. A directory
+        too deep for a Unix socket path gets no control socket."""
+        path = os.path.join(os.fspath(data_dir), EMBEDDED_CONTROL_SOCKET)
+        control: str | None = path
+        if len(os.fsencode(path)) >= MAX_UNIX_PATH:
+            log.warning("no simulator control socket: %s is too long for a Unix socket", path)
+            control = None
+        return cls(map_name="jbusp", topology="three_phase", baud=baud, control_path=control)
 
     async def start(self) -> str:
         """Open the pty (or the serial port) and the control socket; returns the device path."""

@@ -33,6 +33,9 @@ JBUSP_FLAGS: Mapping[str, tuple[str, ...]] = {
     "parallel_system": ("S30",),
     "permission_table": ("S42",),
     "overload": ("A02",),
+    # Mains failure: A05/A06 as VU-MAP A035/A050 (the MIB's ReInputBad/ByInputBad rows).
+    "rectifier_supply_failed": ("A05",),
+    "bypass_supply_failed": ("A06",),
     "maintenance_bypass": ("A08",),
     "imminent_stop": ("A31",),
 }

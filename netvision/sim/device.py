@@ -31,6 +31,7 @@ from netvision.ups.maps.base import (
     TextField,
     unit_address,
 )
+from netvision.ups.maps.jbusp import not_managed_measurements
 
 from . import bits as map_bits
 from .physics import (
@@ -90,6 +91,7 @@ VUMAP_PARALLEL = 0x0601
 VUMAP_BYPASS_MODULE_BIT = 13  # T003 b13
 VUMAP_ECO_ENABLED_BIT = 0  # T008 b00
 VUMAP_BATTERY_PRESENT_BIT = 0  # T010 b00
+JBUSP_BIT_TABLE_SLOT = 0x20  # status 0x1020–0x103F, alarms 0x1040–0x105F
 
 
 class ModbusError(Exception):
@@ -193,6 +195,7 @@ class SimulatedDevice:
         self.start_time = start_time or datetime.now().replace(microsecond=0)
         self.model_code, self.model_name = self._resolve_model(model)
         self.input_phases, self.output_phases = self._phases()
+        self.not_managed = self._not_managed_keys()
         default_kva = 10.0 if self.output_phases == 1 else 20.0
         if topology == "modular":
             default_kva = 25.0 * self.modules
@@ -250,6 +253,13 @@ class SimulatedDevice:
             if from_range is not None:
                 return from_range
         return (1, 1) if self.topology == "single_phase" else (3, 3)
+
+    def _not_managed_keys(self) -> frozenset[str]:
+        """Measurement keys this model answers 0xFFFF for (App. JBUSP, per range column)."""
+        if self.map_name != "jbusp":
+            return frozenset()
+        acronyms = not_managed_measurements(self.model_code)
+        return frozenset(m.key for m in self.map.measurements if m.key and m.acronym in acronyms)
 
     def system_code(self) -> int | None:
         """JBUSP type code of the system level: the range's SYSTEM code (86 for MASTERYS 3/1)."""
@@ -344,7 +354,8 @@ class SimulatedDevice:
     # -- register access -------------------------------------------------------------------
 
     def read(self, address: int, count: int) -> list[int]:
-        """Words ``address`` … ``address + count − 1``; an address outside every table is 0x02."""
+        """Words ``address`` … ``address + count − 1``; an address outside every table is 0x02
+        (JBUSP: the status and alarm tables run to the next table, their tail reads 0)."""
         if count < 1:
             raise ModbusError(ILLEGAL_VALUE, "count must be at least 1")
         image = self._current_image()
@@ -800,6 +811,7 @@ class SimulatedDevice:
                 output_phases=self.output_phases,
                 battery=self.battery_present,
             )
+            values[node.number].update(dict.fromkeys(self.not_managed))
         for node in self.nodes.values():
             if node.role == "system":
                 values[node.number] = aggregate(
@@ -917,6 +929,14 @@ class SimulatedDevice:
                     node, block, words, bits_by_node[node.number], measurements.get(node.number, {})
                 )
             image.update(zip(range(start, start + block.count), words, strict=True))
+        if self.map_name == "jbusp":
+            # The status and alarm tables run to the next table (0x1020–0x103F,
+            # 0x1040–0x105F); the words past S63/A63 have no bit set. Network UPS Tools'
+            # socomec_jbus, written for real units, reads 6 status words at 0x1020.
+            for (_number, name), start in self._block_starts.items():
+                if name in ("status", "alarms"):
+                    for address in range(start, start + JBUSP_BIT_TABLE_SLOT):
+                        image.setdefault(address, 0)
         self._fill_permissions(image)
         return image
 

@@ -165,8 +165,23 @@ def test_demo_prints_where_each_service_runs():
         output = "".join(lines)
         assert "simulator" in output and "/dev/pts/" in output
         assert "ups serial" in output
+        # The printed simctl line plays a scenario against the running demo's simulator.
+        command = next(line.split() for line in lines if line.strip().startswith("netvision simctl "))
+        assert command[3:] == ["scenario", "mains_failure"]
+        assert Path(command[2]).is_socket()
+        result = subprocess.run(
+            [*NETVISION, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"ok": True, "scenario": "mains_failure"}
+        state = subprocess.run(
+            [*NETVISION, "simctl", command[2], "state"], cwd=ROOT, capture_output=True, text=True, timeout=30
+        )
+        power = json.loads(state.stdout)["state"]["power"]
+        assert power["mains_present"] is False and power["path"] == "inverter"  # on battery
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
+        assert not Path(command[2]).exists()  # the socket went with the demo's data
     finally:
         if process.poll() is None:
             process.kill()

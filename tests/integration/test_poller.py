@@ -187,11 +187,29 @@ async def test_mains_failure_then_restored_follows_the_battery(make_simulator, m
     assert 2 in on_battery.system.derived.rfc1628_alarms  # upsAlarmOnBattery
     assert any(alarm.acronym == "S05" for alarm in on_battery.system.alarms)
     assert on_battery.system.measurements["battery_current"] < 0
+    # General alarm, rectifier and bypass input supply out of tolerance, as VU-MAP A015/A035/A050.
+    assert {"A00", "A05", "A06"} <= {alarm.acronym for alarm in on_battery.system.alarms}
+    assert {11, 22, 30} <= on_battery.system.derived.well_known_alarms  # GeneralFault, ReInputBad, ByInputBad
     simulator.device.scenario("mains_restored")
     restored = await fresh_snapshot(poller)
+    assert not {11, 22, 30} & restored.system.derived.well_known_alarms
     assert restored.system.derived.ups_status == "ups_status.load_on_inverter"
     assert 2 not in restored.system.derived.rfc1628_alarms
     assert not any(alarm.acronym == "S05" for alarm in restored.system.alarms)
+
+
+async def test_measurements_the_range_does_not_manage_are_none(make_simulator, make_poller):
+    # App. JBUSP: a DELPHYS MX answers -1 for M12–M14 (input currents), M21 and M43.
+    simulator = await make_simulator(map_name="jbusp", model="DELPHYS MX SINGLE UNIT", time_scale=0)
+    poller = await make_poller(simulator)
+    snapshot = await fresh_snapshot(poller, 1)
+    assert snapshot.identity is not None and snapshot.identity.model == "DELPHYS MX SINGLE UNIT"
+    measurements = snapshot.system.measurements
+    for key in ("input_current_l1", "input_current_l2", "input_current_l3", "battery_voltage_negative", "input_frequency"):
+        assert simulator.device.read(0x1060 + MAPS_BY_NAME["jbusp"].measurement(key).offset, 1) == [0xFFFF]
+        assert measurements[key] is None, key
+    for key in ("output_current_l1", "battery_voltage", "output_kw", "input_voltage_l3"):
+        assert measurements[key] is not None, key
 
 
 async def test_alarm_on_and_off_with_its_level_and_time(make_simulator, make_poller):

@@ -134,6 +134,31 @@ async def test_every_table_reads_as_the_device_registers(
         assert words == [expected[a] for a in range(address, address + count)]
 
 
+# The reads of Network UPS Tools' socomec_jbus (written against real units), and parts
+# of tables the NET VISION manual documents (Modbus TCP "up to 15 words" at 0x10E0,
+# one word T10 at 0x10EA, one measurement).
+JBUSP_READS = [
+    (0x1000, 12), (0x10E0, 32), (0x1360, 4), (0x1020, 6), (0x1040, 4), (0x1060, 48),
+    (0x10E0, 15), (0x10E0, 16), (0x10EA, 1), (0x10FF, 1), (0x1077, 1), (0x1003, 5),
+]
+
+
+@pytest.mark.parametrize("topology", ["three_phase", "parallel"])
+async def test_jbusp_answers_every_documented_read_and_part_of_a_table(
+    start_sim: Factory, connect: Callable[..., Awaitable[Client]], topology: str
+) -> None:
+    sim = await start_sim("jbusp", topology=topology)
+    client = await connect(sim.device_path)
+    for address, count in JBUSP_READS:
+        response = await client.read_holding_registers(address, count=count, device_id=1)
+        assert not response.isError(), (hex(address), count, response)
+        assert response.registers == sim.device.read(address, count)
+    configuration = await client.read_holding_registers(0x10E0, count=32, device_id=1)
+    assert configuration.registers[:4] == [230, 230, 50, 50]  # T00–T03 nominal values
+    past = await client.read_holding_registers(0x10F0, count=17, device_id=1)  # T16 … past T31
+    assert past.isError() and past.exception_code == 0x02
+
+
 async def test_function_04_reads_the_same_tables(
     start_sim: Factory, connect: Callable[..., Awaitable[Client]]
 ) -> None:

@@ -26,7 +26,7 @@ def test_blocks_are_the_manual_addresses_and_lengths() -> None:
         ("status", 0x1020, 4, True),
         ("alarms", 0x1040, 4, True),
         ("measurements", 0x1060, 48, True),
-        ("configuration", 0x10E0, 16, True),
+        ("configuration", 0x10E0, 32, True),
         ("date_time", 0x1360, 4, True),
         ("permissions", 0x05C0, 2, False),
         ("battery_test_permission", 0x15C1, 1, True),

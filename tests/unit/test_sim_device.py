@@ -93,6 +93,60 @@ def test_unmanaged_measurements_read_0xffff() -> None:
     assert word_of(single, "measurements", 20) == NOT_MANAGED
 
 
+@pytest.mark.parametrize(
+    ("model", "not_managed"),
+    [
+        ("DELPHYS MX SINGLE UNIT", {"M12", "M13", "M14", "M21", "M43"}),
+        ("DELPHYS MP SINGLE UNIT", {"M12", "M13", "M14", "M21", "M43"}),
+        ("DELPHYS BC", {"M12", "M13", "M14", "M21", "M36", "M43"}),
+        ("MASTERYS 3/3 UPS", set()),
+        ("NETYS", {"M05", "M12", "M21", "M24", "M36", "M37", "M40", "M43"}),
+    ],
+)
+def test_jbusp_measurements_a_range_does_not_manage_read_0xffff(model: str, not_managed: set[str]) -> None:
+    # App. JBUSP "List of measurements managed by UPS": -1 in the range's column.
+    device = SimulatedDevice("jbusp", model=model)
+    words = device.read(0x1060, 48)
+    named = {m.acronym: m for m in JBUSP.measurements}
+    for acronym, measurement in named.items():
+        if acronym in not_managed:
+            assert words[measurement.offset] == NOT_MANAGED, acronym
+            assert device.measurements()[measurement.key] is None, acronym
+    for acronym in ("M00", "M03", "M04", "M09", "M15", "M19", "M20", "M22", "M23", "M33"):
+        assert words[named[acronym].offset] != NOT_MANAGED, (model, acronym)
+    if not not_managed:
+        assert all(words[m.offset] != NOT_MANAGED for m in named.values()), model
+
+
+def test_jbusp_configuration_table_is_32_words_and_any_part_of_it_reads() -> None:
+    # App. JBUSP "List of UPS configurations": 0x10E0 T00 … 0x10FF T31.
+    device = SimulatedDevice("jbusp")
+    table = device.read(0x10E0, 32)
+    assert table[:5] == [230, 230, 50, 50, 100]  # T00–T04
+    assert table[8] == device.read(0x10E8, 1)[0] > 0  # T08 battery Ah×10
+    assert device.read(0x10F0, 16) == table[16:] == [0] * 16  # T16–T31 not used
+    assert device.read(0x10FF, 1) == [0]
+    assert device.read(0x10E2, 7) == table[2:9]
+    with pytest.raises(ModbusError) as error:
+        device.read(0x10FF, 2)  # past T31
+    assert error.value.code == 0x02
+
+
+def test_jbusp_status_and_alarm_tables_run_to_the_next_table() -> None:
+    # NUT's socomec_jbus reads 6 status words at 0x1020 where the manual names 4.
+    device = SimulatedDevice("jbusp")
+    device.scenario("mains_failure")
+    words = device.read(0x1020, 6)
+    assert words[:4] == device.block_words("status") and words[4:] == [0, 0]
+    assert device.read(0x1020, 0x60)[0x20:0x24] == device.block_words("alarms")
+    assert device.read(0x1044, 0x1C) == [0] * 0x1C
+    # Elsewhere a hole is still a hole (the map detection relies on it).
+    for address in (0x100C, 0x1090, 0x0020, 0x1100, 0x2020):
+        with pytest.raises(ModbusError) as error:
+            device.read(address, 1)
+        assert error.value.code == 0x02
+
+
 def test_single_phase_vumap_reports_t007_0x0101() -> None:
     assert word_of(SimulatedDevice("vumap", topology="single_phase"), "configuration", 6) == 0x0101
     assert word_of(SimulatedDevice("vumap", topology="three_phase"), "configuration", 6) == 0x0303
@@ -396,6 +450,25 @@ def test_ups_scenario_bits(map_name: str, scenario: str) -> None:
     device.scenario("normal")
     assert not condition(device, condition_name)
     assert condition(device, "load_on_inverter")
+
+
+@pytest.mark.parametrize(
+    ("map_name", "general", "rectifier", "bypass"),
+    [("jbusp", "A00", "A05", "A06"), ("vumap", "A015", "A035", "A050")],
+)
+def test_mains_failure_raises_the_supply_alarms_one_to_one(
+    map_name: str, general: str, rectifier: str, bypass: str
+) -> None:
+    # MIB upsWellKnownAlarms .11 GeneralFault, .22 ReInputBad, .30 ByInputBad: A00/A05/A06
+    # in the JBUSP column, A015/A035/A050 in the VU-MAP one.
+    device = SimulatedDevice(map_name)
+    assert not {general, rectifier, bypass} & device.active_bits()[1]
+    device.scenario("mains_failure")
+    assert {general, rectifier, bypass} <= device.active_bits()[1]
+    device.scenario("mains_restored")
+    assert not {general, rectifier, bypass} & device.active_bits()[1]
+    device.scenario("bypass")
+    assert not {rectifier, bypass} & device.active_bits()[1]
 
 
 def test_vumap_on_battery_raises_the_general_alarm() -> None:

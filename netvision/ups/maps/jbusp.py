@@ -7,7 +7,10 @@ Sources:
   identifiers 0x1000 (12 words), configuration 0x10E0, the 0x1000 UPS range table.
 - FR manual, "Annexe : TABLEAU DES ASI MODBUS JBUSP": the French labels. Its level
   column writes "L" for Warning (INVENTORY.md (a) #39).
-- EN appendix "MODBUS TCP ACCESS": block sizes (identifiers 12 words, configuration 16).
+- EN appendix "MODBUS TCP ACCESS": block sizes (identifiers 12 words). Its configuration
+  row says 16 words (T00–T15) and the text "up to 15 words", but the configuration
+  table itself runs 0x10E0–0x10FF (T00–T31): the block is those 32 words, as a
+  real unit answers them (Network UPS Tools' ``socomec_jbus`` reads 32 words there).
 - EN appendices "NET VISION 7 MIB FILE OID DESCRIPTION" (upsWellKnownAlarms),
   "RFC1628 WELLKNOWALARMS OID DESCRIPTION" and "NET VISION 7 TRAP DESCRIPTION":
   the JBUSP columns, as expressions.
@@ -225,8 +228,38 @@ MEASUREMENTS: tuple[Measurement, ...] = tuple(
     for number, key, label_en, label_fr, unit, scale in _MEASUREMENT_ROWS
 )
 
+# EN App. JBUSP "List of measurements managed by UPS", one column per range family:
+# the measurements a range does not manage answer -1 (0xFFFF). DELPHYS MP/MX and
+# BC/GP write -1; the NETYS/ITYS column writes -1 for M21 and M24 and leaves blank
+# what the range has no sensor for (M05, M12–M14, M36–M43); its blank phase 2 and 3
+# rows follow the range's phases. MASTERYS manages every named measurement; MODULYS,
+# absent from the table, is a modular MASTERYS and manages them too.
+_NOT_MANAGED_DELPHYS_MP_MX = frozenset({"M12", "M13", "M14", "M21", "M43"})
+_NOT_MANAGED_DELPHYS_BC_GP = frozenset({"M12", "M13", "M14", "M21", "M36", "M43"})
+_NOT_MANAGED_NETYS_ITYS = frozenset(
+    {"M05", "M12", "M13", "M14", "M21", "M24", "M36", "M37", "M38", "M39", "M40", "M41", "M42", "M43"}
+)
+# (first type code, last type code, measurements not managed), codes of RANGES below.
+NOT_MANAGED_MEASUREMENTS: tuple[tuple[int, int, frozenset[str]], ...] = (
+    (29, 31, _NOT_MANAGED_NETYS_ITYS),  # NETYS, ITYS, NETYS RT
+    (35, 37, _NOT_MANAGED_NETYS_ITYS),  # NETYS PR, PR-RK, PR-RT
+    (89, 89, _NOT_MANAGED_NETYS_ITYS),  # ITYS 3/1 UPS
+    (513, 516, _NOT_MANAGED_DELPHYS_MP_MX),
+    (1014, 1021, _NOT_MANAGED_DELPHYS_MP_MX),
+    (640, 648, _NOT_MANAGED_DELPHYS_BC_GP),  # DELPHYS Green Power, BC, GP 2.0
+)
+
+
+def not_managed_measurements(type_code: int | None) -> frozenset[str]:
+    """Acronyms of the measurements a range (0x1000 type code) answers -1 for."""
+    for first, last, acronyms in NOT_MANAGED_MEASUREMENTS:
+        if type_code is not None and first <= type_code <= last:
+            return acronyms
+    return frozenset()
+
+
 # EN "List of UPS configurations": the 0x1000 identifiers (T00–T11) and the 0x10E0
-# table (T00–T31, 16 words read). T03–T07 of 0x1000 are the serial number (``serial_number`` below).
+# table (T00–T31, 32 words; T05–T07, T09, T11–T31 not used). T03–T07 of 0x1000 are the serial number (``serial_number`` below).
 CONFIGURATION: tuple[ConfigWord, ...] = (
     ConfigWord("T00", "identification", 0, "ups_type", "UPS type", "Type ASI"),
     ConfigWord("T01", "identification", 1, "nominal_kva", "Nominal kVA", "Puissance nominale", "kVA", 10),
@@ -511,7 +544,7 @@ JBUSP = RegisterMap(
         Block("status", 0x1020, 4),
         Block("alarms", 0x1040, 4),
         Block("measurements", 0x1060, 48),
-        Block("configuration", 0x10E0, 16),
+        Block("configuration", 0x10E0, 32),
         Block("date_time", 0x1360, 4),
         # JBUS enabled-controls table C00–C31, system level.
         Block("permissions", PERMISSION_REGISTER, 2, per_unit=False),
