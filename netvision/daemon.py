@@ -199,7 +199,7 @@ class Daemon:
 
     async def _start_logs(self, poller: Poller) -> None:
         """The store (both event logs, history, extended history) and the event engine."""
-        self.engine = EventEngine(self.bus, self._register_map)
+        self.engine = EventEngine(self.bus)
         self.engine.attach(poller)
         store = LogStore(self.data_dir / DATABASE_NAME)
         try:
