@@ -27,6 +27,7 @@ from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
+from . import usm
 from .engine_id import engine_id, interface_mac, next_engine_boots
 from .fastpath import EncodedTree, answer
 from .instrum import TreeInstrumController
@@ -193,6 +194,7 @@ class SnmpService:
         snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self.engine_id))
         (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
         boots.syntax = boots.syntax.clone(self.boots)
+        usm.install(snmp_engine)  # the report for an unsupported security level (usm.py)
         transport = _fast_transport_class()(self._fast_answer).open_server_mode(sock=sock)
         self._communities = frozenset({snmp.read_community.encode(), snmp.write_community.encode()})
         self._fast_versions = frozenset(version for version, on in ((0, snmp.v1), (1, snmp.v2c)) if on)
