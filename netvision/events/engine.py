@@ -95,9 +95,10 @@ def diff(before: UpsView | None, after: UpsView, time: datetime) -> list[Event]:
     """Events between two communicating views; ``before`` None = first sight of the UPS."""
     events: list[Event] = []
     old_rows = before.rows if before else {}
+    old_well_known = before.well_known_bits if before else {}
+    old_rfc1628 = before.rfc1628_bits if before else {}
     for acronym, row in old_rows.items():
         if acronym not in after.rows:
-            assert before is not None
             events.append(
                 make_event(
                     "ups.alarm_removed",
@@ -106,8 +107,8 @@ def diff(before: UpsView | None, after: UpsView, time: datetime) -> list[Event]:
                     description=row.label_en,
                     description_fr=row.label_fr,
                     level=row.level.value,
-                    well_known=_related(acronym, before.well_known_bits),
-                    rfc1628=_related(acronym, before.rfc1628_bits),
+                    well_known=_related(acronym, old_well_known),
+                    rfc1628=_related(acronym, old_rfc1628),
                 )
             )
     added = sorted(
