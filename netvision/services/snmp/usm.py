@@ -5,10 +5,10 @@ RFC 3414 §3.2 step 5: a request at a security level the user does not support
 (authPriv for a user without privacy…) is answered with a Report of
 usmStatsUnsupportedSecLevels. pysnmp 7.1 prepares that report at the request's
 own level, which it then cannot secure for that user, so the report is dropped
-and the manager sees a timeout. RFC 3412 §7.1 step 3b: a Report is sent at
-noAuthNoPriv unless it can be secured at the request's level, which here it
-never can. SNMPv3 never reaches the community fast path (fastpath.py): this is
-pysnmp's part of the work.
+and the manager sees a timeout. The report is sent at noAuthNoPriv instead, as
+net-snmp's own agent does: the level the user cannot use cannot secure the
+report either. SNMPv3 never reaches the community fast path (fastpath.py): this
+is pysnmp's part of the work.
 """
 
 from __future__ import annotations
