@@ -293,14 +293,10 @@ class Daemon:
         assert self.ups is not None
         return self.ups.snapshot
 
-    def _register_map(self) -> Any:
-        return self.ups.register_map if self.ups is not None else None
-
     async def _start_logs(self, ups: PollerHandle) -> None:
         """The store (both event logs, history, extended history) and the event engine."""
-        self.engine = EventEngine(self.bus, self._register_map)
-        ups.subscribe(self.engine.on_snapshot)
-        ups.subscribe_controls(self.engine.on_control)
+        self.engine = EventEngine(self.bus)
+        self.engine.attach(ups)
         store = LogStore(self.data_dir / DATABASE_NAME)
         try:
             recreated = await store.open()

@@ -54,3 +54,40 @@ def alarm_table(snapshot: Snapshot) -> AlarmTable:
             for alarm in system.alarms
         )
     )
+
+
+@dataclass(frozen=True)
+class WellKnownAlarmRow:
+    """One row of RFC1628 upsAlarmTable: upsAlarmId, upsAlarmDescr (the well-known
+    alarm number under upsWellKnownAlarms) and when it was detected (upsAlarmTime)."""
+
+    alarm_id: int
+    number: int
+    since: datetime  # UTC
+
+
+class WellKnownAlarmTable:
+    """RFC1628 upsAlarmTable, kept by the event engine: each raised well-known alarm gets
+    a new id, constant until it clears (RFC1628 upsAlarmId); ids are never reused."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, WellKnownAlarmRow] = {}  # well-known number -> row
+        self._next_id = 1
+
+    @property
+    def rows(self) -> tuple[WellKnownAlarmRow, ...]:
+        """The present alarms, oldest first."""
+        return tuple(sorted(self._rows.values(), key=lambda row: row.alarm_id))
+
+    def update(
+        self, numbers: frozenset[int], time: datetime
+    ) -> tuple[list[WellKnownAlarmRow], list[WellKnownAlarmRow]]:
+        """Make the table hold ``numbers``; returns the rows (added, removed)."""
+        removed = [self._rows.pop(number) for number in sorted(set(self._rows) - numbers)]
+        added = []
+        for number in sorted(numbers - set(self._rows)):
+            row = WellKnownAlarmRow(self._next_id, number, time)
+            self._next_id += 1
+            self._rows[number] = row
+            added.append(row)
+        return added, removed

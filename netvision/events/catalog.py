@@ -192,6 +192,40 @@ TRAP_EVENTS: Mapping[int, tuple[str, Severity, bool, str, str]] = MappingProxyTy
     }
 )
 
+# A STATYS's trap triggers (FR annex "Description des TRAP du STS", numbered 1–8 in
+# the annex order as maps/sts.py): number -> (id, severity, may start a shutdown,
+# English, French). Their ``trap`` is the STS list's number, not the NET VISION one.
+STS_TRAP_EVENTS: Mapping[int, tuple[str, Severity, bool, str, str]] = MappingProxyType(
+    {
+        1: ("sts_imminent_stop", C, True, "The STS is about to switch off the output", "Arrêt imminent du STS"),
+        2: ("sts_overload", C, True, "The STS output is in overload", "Sortie du STS en surcharge"),
+        3: (
+            "sts_switch_on_preferred_source",
+            I,
+            False,
+            "Load switched on the preferred source",
+            "Charge transférée sur la source prioritaire",
+        ),
+        4: (
+            "sts_switch_on_alternate_source",
+            W,
+            False,
+            "Load switched on the alternate source",
+            "Charge transférée sur la source alternative",
+        ),
+        5: (
+            "sts_source1_preferred_source",
+            I,
+            False,
+            "Source 1 is the preferred source",
+            "La source 1 est la source prioritaire",
+        ),
+        6: ("sts_output_load_off", C, False, "The load is not supplied", "Charge non alimentée"),
+        7: ("sts_general_alarm", W, False, "General alarm on the STS", "Alarme générale du STS"),
+        8: ("sts_alarm_cancelled", I, False, "Alarm cancelled", "Alarme annulée"),
+    }
+)
+
 _TYPES: tuple[EventType, ...] = (
     # ---------------------------------------------------------------- NET VISION events (§21.4)
     _nv("cold_boot", I, "Cold boot", "Démarrage à froid"),
@@ -467,6 +501,15 @@ _TYPES: tuple[EventType, ...] = (
         _trap(event_id, severity, number, en, fr, shutdown)
         for number, (event_id, severity, shutdown, en, fr) in TRAP_EVENTS.items()
     ),
+    *(
+        _trap(event_id, severity, number, en, fr, shutdown)
+        for number, (event_id, severity, shutdown, en, fr) in STS_TRAP_EVENTS.items()
+    ),
+    # A well-known alarm of a UPS MIB raised / cleared (TRAP 3 / TRAP 4, App. traps;
+    # RFC1628 upsTrapAlarmEntryAdded/Removed). ``mib`` is "netvision" or "rfc1628";
+    # an RFC1628 one also carries its upsAlarmTable row (``alarm_id``).
+    _trap("alarm_entry_added", W, 3, "Alarm {well_known} added", "Alarme {well_known} ajoutée"),
+    _trap("alarm_entry_removed", I, 4, "Alarm {well_known} removed", "Alarme {well_known} disparue"),
 )
 
 CATALOG: Mapping[str, EventType] = MappingProxyType({event_type.id: event_type for event_type in _TYPES})

@@ -10,10 +10,14 @@ subscribed to the poller. Rules (docs/decisions.md):
 - communication lost / restored (§21.4) with "UPS not connected" / "UPS
   connected" in the UPS log (§21.3); while lost nothing is diffed, and on
   restoration the UPS is compared with the last state seen before the loss;
-- trap triggers: each map ``trap_conditions`` expression that becomes true
-  (App. "NET VISION 7 TRAP DESCRIPTION"), once per rising edge (the SNMP
-  service repeats TRAP 1 every minute on its own setting); the first snapshot
-  only sets the baseline, the alarms present then being logged as added;
+- trap triggers: each trap condition (status.py, from the map's
+  ``trap_conditions``, App. "NET VISION 7 TRAP DESCRIPTION") that becomes true,
+  once per rising edge (the SNMP service repeats TRAP 1 every minute on its own
+  setting); the first snapshot only sets the baseline, the alarms present then
+  being logged as added;
+- well-known alarms of the NET VISION MIB and RFC1628 raised / cleared (TRAP 3
+  / TRAP 4), with RFC1628's alarm table (ids and times) kept here, also while
+  communication is lost (NET VISION .58 / RFC1628 .20 are raised then);
 - controls: an accepted control is a UPS event with who sent it, a refused one a
   NET VISION warning.
 
@@ -24,17 +28,19 @@ alarms arrive through the system's unit synthesis bits ("Unit n general alarm").
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ..ups.controls import CONTROL_LABELS, ControlResult
-from ..ups.expression import compile_expression
-from ..ups.maps.base import Level, RegisterMap
+from ..ups.handle import UpsHandle
+from ..ups.maps.base import Level
 from ..ups.model import ActiveAlarm, CommunicationState, Snapshot
+from ..ups.status import derive_lost
+from .alarm_table import WellKnownAlarmTable
 from .bus import Event, EventBus, Severity
-from .catalog import STATUS_EVENTS, TRAP_EVENTS, make_event
+from .catalog import STATUS_EVENTS, STS_TRAP_EVENTS, TRAP_EVENTS, make_event
 
 log = logging.getLogger("netvision.events.engine")
 
@@ -51,61 +57,47 @@ class UpsView:
 
     rows: Mapping[str, ActiveAlarm]  # acronym -> row, tracked alarms and (STS) statuses
     ups_status: str
-    traps: frozenset[int]  # trap numbers whose map expression holds
-    well_known: frozenset[int]
-    rfc1628: frozenset[int]
+    traps: frozenset[int]  # trap numbers whose map condition holds (status.py)
+    device_kind: str  # "ups" | "sts": the trap list ``traps`` numbers
+    well_known_bits: Mapping[int, frozenset[str]]  # raised NET VISION well-known alarm -> its bits
+    rfc1628_bits: Mapping[int, frozenset[str]]  # raised RFC1628 well-known alarm -> its bits
+    input_out_of_tolerance: bool
 
 
-def _tokens(expression: str) -> set[str]:
-    for operator in "&|!()":
-        expression = expression.replace(operator, " ")
-    return set(expression.split())
-
-
-def view_of(snapshot: Snapshot, register_map: RegisterMap | None) -> UpsView | None:
+def view_of(snapshot: Snapshot) -> UpsView | None:
     system = snapshot.system
     if system is None or not snapshot.communicating:
         return None
+    derived = system.derived
     rows = {alarm.acronym: alarm for alarm in system.alarms}
-    if register_map is not None and register_map.device_kind == "sts":
-        # FR §18.4: the STS events log also lists information statuses (Source 1 OK…).
-        for bit in register_map.statuses:
-            if bit.level is Level.INFORMATION and bit.acronym in system.statuses and bit.acronym not in rows:
-                rows[bit.acronym] = ActiveAlarm(bit.acronym, bit.label_en, bit.label_fr, bit.level, snapshot.time)
-    traps: frozenset[int] = frozenset()
-    if register_map is not None:
-        active = system.active
-        traps = frozenset(
-            number
-            for number, text in register_map.trap_conditions.items()
-            if text and number in TRAP_EVENTS and compile_expression(text)(active)
-        )
+    for status in derived.information_statuses:
+        if status.acronym not in rows:
+            rows[status.acronym] = ActiveAlarm(
+                status.acronym, status.label_en, status.label_fr, status.level, snapshot.time
+            )
     return UpsView(
         rows=rows,
-        ups_status=system.derived.ups_status,
-        traps=traps,
-        well_known=system.derived.well_known_alarms,
-        rfc1628=system.derived.rfc1628_alarms,
+        ups_status=derived.ups_status,
+        traps=derived.traps,
+        device_kind=derived.device_kind,
+        well_known_bits=derived.well_known_bits,
+        rfc1628_bits=derived.rfc1628_bits,
+        input_out_of_tolerance=derived.input_out_of_tolerance,
     )
 
 
-def _related(acronym: str, expressions: Mapping[int, str], true_now: Iterable[int]) -> list[int]:
-    """Well-known alarm numbers that hold and whose expression names ``acronym``:
-    the index TRAP 3/TRAP 4 carry (App. traps)."""
-    return sorted(number for number in true_now if acronym in _tokens(expressions.get(number, "")))
+def _related(acronym: str, bits: Mapping[int, frozenset[str]]) -> list[int]:
+    """Raised well-known alarm numbers whose expression names ``acronym``: the index
+    TRAP 3/TRAP 4 carry (App. traps)."""
+    return sorted(number for number, names in bits.items() if acronym in names)
 
 
-def diff(
-    before: UpsView | None,
-    after: UpsView,
-    register_map: RegisterMap | None,
-    time: datetime,
-) -> list[Event]:
+def diff(before: UpsView | None, after: UpsView, time: datetime) -> list[Event]:
     """Events between two communicating views; ``before`` None = first sight of the UPS."""
     events: list[Event] = []
     old_rows = before.rows if before else {}
-    well_known = register_map.well_known_alarms if register_map else {}
-    rfc1628 = register_map.rfc1628_alarms if register_map else {}
+    old_well_known = before.well_known_bits if before else {}
+    old_rfc1628 = before.rfc1628_bits if before else {}
     for acronym, row in old_rows.items():
         if acronym not in after.rows:
             events.append(
@@ -116,8 +108,8 @@ def diff(
                     description=row.label_en,
                     description_fr=row.label_fr,
                     level=row.level.value,
-                    well_known=_related(acronym, well_known, before.well_known if before else ()),
-                    rfc1628=_related(acronym, rfc1628, before.rfc1628 if before else ()),
+                    well_known=_related(acronym, old_well_known),
+                    rfc1628=_related(acronym, old_rfc1628),
                 )
             )
     added = sorted(
@@ -133,8 +125,8 @@ def diff(
                 description=row.label_en,
                 description_fr=row.label_fr,
                 level=row.level.value,
-                well_known=_related(row.acronym, well_known, after.well_known),
-                rfc1628=_related(row.acronym, rfc1628, after.rfc1628),
+                well_known=_related(row.acronym, after.well_known_bits),
+                rfc1628=_related(row.acronym, after.rfc1628_bits),
             )
         )
     if before is None or before.ups_status != after.ups_status:
@@ -142,23 +134,36 @@ def diff(
         if key in STATUS_EVENTS:
             events.append(make_event(f"ups.status.{key}", time=time, status=after.ups_status))
     if before is not None:
+        triggers = STS_TRAP_EVENTS if after.device_kind == "sts" else TRAP_EVENTS
         for number in sorted(after.traps - before.traps):
-            events.append(make_event(f"trap.{TRAP_EVENTS[number][0]}", time=time, condition=number))
+            if number in triggers:
+                events.append(make_event(f"trap.{triggers[number][0]}", time=time, condition=number))
     return events
 
 
 class EventEngine:
-    """Subscribes to the poller and publishes every event on the bus."""
+    """Subscribes to the poller and publishes every event on the bus.
 
-    def __init__(self, bus: EventBus, register_map: Callable[[], RegisterMap | None]) -> None:
+    Besides the events it keeps what only a history of snapshots can tell: RFC1628
+    upsAlarmTable (:attr:`alarm_table`, with TRAP 3/4 for each well-known alarm of
+    both UPS MIBs) and upsInputLineBads (:attr:`input_line_bads`).
+    """
+
+    def __init__(self, bus: EventBus) -> None:
         self.bus = bus
-        self._register_map = register_map
         self._view: UpsView | None = None  # last communicating view (kept while lost)
         self._state = CommunicationState.STARTING
+        self.alarm_table = WellKnownAlarmTable()
+        self._well_known: frozenset[int] | None = None  # NET VISION MIB alarms raised
+        # RFC1628 upsInputLineBads: transitions of the input into "out of tolerance"
+        # seen by the agent (mains failures included).
+        self.input_line_bads = 0
+        self._input_bad = False
 
-    def attach(self, poller) -> None:  # type: ignore[no-untyped-def]
-        poller.subscribe(self.on_snapshot)
-        poller.subscribe_controls(self.on_control)
+    def attach(self, ups: UpsHandle) -> None:
+        """Follow ``ups``'s snapshots and control results."""
+        ups.subscribe(self.on_snapshot)
+        ups.subscribe_controls(self.on_control)
 
     def _publish(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -179,20 +184,69 @@ class EventEngine:
                 )
                 events.append(make_event("ups.not_connected", time=time))
             self._state = state
+            events += self._well_known_events(snapshot)
             return events
         if state is not CommunicationState.OK:
             return events
-        register_map = self._register_map()
-        view = view_of(snapshot, register_map)
+        view = view_of(snapshot)
         if view is None:
             return events
         if self._state is CommunicationState.LOST:
             events.append(make_event("nv.communication_restored", time=time))
         if self._state is not CommunicationState.OK:
             events.append(make_event("ups.connected", time=time))
-        events += diff(self._view, view, register_map, time)
+        events += diff(self._view, view, time)
+        if view.input_out_of_tolerance and not self._input_bad:
+            self.input_line_bads += 1
+        self._input_bad = view.input_out_of_tolerance
         self._view = view
         self._state = state
+        events += self._well_known_events(snapshot)
+        return events
+
+    def _well_known_events(self, snapshot: Snapshot) -> list[Event]:
+        """TRAP 3/4 for each well-known alarm of the NET VISION MIB and RFC1628 raised or
+        cleared, and the RFC1628 alarm table; the alarms present at first sight are
+        in the table but were not "added" now. A STS has neither MIB."""
+        system = snapshot.system
+        if snapshot.identity is not None and snapshot.identity.device_kind == "sts":
+            return []
+        if snapshot.communicating:
+            if system is None or system.derived.device_kind == "sts":
+                return []
+            derived = system.derived
+        elif self._well_known is None:
+            return []  # lost before the UPS was ever seen: nothing was raised
+        else:
+            derived = derive_lost()
+        time = snapshot.time
+        first = self._well_known is None
+        before = self._well_known or frozenset()
+        netvision = derived.well_known_alarms
+        self._well_known = netvision
+        added, removed = self.alarm_table.update(derived.rfc1628_alarms, time)
+        if first:
+            return []
+        events = [
+            make_event("trap.alarm_entry_added", time=time, mib="netvision", well_known=number)
+            for number in sorted(netvision - before)
+        ]
+        events += [
+            make_event("trap.alarm_entry_removed", time=time, mib="netvision", well_known=number)
+            for number in sorted(before - netvision)
+        ]
+        events += [
+            make_event(
+                "trap.alarm_entry_added", time=time, mib="rfc1628", well_known=row.number, alarm_id=row.alarm_id
+            )
+            for row in added
+        ]
+        events += [
+            make_event(
+                "trap.alarm_entry_removed", time=time, mib="rfc1628", well_known=row.number, alarm_id=row.alarm_id
+            )
+            for row in removed
+        ]
         return events
 
     def on_control(self, result: ControlResult) -> None:

@@ -90,6 +90,16 @@ class ActiveAlarm:
 
 
 @dataclass(frozen=True)
+class InformationStatus:
+    """A status bit of information level that the device logs as an event (a STS, FR §18.4)."""
+
+    acronym: str
+    label_en: str
+    label_fr: str
+    level: Level
+
+
+@dataclass(frozen=True)
 class Derived:
     """Values computed once from the bits and measurements (status.py)."""
 
@@ -101,6 +111,16 @@ class Derived:
     conditions: Mapping[str, bool] = field(default_factory=frozen_mapping)
     well_known_alarms: frozenset[int] = frozenset()  # NET VISION MIB upsWellKnownAlarms
     rfc1628_alarms: frozenset[int] = frozenset()  # RFC1628 upsWellKnownAlarms
+    # The bits each raised well-known alarm's expression names (which alarm row is behind it).
+    well_known_bits: Mapping[int, frozenset[str]] = field(default_factory=frozen_mapping)
+    rfc1628_bits: Mapping[int, frozenset[str]] = field(default_factory=frozen_mapping)
+    # Trap numbers whose map condition holds (App. "NET VISION 7 TRAP DESCRIPTION"), in
+    # the device's trap list: the NET VISION list for a UPS, the STS list for a STS.
+    traps: frozenset[int] = frozenset()
+    device_kind: str = "ups"  # "ups" | "sts": which trap list ``traps`` numbers
+    # RFC1628 "input out of tolerance" (upsInputLineBads counts its rising edges).
+    input_out_of_tolerance: bool = False
+    information_statuses: tuple[InformationStatus, ...] = ()  # set, logged as events (STS)
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,45 @@ def test_well_known_alarms_follow_the_appendix_expressions():
     assert 2 in on_battery.rfc1628_alarms and 15 in on_battery.well_known_alarms
 
 
+def test_trap_conditions_are_derived_beside_the_well_known_alarms():
+    on_battery = jbusp_state(["S01", "S03", "S05"]).derived
+    assert {1, 15} <= on_battery.traps  # upsTrapOnBattery, upsTrapOnBatteryPower: S05
+    assert 18 not in on_battery.traps
+    overload = vumap_state(["S000"], ["A001"]).derived
+    assert 6 in overload.traps and overload.device_kind == "ups"
+    # Which bits are behind each raised well-known alarm (TRAP 3/4 name the alarm row).
+    assert overload.well_known_bits[2] == frozenset({"A001"})
+    bypass = jbusp_state(["S04"]).derived
+    assert bypass.rfc1628_bits[9] == frozenset({"S04", "S07"})
+
+
+def test_sts_traps_are_numbered_in_the_sts_list_and_information_statuses_are_listed():
+    words = words_with(STS, ["S000", "S016", "S018"], 4)
+    derived = decode_device(STS, 0, {"status": words}, {"status": 0x140}, {}, None, NOW).derived
+    assert derived.device_kind == "sts"
+    assert 4 in derived.traps and 3 not in derived.traps  # stsTrapSwitchOnAlternateSource: S018
+    logged = {status.acronym for status in derived.information_statuses}
+    assert "S016" in logged and all(s.level is Level.INFORMATION for s in derived.information_statuses)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "alarms", "out_of_tolerance"),
+    [
+        (["S00", "S01", "S02", "S03"], [], False),  # normal
+        (["S01", "S03", "S05"], [], True),  # mains failure: on battery
+        (["S00", "S01", "S02", "S03"], ["A05"], True),  # rectifier input out of tolerance (RFC1628 .6)
+        (["S01", "S03", "S05", "S10"], [], False),  # battery test: the mains are good
+    ],
+)
+def test_input_out_of_tolerance_is_the_input_bad_alarm_or_a_mains_failure(statuses, alarms, out_of_tolerance):
+    assert jbusp_state(statuses, alarms).derived.input_out_of_tolerance is out_of_tolerance
+
+
+def test_vumap_mains_failure_is_input_out_of_tolerance():
+    assert vumap_state(["S000"], ["A019"]).derived.input_out_of_tolerance
+    assert not vumap_state(["S000"], []).derived.input_out_of_tolerance
+
+
 def test_alarm_table_keeps_the_time_an_alarm_appeared():
     first = jbusp_state(["S03"], ["A02"])
     later = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
@@ -225,6 +264,8 @@ def test_communication_lost_is_unknown_and_raises_rfc1628_alarm_20():
     assert derived.ups_status == "ups_status.unknown"
     assert derived.battery_status == "battery_status.unknown"
     assert derived.rfc1628_alarms == frozenset({20})
+    assert derived.well_known_alarms == frozenset({58})  # NET VISION MIB .58
+    assert derived.traps == frozenset() and not derived.input_out_of_tolerance
 
 
 def test_sts_status_from_preferred_and_alternate_source():

@@ -50,11 +50,24 @@ class Ups:
 
 
 def engine_for(ups: Ups) -> EventEngine:
-    return EventEngine(EventBus(), lambda: ups.map)
+    return EventEngine(EventBus())
+
+
+WELL_KNOWN_EVENTS = ("trap.alarm_entry_added", "trap.alarm_entry_removed")
 
 
 def ids(events) -> list[str]:  # type: ignore[no-untyped-def]
-    return [event.id for event in events]
+    """The events, but the well-known alarm ones (see :func:`entries`)."""
+    return [event.id for event in events if event.id not in WELL_KNOWN_EVENTS]
+
+
+def entries(events) -> list[tuple[str, str, int, int | None]]:  # type: ignore[no-untyped-def]
+    """TRAP 3/4 events: (added|removed, mib, well-known number, RFC1628 alarm id)."""
+    return [
+        (event.id.rsplit("_", 1)[1], event.data["mib"], event.data["well_known"], event.data.get("alarm_id"))
+        for event in events
+        if event.id in WELL_KNOWN_EVENTS
+    ]
 
 
 def test_first_contact_logs_ups_connected_and_the_ups_status() -> None:
@@ -106,7 +119,7 @@ def test_mains_failure_logs_on_battery_warning_and_raises_traps_1_and_15() -> No
     assert ids(events) == ["ups.alarm_added", "trap.on_battery", "trap.on_battery_power"]
     assert events[0].text_en == "On battery / Battery discharging"
     assert events[0].severity is Severity.WARNING
-    assert [event.trap for event in events[1:]] == [1, 15]
+    assert [event.trap for event in events[1:3]] == [1, 15]
 
 
 def test_status_change_to_bypass_and_load_off_are_status_events() -> None:
@@ -132,6 +145,71 @@ def test_communication_lost_then_restored_compares_with_the_state_before_the_los
     restored = engine.events_for(ups.snapshot("S03", seconds=9))
     assert ids(restored) == ["nv.communication_restored", "ups.connected", "ups.alarm_removed"]
     assert restored[0].trap == 25
+
+
+def test_well_known_alarms_raise_trap_3_and_4_per_mib_with_the_rfc1628_alarm_row() -> None:
+    ups = Ups()
+    engine = engine_for(ups)
+    first = engine.events_for(ups.snapshot("S03", "A07"))  # temperature: RFC1628 .5
+    assert entries(first) == []  # present at first sight: in the table, not "added" now
+    assert [row.number for row in engine.alarm_table.rows] == [5]
+    added = engine.events_for(ups.snapshot("S03", "A07", "A02", seconds=2))
+    assert entries(added) == [("added", "netvision", 2, None), ("added", "rfc1628", 8, 2)]
+    assert added[-1].trap == 3 and added[-1].log == "traps"
+    row = next(row for row in engine.alarm_table.rows if row.number == 8)
+    assert (row.alarm_id, row.since) == (2, T0 + timedelta(seconds=2))
+    removed = engine.events_for(ups.snapshot("S03", "A07", seconds=4))
+    assert entries(removed) == [("removed", "netvision", 2, None), ("removed", "rfc1628", 8, 2)]
+    assert removed[-1].trap == 4
+    again = engine.events_for(ups.snapshot("S03", "A07", "A02", seconds=6))
+    assert entries(again)[-1] == ("added", "rfc1628", 8, 3)  # a new id: ids are never reused
+    assert [(row.alarm_id, row.number) for row in engine.alarm_table.rows] == [(1, 5), (3, 8)]
+
+
+def test_communication_lost_raises_the_cards_own_well_known_alarms_and_clears_the_others() -> None:
+    ups = Ups()
+    engine = engine_for(ups)
+    engine.events_for(ups.snapshot("S03", "A02"))
+    lost = engine.events_for(ups.snapshot(seconds=5, state=CommunicationState.LOST))
+    assert entries(lost) == [
+        ("added", "netvision", 58, None),
+        ("removed", "netvision", 2, None),
+        ("added", "rfc1628", 20, 2),
+        ("removed", "rfc1628", 8, 1),
+    ]
+    assert [row.number for row in engine.alarm_table.rows] == [20]
+    restored = engine.events_for(ups.snapshot("S03", seconds=9))
+    assert entries(restored) == [("removed", "netvision", 58, None), ("removed", "rfc1628", 20, 2)]
+    assert engine.alarm_table.rows == ()
+
+
+def test_input_line_bads_counts_each_entry_into_input_out_of_tolerance() -> None:
+    ups = Ups()
+    engine = engine_for(ups)
+    engine.events_for(ups.snapshot("S00", "S01", "S02", "S03"))
+    assert engine.input_line_bads == 0
+    engine.events_for(ups.snapshot("S01", "S03", "S05", seconds=1))  # mains failure: on battery
+    engine.events_for(ups.snapshot("S01", "S03", "S05", "A05", seconds=2))  # still the same failure
+    assert engine.input_line_bads == 1
+    engine.events_for(ups.snapshot("S00", "S01", "S02", "S03", seconds=3))
+    engine.events_for(ups.snapshot("S00", "S01", "S02", "S03", "A05", seconds=4))  # input bad, no battery
+    assert engine.input_line_bads == 2
+    engine.events_for(ups.snapshot(seconds=5, state=CommunicationState.LOST))
+    engine.events_for(ups.snapshot("S00", "S01", "S02", "S03", "A05", seconds=6))  # the same, before the loss
+    assert engine.input_line_bads == 2
+    engine.events_for(ups.snapshot("S00", "S01", "S02", "S03", seconds=7))
+    engine.events_for(ups.snapshot("S01", "S03", "S05", "S10", seconds=8))  # a battery test: mains are good
+    assert engine.input_line_bads == 2
+
+
+def test_sts_trap_conditions_raise_the_sts_trap_events() -> None:
+    sts = Ups(STS)
+    engine = engine_for(sts)
+    engine.events_for(sts.snapshot("S000", "S016", "S017"))
+    events = engine.events_for(sts.snapshot("S000", "S016", "S018", seconds=1))
+    trap = next(event for event in events if event.log == "traps")
+    assert trap.id == "trap.sts_switch_on_alternate_source" and trap.trap == 4
+    assert entries(events) == []  # no UPS MIB well-known alarms on a STS
 
 
 def test_starting_snapshots_raise_nothing() -> None:
@@ -164,7 +242,7 @@ def test_accepted_control_is_a_ups_event_with_who_sent_it() -> None:
     bus = EventBus()
     received = []
     bus.on_event(received.append)
-    engine = EventEngine(bus, lambda: JBUSP)
+    engine = EventEngine(bus)
     engine.on_control(ControlResult("transfer_to_bypass", True, "", T0, "web", "admin"))
     engine.on_control(
         ControlResult("eco_mode_on", False, "remote controls are not permitted by the UPS", T0, "snmp", "")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from netvision.events.bus import Severity
 from netvision.services.snmp.engine_id import engine_id, next_engine_boots
-from netvision.services.snmp.traps import Trap, receiver_wants
+from netvision.services.snmp.traps import Trap, alarm_trap, receiver_wants
 from netvision.services.snmp.tree import OidTree, format_oid, parse_oid
 from netvision.settings.models import TrapReceiver
 
@@ -74,6 +74,18 @@ def test_rfc1628_receiver_gets_only_the_rfc1628_traps_and_none_type_nothing() ->
     assert not receiver_wants(silent, _trap(40, Severity.INFORMATION), trap_filter=False)
     unused = TrapReceiver(address="")
     assert not receiver_wants(unused, _trap(40, Severity.INFORMATION), trap_filter=False)
+
+
+def test_trap_3_and_4_of_one_mib_go_only_to_the_receivers_of_that_mib() -> None:
+    netvision = TrapReceiver(address="10.0.0.1", severity="information")
+    rfc = TrapReceiver(address="10.0.0.2", trap_type="rfc1628")
+    nv_added = alarm_trap(True, 2, None, "Alarm 2 added")
+    rfc_added = alarm_trap(True, None, (7, 8), "Alarm 8 added")
+    assert receiver_wants(netvision, nv_added, trap_filter=False)
+    assert not receiver_wants(rfc, nv_added, trap_filter=False)
+    assert receiver_wants(rfc, rfc_added, trap_filter=False)
+    assert not receiver_wants(netvision, rfc_added, trap_filter=False)
+    assert (1, 3, 6, 1, 2, 1, 33, 1, 6, 2, 1, 1, 7) in dict(rfc_added.rfc1628_varbinds)  # upsAlarmId
 
 
 def test_test_trap_ignores_the_severity_filter() -> None:

@@ -118,14 +118,17 @@ class AgentView:
 
     settings: Settings
     started: float = field(default_factory=time.monotonic)  # sysUpTime origin
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # the same instant, UTC
     agent_version: str = ""
     ip_address: str = "0.0.0.0"
     subnet_mask: str = "0.0.0.0"
     gateway: str = "0.0.0.0"
     dhcp: bool = False
     seconds_on_battery: int = 0
-    # RFC1628 alarm table rows: (upsAlarmId, well-known number, sysUpTime when added).
+    # RFC1628 alarm table rows: (upsAlarmId, well-known number, sysUpTime when added),
+    # and upsInputLineBads: both kept by the event engine.
     rfc1628_alarm_rows: tuple[tuple[int, int, int], ...] = ()
+    input_line_bads: int = 0
     last_trap_text: str = ""
     logs_clearable: bool = False  # upsAgentClear*Log are served when the logs are there
     agent_controllable: bool = False  # upsAgentResetToDefault/Restart, when the daemon offers them
@@ -133,6 +136,10 @@ class AgentView:
     def uptime(self) -> int:
         """sysUpTime in hundredths of a second."""
         return int((time.monotonic() - self.started) * 100)
+
+    def uptime_at(self, moment: datetime) -> int:
+        """sysUpTime at ``moment`` (UTC); 0 for a moment before the agent started."""
+        return max(0, int((moment - self.started_at).total_seconds() * 100))
 
 
 def _text(value: str) -> OctetString:
@@ -218,13 +225,15 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
     yield from _rfc1628_optional(battery + (6, 0), device.value("battery_current"), 10)
     yield from _rfc1628_optional(battery + (7, 0), device.value("battery_temperature"))
 
+    # RFC1628's table index columns (upsInputLineIndex, upsOutputLineIndex,
+    # upsBypassLineIndex, upsAlarmId) are not-accessible: the index is in each OID only.
     inputs = UPS_OBJECTS + (3,)
-    yield inputs + (1, 0), Counter32(0)  # upsInputLineBads: the UPS keeps no such counter
+    # upsInputLineBads: entries into "input out of tolerance" the agent saw (event engine).
+    yield inputs + (1, 0), Counter32(view.input_line_bads)
     input_lines = _lines(snapshot, "input")
     yield inputs + (2, 0), Integer32(input_lines)
     for line in range(1, input_lines + 1):
         entry = inputs + (3, 1)
-        yield entry + (1, line), Integer32(line)
         yield from _rfc1628_optional(entry + (2, line), device.value("input_frequency"), 10)
         yield from _rfc1628_optional(entry + (3, line), device.phase("input_voltage", line))
         yield from _rfc1628_optional(entry + (4, line), device.phase("input_current", line), 10)
@@ -237,7 +246,6 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
     yield output + (3, 0), Integer32(output_lines)
     for line in range(1, output_lines + 1):
         entry = output + (4, 1)
-        yield entry + (1, line), Integer32(line)
         yield from _rfc1628_optional(entry + (2, line), device.phase("output_voltage", line))
         yield from _rfc1628_optional(entry + (3, line), device.phase("output_current", line), 10)
         power = device.phase("output_kw", line)
@@ -253,7 +261,6 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
     yield bypass + (2, 0), Integer32(bypass_lines)
     for line in range(1, bypass_lines + 1):
         entry = bypass + (3, 1)
-        yield entry + (1, line), Integer32(line)
         yield from _rfc1628_optional(entry + (2, line), device.phase("bypass_voltage", line))
         yield from _rfc1628_optional(entry + (3, line), device.phase("bypass_current", line), 10)
         yield from _rfc1628_optional(entry + (4, line), device.phase("bypass_power", line), 1000)
@@ -262,7 +269,6 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
     yield alarm + (1, 0), Gauge32(len(view.rfc1628_alarm_rows))
     for alarm_id, number, since in view.rfc1628_alarm_rows:
         entry = alarm + (2, 1)
-        yield entry + (1, alarm_id), Integer32(alarm_id)
         yield entry + (2, alarm_id), ObjectIdentifier(UPS_WELL_KNOWN_ALARMS + (number,))
         yield entry + (3, alarm_id), TimeTicks(since)
 

@@ -27,6 +27,7 @@ from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
+from . import usm
 from .engine_id import engine_id, interface_mac, next_engine_boots
 from .fastpath import EncodedTree, answer
 from .instrum import TreeInstrumController
@@ -71,10 +72,12 @@ SETTING_OBJECTS: dict[Oid, tuple[str, type]] = {
 }
 STATUS_CONTROL_OID = NV7_OBJECTS + (7, 1, 0)
 UPS_TEST_ID_OID = UPS_OBJECTS + (7, 1, 0)
-# Traps this service raises itself from snapshots (TRAP 1 repeated every minute,
-# TRAP 3/4 per well-known alarm, App. traps); the engine's events with these
-# numbers are not sent a second time.
-SELF_RAISED_TRAPS = frozenset({1, 3, 4})
+# TRAP 1 is raised by this service itself from snapshots (repeated every minute,
+# App. traps); the engine's event for it is not sent a second time.
+TRAP_ON_BATTERY = 1
+SELF_RAISED_TRAPS = frozenset({TRAP_ON_BATTERY})
+# The engine's TRAP 3/4: one per well-known alarm of one UPS MIB (events/engine.py).
+ALARM_ENTRY_EVENTS = frozenset({"trap.alarm_entry_added", "trap.alarm_entry_removed"})
 
 
 def _agent_settings(settings: Settings) -> dict[str, Any]:
@@ -113,10 +116,6 @@ class SnmpService:
         self._traps = TrapSender(self.engine_id, self.boots)
         # Snapshot-derived state (system level: traps are system-level, §18.3).
         self._on_battery_since: float | None = None
-        self._rfc_rows: dict[int, tuple[int, int]] = {}  # well-known number -> (alarm id, uptime)
-        self._next_alarm_id = 1
-        self._nv_alarms: frozenset[int] | None = None
-        self._rfc_alarms: frozenset[int] | None = None
         self.bound_port: int | None = None
         self._encoded: EncodedTree | None = None
         self._communities: frozenset[bytes] = frozenset()
@@ -183,6 +182,7 @@ class SnmpService:
         snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self.engine_id))
         (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
         boots.syntax = boots.syntax.clone(self.boots)
+        usm.install(snmp_engine)  # the report for an unsupported security level (usm.py)
         transport = _fast_transport_class()(self._fast_answer).open_server_mode(sock=sock)
         self._communities = frozenset({snmp.read_community.encode(), snmp.write_community.encode()})
         self._fast_versions = frozenset(version for version, on in ((0, snmp.v1), (1, snmp.v2c)) if on)
@@ -246,59 +246,41 @@ class SnmpService:
             self._dirty = False
             self._tree_sequence = snapshot.sequence
             self.view.seconds_on_battery = self._seconds_on_battery()
+            self._follow_engine()
             self._tree = OidTree(build_entries(snapshot, self.view))
         return self._tree
+
+    def _follow_engine(self) -> None:
+        """RFC1628 upsAlarmTable and upsInputLineBads, as the event engine keeps them."""
+        engine = self.context.engine
+        if engine is None:
+            return
+        self.view.rfc1628_alarm_rows = tuple(
+            (row.alarm_id, row.number, self.view.uptime_at(row.since)) for row in engine.alarm_table.rows
+        )
+        self.view.input_line_bads = engine.input_line_bads
 
     def _seconds_on_battery(self) -> int:
         if self._on_battery_since is None:
             return 0
         return int(time.monotonic() - self._on_battery_since)
 
-    # -- snapshots: TRAP 1 and TRAP 3/4 ----------------------------------------------------------
+    # -- snapshots: TRAP 1 ------------------------------------------------------------------------
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self._dirty = True
         system = snapshot.system if snapshot.communicating else None
-        on_battery = system is not None and system.condition("on_battery")
+        # The trap condition of status.py (App. traps: upsTrapOnBattery), a UPS's trap list.
+        on_battery = (
+            system is not None
+            and system.derived.device_kind == "ups"
+            and TRAP_ON_BATTERY in system.derived.traps
+        )
         if on_battery and self._on_battery_since is None:
             self._on_battery_since = time.monotonic()
             self._spawn(self._send_on_battery())
         elif not on_battery:
             self._on_battery_since = None
-        nv = system.derived.well_known_alarms if system is not None else frozenset()
-        rfc = system.derived.rfc1628_alarms if system is not None else frozenset()
-        if not snapshot.communicating and snapshot.system is None and self._rfc_alarms is None:
-            return  # still starting: nothing is known yet, raise nothing
-        if not snapshot.communicating:
-            nv, rfc = frozenset({58}), frozenset({20})  # communication lost (App. MIB .58, RFC1628 .20)
-        self._alarm_changes(nv, rfc)
-
-    def _alarm_changes(self, nv: frozenset[int], rfc: frozenset[int]) -> None:
-        first = self._rfc_alarms is None
-        old_nv = self._nv_alarms or frozenset()
-        old_rfc = self._rfc_alarms or frozenset()
-        now = self.view.uptime()
-        for number in sorted(rfc - old_rfc):
-            self._rfc_rows[number] = (self._next_alarm_id, now)
-            self._next_alarm_id += 1
-        removed_rows = {number: self._rfc_rows.pop(number) for number in sorted(old_rfc - rfc) if number in self._rfc_rows}
-        self.view.rfc1628_alarm_rows = tuple(
-            (alarm_id, number, since) for number, (alarm_id, since) in sorted(self._rfc_rows.items(), key=lambda r: r[1][0])
-        )
-        self._nv_alarms, self._rfc_alarms = nv, rfc
-        if first:
-            return  # alarms present at start-up were not "added" now
-        # NET VISION receivers: one TRAP3/4 per well-known alarm of the NET VISION MIB;
-        # RFC1628 receivers: one per RFC1628 well-known alarm (App. RFC1628 wellknown alarms).
-        for number in sorted(nv - old_nv):
-            self._spawn(self._send(alarm_trap(True, number, None, f"Alarm {number} added"), mib="netvision"))
-        for number in sorted(old_nv - nv):
-            self._spawn(self._send(alarm_trap(False, number, None, f"Alarm {number} removed"), mib="netvision"))
-        for number in sorted(rfc - old_rfc):
-            row = (self._rfc_rows[number][0], number)
-            self._spawn(self._send(alarm_trap(True, None, row, f"Alarm {number} added"), mib="rfc1628"))
-        for number, (alarm_id, _since) in removed_rows.items():
-            self._spawn(self._send(alarm_trap(False, None, (alarm_id, number), f"Alarm {number} removed"), mib="rfc1628"))
 
     async def _send_on_battery(self) -> None:
         snapshot = self.context.ups.snapshot
@@ -335,10 +317,16 @@ class SnmpService:
             subscription.close()
 
     def trap_for_event(self, event: Event) -> Trap | None:
-        if event.trap is None:
+        if event.trap is None or event.log == "ups":
+            # The UPS log's alarm rows are not traps: TRAP 3/4 are per well-known alarm.
             return None
-        identity = self.context.ups.snapshot.identity
-        if identity is not None and identity.device_kind == "sts" and event.log == "ups":
+        if event.id in ALARM_ENTRY_EVENTS:
+            added = event.id == "trap.alarm_entry_added"
+            number = int(event.data["well_known"])
+            if event.data.get("mib") == "rfc1628":
+                return alarm_trap(added, None, (int(event.data["alarm_id"]), number), event.text_en)
+            return alarm_trap(added, number, None, event.text_en)
+        if event.id.startswith("trap.sts_"):
             # A STATYS's trap triggers are numbered as the STS trap list (FR annex), with its levels.
             if event.trap not in STS_TRAP_LIST:
                 return None
@@ -351,14 +339,13 @@ class SnmpService:
         """The "send test trap" action (TRAP 40, App. traps): to every receiver; returns how many."""
         return await self._send(Trap(TRAP_TEST, Severity.INFORMATION, text="TRAP TEST"))
 
-    async def _send(self, trap: Trap, mib: str | None = None) -> int:
+    async def _send(self, trap: Trap) -> int:
         settings = self.context.settings.snmp
         if not settings.enabled:
             return 0  # "SNMP Support" off (§18.3): no agent and no traps
-        receivers = [r for r in settings.trap_receivers if mib is None or r.trap_type == mib]
         self.view.last_trap_text = trap.text
         self._dirty = True
-        return await self._traps.send(trap, settings, self.view.uptime(), self.view.ip_address, receivers)
+        return await self._traps.send(trap, settings, self.view.uptime(), self.view.ip_address)
 
     def _spawn(self, coroutine: Any) -> None:
         self.context.create_task(coroutine, name="send")

@@ -109,11 +109,14 @@ class Trap:
     rfc1628_varbinds: tuple[tuple[Oid, Any], ...] = ()
     text: str = ""
     sts: bool = False  # a trap of the STS MIB (.4555.1.1.10.2.0.n), for a STATYS
+    mib: str | None = None  # "netvision" | "rfc1628": only for the receivers of that trap type
 
 
 def receiver_wants(receiver: TrapReceiver, trap: Trap, trap_filter: bool) -> bool:
     """Whether ``receiver`` gets ``trap`` (§18.8 filters, §18.3 TRAP / email filter)."""
     if not receiver.address or receiver.trap_type == "none":
+        return False
+    if trap.mib is not None and receiver.trap_type != trap.mib:
         return False
     if receiver.trap_type == "rfc1628":
         if trap.sts:
@@ -169,7 +172,8 @@ def on_battery_trap(minutes_remaining: float | None, seconds_on_battery: int, te
 
 
 def alarm_trap(added: bool, nv_number: int | None, rfc_row: tuple[int, int] | None, text: str) -> Trap:
-    """TRAP 3 / TRAP 4 with the well-known alarm (NET VISION number, RFC1628 alarm row)."""
+    """TRAP 3 / TRAP 4 with the well-known alarm: a NET VISION MIB number for the
+    NET VISION receivers, or an RFC1628 alarm row (upsAlarmId, number) for the RFC1628 ones."""
     from pysnmp.proto.rfc1902 import Integer32
 
     number = 3 if added else 4
@@ -183,7 +187,14 @@ def alarm_trap(added: bool, nv_number: int | None, rfc_row: tuple[int, int] | No
             (UPS_OBJECTS + (6, 2, 1, 1, alarm_id), Integer32(alarm_id)),
             (UPS_OBJECTS + (6, 2, 1, 2, alarm_id), ObjectIdentifier(UPS_OBJECTS + (6, 3, well_known))),
         )
-    return Trap(number, NV_TRAPS[number][1], netvision_varbinds=netvision, rfc1628_varbinds=rfc, text=text)
+    return Trap(
+        number,
+        NV_TRAPS[number][1],
+        netvision_varbinds=netvision,
+        rfc1628_varbinds=rfc,
+        text=text,
+        mib="netvision" if nv_number is not None else "rfc1628",
+    )
 
 
 _AUTH = {
