@@ -10,7 +10,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -31,7 +31,7 @@ def _setup_logging(level: str) -> None:
 def to_jsonable(value: Any) -> Any:
     """Snapshots (dataclasses, enums, datetimes, mappings) as plain JSON values."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {key: to_jsonable(item) for key, item in asdict(value).items()}
+        return {item.name: to_jsonable(getattr(value, item.name)) for item in fields(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):

@@ -106,7 +106,7 @@ class Daemon:
         self.ups: PollerHandle | None = None  # what services see of the UPS; outlives the poller
         self._running: dict[str, _Running] = {entry.name: _Running(entry) for entry in SERVICES}
         self._context: ServiceContext | None = None
-        self._poller_task: asyncio.Task[None] | None = None
+        self._poller_task: asyncio.Future[None] | None = None
         self._device_path = ""
         self.store: LogStore | None = None
         self.recorder: LogRecorder | None = None
@@ -169,7 +169,7 @@ class Daemon:
             if restart and event.id == "nv.agent_restart":
                 event = make_event("nv.agent_restart", via=restart["via"], by=restart["by"])  # who asked
             self.bus.publish(event)
-        self._poller_task = asyncio.create_task(self.poller.run(), name="poller")
+        self._poller_task = self.ups.start()
 
     async def _start_service(self, record: _Running) -> None:
         assert self._context is not None
@@ -208,11 +208,8 @@ class Daemon:
             return  # a reset to default: the restart starts from the new settings itself
         old, self._applied = self._applied, settings
         sections = changed_sections(keys)
-        if "serial" in sections and self.poller is not None:
-            try:
-                self.poller.reconfigure(poller_config(settings, self._device_path))
-            except Exception:
-                log.exception("the poller could not apply the new serial settings")
+        if "serial" in sections and self.ups is not None:
+            self.ups.reconfigure(poller_config(settings, self._device_path))
         wanted = {entry.name for entry in enabled_services(settings)}
         # Stops first: a port may move from one service to another.
         for record in self._running.values():
@@ -325,8 +322,8 @@ class Daemon:
                 await self._stop_service(record, ServiceState.DISABLED)
 
     async def _stop_poller(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
+        if self.ups is not None and self._poller_task is not None:
+            self.ups.stop()
         if self._poller_task is not None:
             try:
                 await self._poller_task

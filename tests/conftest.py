@@ -37,8 +37,8 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval
 
 async def next_snapshot(daemon: Daemon, after: Snapshot | None = None, timeout: float = 20.0) -> Snapshot:
     """The first snapshot published after ``after`` (or after now)."""
-    assert daemon.poller is not None
-    poller = daemon.poller
+    assert daemon.ups is not None
+    poller = daemon.ups
     sequence = (after or poller.snapshot).sequence
     return await wait_for(lambda: poller.snapshot if poller.snapshot.sequence > sequence else None, timeout)
 
@@ -90,8 +90,8 @@ async def make_daemon(
         daemon.test_simulator = simulator  # type: ignore[attr-defined]
         await daemon.start()
         started.append(daemon)
-        assert daemon.poller is not None
-        poller = daemon.poller
+        assert daemon.ups is not None
+        poller = daemon.ups
         await wait_for(lambda: poller.snapshot.communicating, timeout=30)
         return daemon
 

@@ -62,9 +62,9 @@ class Recorder:
     """Every snapshot published while a read is in flight."""
 
     def __init__(self, daemon: Daemon) -> None:
-        assert daemon.poller is not None
-        self.snapshots: list[Snapshot] = [daemon.poller.snapshot]
-        daemon.poller.subscribe(self.snapshots.append)
+        assert daemon.ups is not None
+        self.snapshots: list[Snapshot] = [daemon.ups.snapshot]
+        daemon.ups.subscribe(self.snapshots.append)
 
 
 def present_values(result: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +141,7 @@ async def test_object_list_and_properties_are_the_interface_documents(make_daemo
         assert len(entry["present-value"]) == len(bits_row.bits)
     assert objects["multi-state-value,8"]["state-text"] == ["NOT PRESENT", "OUT OF TOL", "GEN SET", "OK"]
     # Device object (BAC §5.2.1).
-    snapshot = daemon.poller.snapshot  # type: ignore[union-attr]
+    snapshot = daemon.ups.snapshot  # type: ignore[union-attr]
     identity = snapshot.identity
     assert identity is not None
     device = result["device"]
@@ -203,7 +203,7 @@ SCENARIOS = [
 async def test_present_values_follow_the_simulator_in_each_scenario(make_daemon: Any, map_name: str) -> None:
     daemon, port = await start(make_daemon, map_name=map_name, topology="three_phase")
     sim = daemon.test_simulator  # type: ignore[attr-defined]
-    assert daemon.poller is not None
+    assert daemon.ups is not None
     factor = 10 if map_name == "vumap" else 1  # factor_10 columns when T014 = 1
     for scenario, load_status, battery_status in SCENARIOS:
         sim.device.scenario("normal")
@@ -399,8 +399,8 @@ async def test_cov_notifications_arrive_on_change_for_analog_and_multi_state(mak
 async def test_lost_communication_flags_fault_and_out_of_service_then_recovers(make_daemon: Any) -> None:
     daemon, port = await start(make_daemon, map_name="jbusp", serial={"failed_cycles_before_lost": 1})
     sim = daemon.test_simulator  # type: ignore[attr-defined]
-    assert daemon.poller is not None
-    poller = daemon.poller
+    assert daemon.ups is not None
+    poller = daemon.ups
     good = by_name(await read_all(port))
     watcher = await CovWatcher.start(port, "analog-value,15", "bitstring-value,2")
     try:

@@ -52,13 +52,13 @@ async def test_alarm_lifecycle_with_alarm_table_at_each_step(make_daemon) -> Non
     daemon = await make_daemon(map_name="jbusp", topology="three_phase")
     sim = daemon.test_simulator
     await until_logged(daemon, "ups", "Load protected by Inverter")
-    assert alarm_table(daemon.poller.snapshot).count == 0
+    assert alarm_table(daemon.ups.snapshot).count == 0
     start = await last_id(daemon, "ups")
 
     sim.device.alarm("A02", True)
     events = await until_logged(daemon, "ups", "UPS overload", start)
     assert ("warning", "UPS overload") in events
-    table = await wait_for(lambda: (t := alarm_table(daemon.poller.snapshot)).count and t)
+    table = await wait_for(lambda: (t := alarm_table(daemon.ups.snapshot)).count and t)
     assert "A02" in [row.index for row in table.rows]
     overload = next(row for row in table.rows if row.index == "A02")
     assert overload.level == "warning" and overload.description_en == "UPS overload"
@@ -66,7 +66,7 @@ async def test_alarm_lifecycle_with_alarm_table_at_each_step(make_daemon) -> Non
     sim.device.alarm("A31", True)
     events = await until_logged(daemon, "ups", "Imminent STOP", start)
     assert ("critical", "Imminent STOP") in events
-    table = alarm_table(daemon.poller.snapshot)
+    table = alarm_table(daemon.ups.snapshot)
     assert table.last is not None and table.last.index == "A31" and table.last.level == "critical"
 
     sim.device.alarm("A02", False)
@@ -74,7 +74,7 @@ async def test_alarm_lifecycle_with_alarm_table_at_each_step(make_daemon) -> Non
     events = await until_logged(daemon, "ups", "UPS overload has been removed", start)
     await until_logged(daemon, "ups", "Imminent STOP has been removed", start)
     assert ("information", "UPS overload has been removed") in events
-    await wait_for(lambda: "A02" not in [row.index for row in alarm_table(daemon.poller.snapshot).rows])
+    await wait_for(lambda: "A02" not in [row.index for row in alarm_table(daemon.ups.snapshot).rows])
 
 
 async def test_mains_failure_and_return(make_daemon) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ async def test_mains_failure_and_return(make_daemon) -> None:  # type: ignore[no
     sim.device.scenario("mains_failure")
     events = await until_logged(daemon, "ups", "On battery / Battery discharging", start)
     assert ("warning", "On battery / Battery discharging") in events
-    rows = [row.index for row in alarm_table(daemon.poller.snapshot).rows]
+    rows = [row.index for row in alarm_table(daemon.ups.snapshot).rows]
     assert "S05" in rows
     sim.device.scenario("mains_restored")
     events = await until_logged(daemon, "ups", "On battery / Battery discharging has been removed", start)
@@ -105,7 +105,7 @@ async def test_communication_lost_and_restored(make_daemon) -> None:  # type: ig
     nv = await until_logged(daemon, "netvision", "UPS communication lost", nv_start)
     assert ("critical", "UPS communication lost") in nv
     assert ("critical", "UPS not connected") in await logged(daemon, "ups", ups_start)
-    assert alarm_table(daemon.poller.snapshot).count == 0
+    assert alarm_table(daemon.ups.snapshot).count == 0
     sim.slave.clear_faults()
     nv = await until_logged(daemon, "netvision", "UPS communication restored", nv_start)
     ups = await until_logged(daemon, "ups", "UPS connected", ups_start)
@@ -121,9 +121,9 @@ async def test_parallel_system_alarms_are_at_system_level(make_daemon) -> None: 
     sim.device.alarm("A02", True, unit=2)
     events = await until_logged(daemon, "ups", "Unit 2 general alarm", start)
     assert ("warning", "Unit 2 general alarm") in events
-    table = alarm_table(daemon.poller.snapshot)
+    table = alarm_table(daemon.ups.snapshot)
     assert "A33" in [row.index for row in table.rows]
-    unit_2 = daemon.poller.snapshot.unit(2)
+    unit_2 = daemon.ups.snapshot.unit(2)
     assert unit_2 is not None and "A02" in unit_2.state.alarm_bits
     assert "A02" not in [row.index for row in table.rows]  # a unit's own alarm is not in the table
 
@@ -134,10 +134,10 @@ async def test_vumap_parallel_unit_alarm_comes_from_the_unit_synthesis_bits(make
     await until_logged(daemon, "ups", "UPS connected")
     start = await last_id(daemon, "ups")
     sim.device.alarm("A001", True, unit=2)
-    label = daemon.poller.register_map.bit("A097").label_en
+    label = daemon.ups.register_map.bit("A097").label_en
     events = await until_logged(daemon, "ups", label, start)
     assert ("warning", label) in events
-    assert "A097" in [row.index for row in alarm_table(daemon.poller.snapshot).rows]
+    assert "A097" in [row.index for row in alarm_table(daemon.ups.snapshot).rows]
     sim.device.alarm("A001", False, unit=2)
     events = await until_logged(daemon, "ups", f"{label} has been removed", start)
     assert ("information", f"{label} has been removed") in events

@@ -80,7 +80,7 @@ async def test_mbpoll_sees_illegal_function_and_illegal_address(make_daemon: Mak
 async def test_silent_ups_answers_0x0b_and_data_returns_with_it(make_daemon: MakeDaemon) -> None:
     daemon = await modbus_daemon(make_daemon, map_name="vumap")
     sim = daemon.test_simulator  # type: ignore[attr-defined]
-    poller = daemon.poller
+    poller = daemon.ups
     assert poller is not None
     client = await connect(daemon)
     try:
@@ -151,7 +151,7 @@ async def test_a_failure_inside_the_server_answers_0x04_and_the_session_goes_on(
     async def broken(address: int, count: int, timeout: float) -> tuple[int, ...]:
         raise RuntimeError("broken on purpose")
 
-    monkeypatch.setattr(daemon.poller, "read_through", broken)
+    monkeypatch.setattr(daemon.ups, "read_through", broken)
     client = await connect(daemon)
     try:
         assert (await client.read_holding_registers(0x1360, count=4)).exception_code == 0x04

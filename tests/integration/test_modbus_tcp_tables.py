@@ -23,10 +23,10 @@ from tests.integration.test_modbus_tcp_helpers import (
 def served_tables(daemon: Daemon) -> list[tuple[int, int, str]]:
     """Every table of the simulated UPS the poller reads and the server must serve."""
     sim = daemon.test_simulator  # type: ignore[attr-defined]
-    register_map = daemon.poller.register_map  # type: ignore[union-attr]
+    register_map = daemon.ups.register_map  # type: ignore[union-attr]
     names = (*register_map.identity_blocks, *register_map.cycle_blocks)
-    cached = {block.address for block in daemon.poller.identity_registers}  # type: ignore[union-attr]
-    snapshot = daemon.poller.snapshot  # type: ignore[union-attr]
+    cached = {block.address for block in daemon.ups.identity_registers}  # type: ignore[union-attr]
+    snapshot = daemon.ups.snapshot  # type: ignore[union-attr]
     devices = [snapshot.system, *(u.state for u in snapshot.units), *(m.state for m in snapshot.modules)]
     cached |= {block.address for state in devices if state for block in state.registers}
     tables = [(address, count, name) for address, count, name, _ in sim.device.addresses() if name in names]
@@ -118,7 +118,7 @@ async def test_mbpoll_reads_every_table_as_the_ups_holds_it(make_daemon: MakeDae
 async def test_mbpoll_reads_a_single_word(make_daemon: MakeDaemon) -> None:
     daemon = await modbus_daemon(make_daemon, map_name="vumap", topology="three_phase")
     sim = daemon.test_simulator  # type: ignore[attr-defined]
-    await wait_for(lambda: daemon.poller.snapshot.communicating)  # type: ignore[union-attr]
+    await wait_for(lambda: daemon.ups.snapshot.communicating)  # type: ignore[union-attr]
     code, out, err = await mbpoll(port_of(daemon), "-t", "4:hex", "-r", str(0x0042), "127.0.0.1")
     assert code == 0, err
     assert mbpoll_words(out) == {0x0042: sim.device.read(0x0042, 1)[0]}

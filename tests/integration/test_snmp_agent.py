@@ -46,13 +46,13 @@ async def test_v1_get_answers_identity_and_battery(make_daemon: Any) -> None:
     )
     assert code == 0, output
     got = values(output)
-    model = daemon.poller.snapshot.identity.model
+    model = daemon.ups.snapshot.identity.model
     assert got[".1.3.6.1.2.1.1.2.0"] == "OID: .1.3.6.1.4.1.4555.1.1.7"
     assert got[".1.3.6.1.2.1.1.5.0"] == 'STRING: "Socomec"'
     assert got[f"{UPS}.1.1.0"] == 'STRING: "SOCOMEC"'
     assert got[f"{UPS}.1.2.0"] == f'STRING: "{model}"'
     assert number(got[f"{UPS}.2.1.0"]) == 2  # batteryNormal
-    assert number(got[f"{UPS}.2.4.0"]) == round(daemon.poller.snapshot.system.measurement("battery_capacity"))
+    assert number(got[f"{UPS}.2.4.0"]) == round(daemon.ups.snapshot.system.measurement("battery_capacity"))
     assert got[f"{NV7}.1.1.0"] == f'STRING: "{model}"'
     assert number(got[f"{NV7}.2.1.0"]) in (2, 3)  # normal or charging
     assert got[f"{NV1}.1.1.0"] == f'STRING: "{model}"'
@@ -63,7 +63,7 @@ async def test_walk_three_phase_input_output_bypass_tables(make_daemon: Any) -> 
     code, output = await snmp("snmpwalk", "-v2c", "-c", "public", address, UPS)
     assert code == 0, output
     got = values(output)
-    system = daemon.poller.snapshot.system
+    system = daemon.ups.snapshot.system
     assert number(got[f"{UPS}.3.2.0"]) == 3
     for line in (1, 2, 3):
         assert f"{UPS}.3.3.1.1.{line}" not in got  # upsInputLineIndex is not-accessible
@@ -157,17 +157,17 @@ async def test_set_of_an_invalid_poll_rate_is_refused_with_wrong_value(make_daem
 async def test_set_status_control_switches_eco_mode_on_in_the_simulator(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     sim = daemon.test_simulator
-    await wait_for(lambda: daemon.poller.snapshot.remote_controls_permitted)
+    await wait_for(lambda: daemon.ups.snapshot.remote_controls_permitted)
     code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{NV7}.7.1.0", "i", "3")
     assert code == 0, output
     await wait_for(lambda: ("eco_mode_on", None) in sim.device.control_log)
-    await wait_for(lambda: daemon.poller.snapshot.system.condition("eco_mode"))
+    await wait_for(lambda: daemon.ups.snapshot.system.condition("eco_mode"))
 
 
 async def test_control_not_permitted_by_the_ups_is_refused(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     daemon.test_simulator.device.permissions("all", False)
-    await wait_for(lambda: not daemon.poller.snapshot.remote_controls_permitted)
+    await wait_for(lambda: not daemon.ups.snapshot.remote_controls_permitted)
     code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{NV7}.7.1.0", "i", "3")
     assert code != 0 and "inconsistentValue" in output
     assert daemon.test_simulator.device.control_log == []
@@ -176,7 +176,7 @@ async def test_control_not_permitted_by_the_ups_is_refused(make_daemon: Any) -> 
 async def test_mains_failure_shows_on_battery_in_both_mibs_and_the_alarm_table(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     daemon.test_simulator.device.scenario("mains_failure")
-    await wait_for(lambda: daemon.poller.snapshot.system.condition("on_battery"))
+    await wait_for(lambda: daemon.ups.snapshot.system.condition("on_battery"))
     await next_snapshot(daemon)
     code, output = await snmp("snmpwalk", "-v2c", "-c", "public", address, ".1.3.6.1")
     got = values(output)
@@ -189,7 +189,7 @@ async def test_mains_failure_shows_on_battery_in_both_mibs_and_the_alarm_table(m
     assert number(got[f"{NV7}.2.1.0"]) in (5, 6)  # discharging (or low)
 
     daemon.test_simulator.device.scenario("mains_restored")
-    await wait_for(lambda: not daemon.poller.snapshot.system.condition("on_battery"))
+    await wait_for(lambda: not daemon.ups.snapshot.system.condition("on_battery"))
     await next_snapshot(daemon)
     code, output = await snmp("snmpwalk", "-v2c", "-c", "public", address, f"{UPS}.6")
     descriptions = [value for key, value in values(output).items() if key.startswith(f"{UPS}.6.2.1.2.")]
@@ -251,7 +251,7 @@ async def test_vumap_ups_is_served_too(make_daemon: Any, map_name: str) -> None:
     daemon, address = await agent(make_daemon, map_name=map_name)
     code, output = await snmp("snmpget", "-v2c", "-c", "public", address, f"{UPS}.1.2.0", f"{UPS}.4.1.0")
     assert code == 0, output
-    assert daemon.poller.snapshot.identity.model in output
+    assert daemon.ups.snapshot.identity.model in output
 
 
 async def test_clear_history_log_through_snmp_is_logged_via_snmp(make_daemon: Any) -> None:
@@ -273,7 +273,7 @@ async def test_clear_history_log_through_snmp_is_logged_via_snmp(make_daemon: An
 async def test_rfc1628_quick_battery_test_starts_the_ups_battery_test(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     sim = daemon.test_simulator
-    await wait_for(lambda: daemon.poller.snapshot.remote_controls_permitted)
+    await wait_for(lambda: daemon.ups.snapshot.remote_controls_permitted)
     code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{UPS}.7.1.0", "o", f"{UPS}.7.7.4")
     assert code == 0, output
     await wait_for(lambda: any(name == "battery_test" for name, _unit in sim.device.control_log))

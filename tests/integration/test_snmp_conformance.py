@@ -103,7 +103,7 @@ async def test_snmptable_prints_the_rfc1628_tables_without_columns_the_mib_lacks
 ) -> None:
     daemon, address = await agent(make_daemon, topology="three_phase")
     daemon.test_simulator.device.scenario("mains_failure")  # a row in upsAlarmTable too
-    await wait_for(lambda: daemon.poller.snapshot.system.condition("on_battery"))
+    await wait_for(lambda: daemon.ups.snapshot.system.condition("on_battery"))
     await next_snapshot(daemon)
     path = ups_mib_path(tmp_path)
     for table in ("upsInputTable", "upsOutputTable", "upsBypassTable", "upsAlarmTable"):
@@ -142,11 +142,11 @@ async def test_ups_input_line_bads_counts_mains_failures(make_daemon: Any) -> No
     assert await line_bads() == 0
     for failures in (1, 2):
         sim.scenario("mains_failure")
-        await wait_for(lambda: daemon.poller.snapshot.system.condition("on_battery"))
+        await wait_for(lambda: daemon.ups.snapshot.system.condition("on_battery"))
         await next_snapshot(daemon)
         assert await line_bads() == failures
         sim.scenario("mains_restored")
-        await wait_for(lambda: not daemon.poller.snapshot.system.condition("on_battery"))
+        await wait_for(lambda: not daemon.ups.snapshot.system.condition("on_battery"))
         await next_snapshot(daemon)
         assert await line_bads() == failures  # counted on entering, not on leaving
 
@@ -168,7 +168,7 @@ async def test_auth_priv_request_for_a_user_without_privacy_gets_the_unsupported
 async def test_communication_lost_answers_unknown_and_not_managed(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     daemon.test_simulator.slave.fault("no_answer")
-    await wait_for(lambda: not daemon.poller.snapshot.communicating and daemon.poller.snapshot.sequence, 40)
+    await wait_for(lambda: not daemon.ups.snapshot.communicating and daemon.ups.snapshot.sequence, 40)
     code, output = await snmp("snmpwalk", "-v2c", "-c", "public", address, ".1.3.6.1")
     assert code == 0, output
     got = values(output)

@@ -74,7 +74,7 @@ async def test_sts_device_is_served_by_the_sts_mib_and_not_rfc1628(make_daemon: 
     need("snmpwalk")
     port = free_port(socket.SOCK_DGRAM)
     daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"}}, map_name="sts")
-    assert daemon.poller.snapshot.identity.device_kind == "sts"
+    assert daemon.ups.snapshot.identity.device_kind == "sts"
     code, output = await run(
         "snmpwalk", "-v2c", "-c", "public", "-M", mib_path(tmp_path), "-m", "NETVISION-STS-MIB",
         f"127.0.0.1:{port}", ".1.3.6.1.4.1.4555.1.1.10",

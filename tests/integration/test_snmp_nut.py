@@ -29,7 +29,7 @@ async def test_nut_snmp_ups_reports_status_charge_and_runtime_through_the_scenar
 ) -> None:
     port = free_port(socket.SOCK_DGRAM)
     daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"}})
-    sim, poller = daemon.test_simulator, daemon.poller
+    sim, poller = daemon.test_simulator, daemon.ups
 
     data = await nut_dump(port, mibs, tmp_path)
     assert data["ups.status"].split() == ["OL"]

@@ -19,9 +19,9 @@ async def test_history_and_extended_rows_match_the_polled_values(make_daemon) ->
     assert store is not None and recorder is not None
     await recorder.close_extended_window()  # start a window from here
     polled: list[Snapshot] = []
-    daemon.poller.subscribe(polled.append)
+    stop_collecting = daemon.ups.subscribe(polled.append)
     await wait_for(lambda: len(polled) >= 4, timeout=30)
-    daemon.poller._listeners.remove(polled.append)  # stop collecting before the window closes
+    stop_collecting()  # before the window closes
     await recorder.close_extended_window()
     await store.flush()
 

@@ -205,7 +205,7 @@ async def test_a_control_goes_through_the_poller_and_its_effect_is_visible(make_
         ) as response:
             result = await response.json()
             assert response.status == 200 and result["accepted"], result
-        poller = web.daemon.poller
+        poller = web.daemon.ups
         await wait_for(lambda: poller.snapshot.system and poller.snapshot.system.condition("eco_mode"))
         async with session.get(f"{web.http}/api/v1/snapshot") as response:
             snapshot = await response.json()
