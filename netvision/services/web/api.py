@@ -215,7 +215,7 @@ async def get_battery_test(request: web.Request) -> web.Response:
     """§16.2: status, last test and result, per unit for a VU-MAP distributed-battery system."""
     state = state_of(request)
     snapshot = state.snapshot
-    rows = state.battery_tests.rows(snapshot, state.language(session_of(request)))
+    rows = state.battery_test_rows(snapshot, state.language(session_of(request)))
     return json_response({"per_unit": per_unit(snapshot), "permitted": battery_test_permitted(snapshot), "rows": rows})
 
 

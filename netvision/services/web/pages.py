@@ -400,7 +400,7 @@ async def battery_test(request: web.Request) -> web.Response:
         + ("battery_test.status", "battery_test.last", "battery_test.result", "battery_test.control")
     )
     rows = []
-    for row in state.battery_tests.rows(snapshot, language):
+    for row in state.battery_test_rows(snapshot, language):
         unit = row["unit"]
         rows.append(
             f'<tr data-unit="{unit}">{f"<td>{unit}</td>" if units else ""}'

@@ -13,11 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from ...settings import Settings
+from ...ups.battery_test import BatteryTests
 from ...ups.controls import ControlResult
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
 from .accounts import AccountStore, mac_address
-from .battery import BatteryTests
+from . import battery
 from .sessions import Session, SessionManager
 from .tls import CertificateStore
 from .views import live_json, snapshot_json
@@ -50,7 +51,11 @@ class WebState:
         self.sessions = self._sessions(context)
         self.certificates = CertificateStore(data_dir / "tls")
         self.hub = LiveHub()
-        self.battery_tests = BatteryTests(data_dir)
+        # The daemon's battery test tracker (ups/battery_test.py); a context without one
+        # (tests, an older daemon) gets the web's own, fed by the web's snapshots.
+        shared = getattr(context, "battery_tests", None)
+        self.battery_tests: BatteryTests = shared if isinstance(shared, BatteryTests) else BatteryTests(data_dir)
+        self._own_battery_tests = not isinstance(shared, BatteryTests)
         self._cache: dict[tuple[str, int, str, bool], bytes] = {}
 
     def _sessions(self, context: ServiceContext) -> SessionManager:
@@ -104,14 +109,20 @@ class WebState:
 
         def build(snapshot: Snapshot) -> dict[str, Any]:
             data = live_json(snapshot, language, fahrenheit)
-            data["battery_tests"] = self.battery_tests.rows(snapshot, language)
+            data["battery_tests"] = self.battery_test_rows(snapshot, language)
             return data
 
         return self._cached("live", language, build)
 
+    def battery_test_rows(self, snapshot: Snapshot, language: str) -> list[dict[str, Any]]:
+        """§16.2 rows: the tracker's results beside the UPS's test status."""
+        return battery.rows(self.battery_tests.state(), snapshot, language)
+
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        """After every poll: follow the battery tests (§16.2), then wake the live streams."""
-        self.battery_tests.update(snapshot)
+        """After every poll: follow the battery tests (§16.2) when the tracker is the
+        web's own, then wake the live streams."""
+        if self._own_battery_tests:
+            self.battery_tests.on_snapshot(snapshot)
         self.hub.notify()
 
     def store(self) -> Any:
