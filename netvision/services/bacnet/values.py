@@ -25,6 +25,7 @@ from datetime import datetime
 
 from ...ups.maps.base import Level
 from ...ups.model import CommunicationState, DeviceState, Snapshot
+from ...ups.status import OUTPUT_SOURCE_BATTERY
 from . import objects as o
 
 # NET VISION MIB upsWellKnownAlarms numbers (App. "NET VISION 7 MIB FILE OID DESCRIPTION").
@@ -139,6 +140,9 @@ def unit_level_state(snapshot: Snapshot, unit_select: int) -> DeviceState | None
 # -- analog values --------------------------------------------------------------------------------
 
 
+DECIMALS = 4
+
+
 def analog_value(
     row: o.AnalogObject,
     state: DeviceState | None,
@@ -153,28 +157,33 @@ def analog_value(
     if value is None:
         return o.NOT_AVAILABLE  # "Not available": not managed by this UPS
     scale = row.scale * (10 if row.factor10 and factor10 else 1)
-    return float(round(value * scale))
+    # A REAL keeps the UPS's decimals (1.4 kW, -7.3 A); the rounding only drops the
+    # binary noise of the scaling (0.1 * 14 = 1.4000000000000001).
+    return float(round(value * scale, DECIMALS))
 
 
 # -- multi-state values ---------------------------------------------------------------------------
 
-_LOAD_ORDER: tuple[tuple[str, int], ...] = (
-    ("load_on_maintenance_bypass", 1),
-    ("on_battery", 2),
-    ("eco_mode", 5),
-    ("line_interactive", 8),
-    ("normal_mode", 4),
-    ("load_on_inverter", 3),
-    ("load_on_automatic_bypass", 6),
-)
+# UPSLoadStatus / UnitLoadStatus (BAC §6.2.2–3) from the output status every service
+# shows (status.py, §12.1.7); "ON BATTERY" where the shared output source is the battery.
+_LOAD_STATES_BY_OUTPUT_STATUS: Mapping[str, int] = {
+    "output_status.maintenance_bypass": 1,
+    "output_status.load_on_inverter": 3,
+    "output_status.normal_mode": 4,
+    "output_status.eco_mode": 5,
+    "output_status.load_on_bypass": 6,
+    "output_status.load_off": 7,
+    "output_status.line_interactive": 8,
+}
+LOAD_ON_BATTERY = 2
 
 
 def load_status(state: DeviceState) -> int:
     """UPSLoadStatus / UnitLoadStatus (BAC §6.2.2–3): LOAD OFF by default."""
-    for condition, value in _LOAD_ORDER:
-        if state.condition(condition):
-            return value
-    return o.UPS_LOAD_STATUS.default
+    derived = state.derived
+    if derived.rfc1628_output_source == OUTPUT_SOURCE_BATTERY:
+        return LOAD_ON_BATTERY
+    return _LOAD_STATES_BY_OUTPUT_STATUS.get(derived.output_status, o.UPS_LOAD_STATUS.default)
 
 
 def unit_status(state: DeviceState) -> int:
