@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import socket
+import struct
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any

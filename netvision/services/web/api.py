@@ -175,7 +175,13 @@ async def get_alarms(request: web.Request) -> web.Response:
     device = snapshot.device(int(unit))
     if device is None and int(unit):
         raise ApiError(404, f"no unit {unit}")
-    return json_response({"unit": int(unit), "alarms": alarms_json(device, language)})
+    if snapshot.stale:
+        # Communication lost: the alarms are not known any more (the last values are, marked stale).
+        last_read = snapshot.last_read
+        return json_response(
+            {"unit": int(unit), "alarms": [], "stale": True, "last_read": last_read.isoformat() if last_read else None}
+        )
+    return json_response({"unit": int(unit), "alarms": alarms_json(device, language), "stale": False})
 
 
 # -- controls (§16.1, §16.2) ---------------------------------------------------------------------

@@ -17,10 +17,11 @@ from ...ups.battery_test import BatteryTests
 from ...ups.controls import ControlResult
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
-from .accounts import AccountStore, mac_address
 from . import battery
+from .accounts import AccountStore, mac_address
 from .sessions import Session, SessionManager
 from .tls import CertificateStore
+from .units import fahrenheit
 from .views import live_json, snapshot_json
 
 
@@ -56,7 +57,7 @@ class WebState:
         shared = getattr(context, "battery_tests", None)
         self.battery_tests: BatteryTests = shared if isinstance(shared, BatteryTests) else BatteryTests(data_dir)
         self._own_battery_tests = not isinstance(shared, BatteryTests)
-        self._cache: dict[tuple[str, int, str, bool], bytes] = {}
+        self._cache: dict[tuple[str, int, str, str, str, str], bytes] = {}
 
     def _sessions(self, context: ServiceContext) -> SessionManager:
         """The session survives an agent restart (App. SSH menu 4): the page that asked for
@@ -90,8 +91,8 @@ class WebState:
 
     def _cached(self, kind: str, language: str, build: Callable[[Snapshot], Any]) -> bytes:
         snapshot = self.snapshot
-        fahrenheit = self.settings.system.temperature_unit == "F"
-        key = (kind, snapshot.sequence, language, fahrenheit)
+        system = self.settings.system
+        key = (kind, snapshot.sequence, language, system.temperature_unit, system.time_zone, system.dst)
         body = self._cache.get(key)
         if body is None:
             if len(self._cache) > 16:
@@ -105,10 +106,10 @@ class WebState:
         return self._cached("snapshot", language, lambda s: snapshot_json(s, language))
 
     def live_body(self, language: str) -> bytes:
-        fahrenheit = self.settings.system.temperature_unit == "F"
+        system = self.settings.system
 
         def build(snapshot: Snapshot) -> dict[str, Any]:
-            data = live_json(snapshot, language, fahrenheit)
+            data = live_json(snapshot, language, fahrenheit(self.settings), system.time_zone, system.dst)
             data["battery_tests"] = self.battery_test_rows(snapshot, language)
             return data
 
