@@ -37,7 +37,7 @@ RESULTS_FILE = "battery_tests.json"
 CONTROL_START_WINDOW = timedelta(minutes=2)
 
 
-class TestResult(enum.StrEnum):
+class BatteryTestResult(enum.StrEnum):
     NONE = "none"  # no test seen yet
     OK = "ok"
     INTERRUPTED = "interrupted"
@@ -45,7 +45,7 @@ class TestResult(enum.StrEnum):
 
 
 # The worst result wins where several units are summed up into one answer.
-_SEVERITY = {TestResult.NONE: 0, TestResult.OK: 1, TestResult.INTERRUPTED: 2, TestResult.FAILED: 3}
+_SEVERITY = {BatteryTestResult.NONE: 0, BatteryTestResult.OK: 1, BatteryTestResult.INTERRUPTED: 2, BatteryTestResult.FAILED: 3}
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class UnitTest:
     running: bool = False
     started: datetime | None = None  # start of the test in progress, or of the last test
     ended: datetime | None = None  # end of the last test: §16.2 "Last Battery test"
-    result: TestResult = TestResult.NONE
+    result: BatteryTestResult = BatteryTestResult.NONE
 
     def elapsed(self, now: datetime) -> timedelta | None:
         """How long the test in progress has run, or how long the last test took."""
@@ -94,7 +94,7 @@ class BatteryTestState:
         if running:
             starts = [test.started for test in running if test.started is not None]
             return UnitTest(0, running=True, started=min(starts) if starts else None)
-        done = [test for test in self.units if test.result is not TestResult.NONE]
+        done = [test for test in self.units if test.result is not BatteryTestResult.NONE]
         if not done:
             return UnitTest(0)
         starts = [test.started for test in done if test.started is not None]
@@ -189,14 +189,14 @@ class BatteryTests:
                 started = self._requested
             return replace(record, running=True, started=started)
         if record.running:
-            result = TestResult.FAILED if failed else TestResult.INTERRUPTED if interrupted else TestResult.OK
+            result = BatteryTestResult.FAILED if failed else BatteryTestResult.INTERRUPTED if interrupted else BatteryTestResult.OK
             return replace(record, running=False, ended=now, result=result)
-        if failed and record.result is not TestResult.FAILED:
+        if failed and record.result is not BatteryTestResult.FAILED:
             # A failure reported without the test seen running (started before our start,
             # or the bit came one poll after the end): the UPS's word wins.
-            return replace(record, ended=now, result=TestResult.FAILED)
-        if interrupted and record.result not in (TestResult.INTERRUPTED, TestResult.FAILED):
-            return replace(record, ended=now, result=TestResult.INTERRUPTED)
+            return replace(record, ended=now, result=BatteryTestResult.FAILED)
+        if interrupted and record.result not in (BatteryTestResult.INTERRUPTED, BatteryTestResult.FAILED):
+            return replace(record, ended=now, result=BatteryTestResult.INTERRUPTED)
         return record
 
     # -- the file --------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ class BatteryTests:
                     started=_time(item.get("started")),
                     # "time": the end of the last test (the first version of the file had only it)
                     ended=_time(item.get("time")),
-                    result=TestResult(result) if result in TestResult.__members__.values() else TestResult.NONE,
+                    result=BatteryTestResult(result) if result in BatteryTestResult.__members__.values() else BatteryTestResult.NONE,
                 )
             self._records = records
         except (OSError, ValueError, TypeError, AttributeError, KeyError):

@@ -258,6 +258,8 @@ class SnmpService:
             self._dirty = False
             self._tree_sequence = snapshot.sequence
             self.view.seconds_on_battery = self._seconds_on_battery()
+            tracker = getattr(self.context, "battery_tests", None)  # the daemon's (ups/battery_test.py)
+            self.view.battery_tests = tracker.state() if tracker is not None else None
             self._tree = OidTree(build_entries(snapshot, self.view))
         return self._tree
 
