@@ -384,3 +384,22 @@ def test_device_properties_come_from_the_identity() -> None:
     assert values.device.model_name == "20 kVA"
     assert values.device.description == "SN123"
     assert values.device.ups_time == datetime(2026, 5, 4, 15, 16, 17)
+
+
+def test_load_status_reads_the_shared_output_status_and_output_source() -> None:
+    """No second priority order: UPSLoadStatus is the output status every service shows
+    (§12.1.7), ON BATTERY where the shared output source is the battery."""
+    from dataclasses import replace
+
+    from netvision.ups.status import OUTPUT_SOURCE_BATTERY, OUTPUT_SOURCE_NORMAL, OUTPUT_STATUS_ORDER
+
+    expected = {"maintenance_bypass": 1, "load_on_inverter": 3, "normal_mode": 4, "eco_mode": 5,
+                "load_on_bypass": 6, "line_interactive": 8, "standby": 7, "load_off": 7}  # fmt: skip
+    base = state(JBUSP, ("S03",))
+    for _condition, key in OUTPUT_STATUS_ORDER:
+        derived = replace(base.derived, output_status=f"output_status.{key}", rfc1628_output_source=OUTPUT_SOURCE_NORMAL)
+        assert v.load_status(replace(base, derived=derived)) == expected[key], key
+        on_battery = replace(derived, rfc1628_output_source=OUTPUT_SOURCE_BATTERY)
+        assert v.load_status(replace(base, derived=on_battery)) == v.LOAD_ON_BATTERY
+    unknown = replace(base.derived, output_status="output_status.unknown", rfc1628_output_source=1)
+    assert v.load_status(replace(base, derived=unknown)) == o.UPS_LOAD_STATUS.default

@@ -182,7 +182,9 @@ class BacnetService:
         if self._device is None:
             return
         try:
-            self._write_values(compute(snapshot, self.settings.serial.unit_select))
+            tracker = getattr(self.context, "battery_tests", None)  # the daemon's (ups/battery_test.py)
+            tests = tracker.state() if tracker is not None else None
+            self._write_values(compute(snapshot, self.settings.serial.unit_select, tests))
         except Exception:
             # One bad snapshot must not stop the device from serving the last good values.
             log.exception("BACnet objects not updated")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...ups.battery_test import BatteryTestResult, BatteryTestState
 from ...ups.maps.base import Level
 from ...ups.model import CommunicationState, DeviceState, Snapshot
 from ...ups.status import OUTPUT_SOURCE_BATTERY
@@ -309,8 +310,9 @@ def ups_alarm_bits(snapshot: Snapshot, system: DeviceState) -> tuple[int, ...]:
     return _bits(len(o.UPS_ALARMS.bits), on)
 
 
-def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
-    """UnitAlarms (BAC §6.3.3)."""
+def unit_alarm_bits(state: DeviceState, last_test_failed: bool = False) -> tuple[int, ...]:
+    """UnitAlarms (BAC §6.3.3). BAT. TEST FAILED: the UPS's bit, or the last battery test
+    failed as the battery test tracker saw it (ups/battery_test.py)."""
     wka = state.derived.well_known_alarms
     c = state.condition
     checks = (
@@ -327,7 +329,7 @@ def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
         c("on_battery"),
         c("battery_temperature_alarm"),
         c("battery_room_alarm"),
-        c("battery_test_failed"),
+        c("battery_test_failed") or last_test_failed,
         c("battery_alarm"),
         WKA_CHARGER_FAULT in wka or WKA_CHARGER_ALARM in wka,
         c("rectifier_critical_alarm"),
@@ -349,8 +351,21 @@ def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
 # -- everything -----------------------------------------------------------------------------------
 
 
-def compute(snapshot: Snapshot, unit_select: int = 0) -> ObjectValues:
-    """Every object's value for ``snapshot``; ``unit_select`` is the "data unit select" setting."""
+def last_test_failed(battery_tests: BatteryTestState | None, unit_select: int) -> bool:
+    """The last battery test of the unit-level device failed: that unit's where the
+    batteries are distributed, else the system's."""
+    if battery_tests is None:
+        return False
+    if battery_tests.per_unit and unit_select and any(test.unit == unit_select for test in battery_tests.units):
+        test = battery_tests.unit(unit_select)
+    else:
+        test = battery_tests.system()
+    return test.result is BatteryTestResult.FAILED and not test.running
+
+
+def compute(snapshot: Snapshot, unit_select: int = 0, battery_tests: BatteryTestState | None = None) -> ObjectValues:
+    """Every object's value for ``snapshot``; ``unit_select`` is the "data unit select" setting;
+    ``battery_tests`` the core's battery test tracker state, when there is one."""
     status = device_status(snapshot)
     properties = device_properties(snapshot, unit_select)
     system = snapshot.system
@@ -390,7 +405,7 @@ def compute(snapshot: Snapshot, unit_select: int = 0) -> ObjectValues:
                 o.INPUT_BYP_STATUS.instance: input_bypass_status(unit),
             }
         )
-        bitstring[o.UNIT_ALARMS.instance] = unit_alarm_bits(unit)
+        bitstring[o.UNIT_ALARMS.instance] = unit_alarm_bits(unit, last_test_failed(battery_tests, unit_select))
     else:
         # The selected unit is not in the system: unit objects at their defaults, flagged as faults.
         for row in o.UNIT_MULTI_STATE_OBJECTS:
