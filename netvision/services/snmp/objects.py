@@ -50,7 +50,6 @@ NOT_MANAGED = -1  # App. MIB: "measurements not managed by UPS ... set at -1"
 NV_MIB_VERSION = "NETVISION-MIB 2026-11-21"
 
 # upsTestId values: RFC1628 upsWellKnownTests.
-UPS_TEST_NO_TESTS_INITIATED = UPS_OBJECTS + (7, 7, 1)
 UPS_TEST_GENERAL_SYSTEMS_TEST = UPS_OBJECTS + (7, 7, 3)
 UPS_TEST_QUICK_TEST = UPS_OBJECTS + (7, 7, 4)
 
