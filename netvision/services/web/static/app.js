@@ -158,7 +158,7 @@
 
   // ---------------------------------------------------------------- alarm table (§12.3)
   function renderAlarms(data) {
-    $("#alarms-count").textContent = data.alarm_count;
+    $("#alarms-count").textContent = data.stale ? "-" : data.alarm_count; // unknown, not 0, while the UPS is silent
     const newest = data.alarms.reduce((a, b) => (!a || b.since > a.since ? b : a), null);
     $("#alarms-last").textContent = newest ? newest.label : "";
     $("#alarms-none").hidden = data.alarm_count > 0 || !!data.stale; // not "no alarm" while the alarms are unknown
