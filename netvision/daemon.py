@@ -32,6 +32,7 @@ from .services.registry import (
 from .settings import Settings
 from .settings.manager import SettingsManager
 from .store import DATABASE_NAME, LogRecorder, LogStore
+from .ups.battery_test import BatteryTests
 from .ups.handle import PollerHandle
 from .ups.poller import Poller, PollerConfig
 
@@ -111,7 +112,7 @@ class Daemon:
         self.store: LogStore | None = None
         self.recorder: LogRecorder | None = None
         self.engine: EventEngine | None = None
-        self.battery_tests: Any = None
+        self.battery_tests: BatteryTests | None = None
         self.agent = AgentControl(self.restart_agent, self.reset_to_default)
         self._restart_lock = asyncio.Lock()
         self._applied = settings  # the settings the services and the poller were last given
@@ -126,6 +127,10 @@ class Daemon:
         self._device_path = await self._device()
         self.poller = Poller(poller_config(self.settings, self._device_path))
         self.ups = PollerHandle(self.poller)
+        # Before the services: BACnet and SNMP read the tests from their own snapshot listeners.
+        self.battery_tests = BatteryTests(self.data_dir)
+        self.ups.subscribe(self.battery_tests.on_snapshot)
+        self.ups.subscribe_controls(self.battery_tests.on_control)
         await self._start_logs(self.ups)
         self.settings_manager.on_change(self._on_settings)
         await self._start_agent()

@@ -30,6 +30,7 @@ from ..ups.model import Snapshot
 if TYPE_CHECKING:
     from ..events.engine import EventEngine
     from ..store import LogRecorder, LogStore
+    from ..ups.battery_test import BatteryTests
     from ..ups.controls import ControlResult
 
 log = logging.getLogger("netvision.services")
@@ -148,7 +149,7 @@ class ServiceContext:
     # Every service's health report (the daemon's); the web shows it.
     services_health: Callable[[], list[ServiceHealth]] = list
     # The battery test read model (ups/battery_test.py); None in tests without it.
-    battery_tests: Any = None
+    battery_tests: BatteryTests | None = None
     name: str = ""
     last_error: str = ""
     _releases: list[Callable[[], None]] = field(default_factory=list, repr=False)

@@ -195,6 +195,9 @@ class Communication:
     map_name: str | None = None
     statistics: PollStatistics = field(default_factory=PollStatistics)
     last_error: str = ""
+    # While the communication is not OK: when the values were last read (the time of the
+    # last good cycle), None if the UPS never answered. See :attr:`Snapshot.last_read`.
+    last_read: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,17 @@ class Snapshot:
     @property
     def communicating(self) -> bool:
         return self.communication.state is CommunicationState.OK
+
+    @property
+    def last_read(self) -> datetime | None:
+        """When the values were read: this snapshot's time while the UPS answers (a failed
+        cycle keeps the time of the last good one), the last good cycle once it is lost."""
+        return self.time if self.communicating else self.communication.last_read
+
+    @property
+    def stale(self) -> bool:
+        """The values are those of the last good read, not the UPS's present state."""
+        return not self.communicating and self.system is not None
 
     def unit(self, number: int) -> Unit | None:
         for unit in self.units:

@@ -600,6 +600,7 @@ class Poller:
             map_name=self._map.name if self._map else None,
             statistics=statistics,
             last_error=self._last_error,
+            last_read=self.snapshot.last_read,
         )
 
     def _build_snapshot(self, state: CommunicationState, now: datetime) -> Snapshot:

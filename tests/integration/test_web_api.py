@@ -604,7 +604,7 @@ async def test_battery_test_result_follows_a_test_sent_from_the_web(make_web) ->
         async with session.post(f"{web.http}/api/v1/controls", json={"control": "battery_test"}, headers=headers) as response:
             assert response.status == 200
         states = web.service.state.battery_tests
-        await wait_for(lambda: states.records[0].result == "failed", timeout=30)
+        await wait_for(lambda: states.state().unit(0).result == "failed", timeout=30)
         async with session.get(f"{web.http}/battery-test") as response:
             assert 'data-result="failed"' in await response.text()
 

@@ -156,7 +156,7 @@ def test_default_states_are_the_documents_default_values() -> None:
 # -- analog values ------------------------------------------------------------------------------
 
 
-def test_values_are_real_format_integers_frequency_times_ten_power_factor_times_hundred() -> None:
+def test_values_are_real_format_frequency_times_ten_power_factor_times_hundred() -> None:
     system = state(
         VUMAP,
         ("S000",),
@@ -168,10 +168,20 @@ def test_values_are_real_format_integers_frequency_times_ten_power_factor_times_
         },
     )
     values = v.compute(snapshot(system, VUMAP, measure_factor=0))
-    assert analog(values, "UPS_OUTPUT_fr") == 500
+    assert analog(values, "UPS_OUTPUT_fr") == 499.7
     assert analog(values, "UPS_OUTPUT_pf1") == 87
     assert analog(values, "UNIT_TMP") == 242
-    assert analog(values, "UPS_OUTPUT_V1") == 230
+    assert analog(values, "UPS_OUTPUT_V1") == 230.4
+
+
+def test_analog_values_keep_the_ups_decimals() -> None:
+    # 1.4 kW is not 1 kW, -7.3 A is not -7 A: a REAL carries the decimals the UPS gives.
+    measurements = {"output_kw": 0.1 * 14, "battery_current": -7.3, "output_kva": 2.25, "battery_voltage": 409.6}
+    values = v.compute(snapshot(state(JBUSP, ("S03",), measurements)))
+    assert analog(values, "UPS_OUTPUT_kw") == analog(values, "UNIT_OUTPUT_kw") == 1.4
+    assert analog(values, "BATTERY_I+") == -7.3
+    assert analog(values, "UPS_OUTPUT_kVA") == 2.25
+    assert analog(values, "BATTERY_V+") == 409.6
 
 
 def test_factor_10_profile_multiplies_the_marked_columns_only() -> None:
@@ -179,14 +189,14 @@ def test_factor_10_profile_multiplies_the_marked_columns_only() -> None:
     values = v.compute(snapshot(system, VUMAP, measure_factor=1))
     assert values.device.profile_name == "factor_10"
     assert analog(values, "UNIT_OUTPUT_I1") == 403  # factor_10 "Yes"
-    assert analog(values, "UPS_OUTPUT_I1") == 40  # no factor_10 mark in the table
+    assert analog(values, "UPS_OUTPUT_I1") == 40.3  # no factor_10 mark in the table
     assert analog(values, "UPS_OUTPUT_kVA") == 96
     assert analog(values, "UPS_OUTPUT_Lr") == 45
     assert v.compute(snapshot(system, VUMAP, measure_factor=0)).device.profile_name == "no_factor"
     # JBUSP has no measurement factor: N/A and the fixed format.
     jbusp = v.compute(snapshot(state(JBUSP, ("S03",), {"output_current_l1": 40.3}), JBUSP))
     assert jbusp.device.profile_name == "N/A"
-    assert analog(jbusp, "UNIT_OUTPUT_I1") == 40
+    assert analog(jbusp, "UNIT_OUTPUT_I1") == 40.3
 
 
 def test_not_managed_measurement_reads_minus_one() -> None:
@@ -374,3 +384,22 @@ def test_device_properties_come_from_the_identity() -> None:
     assert values.device.model_name == "20 kVA"
     assert values.device.description == "SN123"
     assert values.device.ups_time == datetime(2026, 5, 4, 15, 16, 17)
+
+
+def test_load_status_reads_the_shared_output_status_and_output_source() -> None:
+    """No second priority order: UPSLoadStatus is the output status every service shows
+    (§12.1.7), ON BATTERY where the shared output source is the battery."""
+    from dataclasses import replace
+
+    from netvision.ups.status import OUTPUT_SOURCE_BATTERY, OUTPUT_SOURCE_NORMAL, OUTPUT_STATUS_ORDER
+
+    expected = {"maintenance_bypass": 1, "load_on_inverter": 3, "normal_mode": 4, "eco_mode": 5,
+                "load_on_bypass": 6, "line_interactive": 8, "standby": 7, "load_off": 7}  # fmt: skip
+    base = state(JBUSP, ("S03",))
+    for _condition, key in OUTPUT_STATUS_ORDER:
+        derived = replace(base.derived, output_status=f"output_status.{key}", rfc1628_output_source=OUTPUT_SOURCE_NORMAL)
+        assert v.load_status(replace(base, derived=derived)) == expected[key], key
+        on_battery = replace(derived, rfc1628_output_source=OUTPUT_SOURCE_BATTERY)
+        assert v.load_status(replace(base, derived=on_battery)) == v.LOAD_ON_BATTERY
+    unknown = replace(base.derived, output_status="output_status.unknown", rfc1628_output_source=1)
+    assert v.load_status(replace(base, derived=unknown)) == o.UPS_LOAD_STATUS.default

@@ -13,9 +13,10 @@ from netvision.clock import ClockError, SystemClock
 from netvision.services.web.accounts import AccountStore
 from netvision.services.web.api import parse_new_time
 from netvision.services.web.app import ApiError
-from netvision.services.web.battery import BatteryTests, battery_test_status, per_unit
+from netvision.services.web.battery import battery_test_status, per_unit, rows
 from netvision.services.web.labels import t
 from netvision.services.web.views import live_json, table_rows
+from netvision.ups.battery_test import BatteryTests
 from netvision.ups.model import (
     Communication,
     CommunicationState,
@@ -55,6 +56,10 @@ def snapshot(conditions: dict[str, bool], sequence: int = 1, minutes: int = 0, *
     return Snapshot(sequence=sequence, time=now, communication=Communication(CommunicationState.OK, now), **options)  # type: ignore[arg-type]
 
 
+def table(tests: BatteryTests, snapshot: Snapshot, language: str) -> list[dict[str, object]]:
+    return rows(tests.state(), snapshot, language)
+
+
 def identity(map_name: str, kind: str = "ups") -> Identity:
     return Identity(map_name=map_name, map_title=map_name, device_kind=kind, type_code=None, model="X", serial_number="1")
 
@@ -88,42 +93,42 @@ def test_without_a_supported_bit_the_permission_says_enabled_or_disabled() -> No
 
 def test_a_test_seen_running_that_ends_without_failure_is_ok_and_dated(tmp_path: Path) -> None:
     tests = BatteryTests(tmp_path)
-    assert tests.rows(snapshot(JBUSP_IDLE), "en")[0]["result"] == "none"
-    tests.update(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
-    tests.update(snapshot(JBUSP_IDLE, 2, minutes=3))
-    row = tests.rows(snapshot(JBUSP_IDLE, 3), "en")[0]
+    assert table(tests, snapshot(JBUSP_IDLE), "en")[0]["result"] == "none"
+    tests.on_snapshot(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
+    tests.on_snapshot(snapshot(JBUSP_IDLE, 2, minutes=3))
+    row = table(tests, snapshot(JBUSP_IDLE, 3), "en")[0]
     assert (row["result"], row["result_label"], row["last_test_text"]) == ("ok", "OK", "01/03")
     assert row["last_test"] == (T0 + timedelta(minutes=3)).isoformat()
     # kept across a restart of the daemon
-    assert BatteryTests(tmp_path).rows(snapshot(JBUSP_IDLE), "fr")[0]["result_label"] == "OK"
+    assert table(BatteryTests(tmp_path), snapshot(JBUSP_IDLE), "fr")[0]["result_label"] == "OK"
 
 
 def test_a_failure_bit_makes_the_result_failed(tmp_path: Path) -> None:
     tests = BatteryTests(tmp_path)
-    tests.update(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
-    tests.update(snapshot({**JBUSP_IDLE, "battery_test_failed": True}, 2))
-    assert tests.rows(snapshot(JBUSP_IDLE), "fr")[0]["result_label"] == "Échec"
+    tests.on_snapshot(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
+    tests.on_snapshot(snapshot({**JBUSP_IDLE, "battery_test_failed": True}, 2))
+    assert table(tests, snapshot(JBUSP_IDLE), "fr")[0]["result_label"] == "Échec"
 
 
 def test_a_failure_reported_one_poll_after_the_end_still_wins(tmp_path: Path) -> None:
     tests = BatteryTests(tmp_path)
-    tests.update(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
-    tests.update(snapshot(JBUSP_IDLE, 2))
-    tests.update(snapshot({**JBUSP_IDLE, "battery_test_failed": True}, 3))
-    assert tests.rows(snapshot(JBUSP_IDLE), "en")[0]["result"] == "failed"
+    tests.on_snapshot(snapshot({**JBUSP_IDLE, "battery_test_in_progress": True}, 1))
+    tests.on_snapshot(snapshot(JBUSP_IDLE, 2))
+    tests.on_snapshot(snapshot({**JBUSP_IDLE, "battery_test_failed": True}, 3))
+    assert table(tests, snapshot(JBUSP_IDLE), "en")[0]["result"] == "failed"
 
 
 def test_vumap_s037_makes_the_result_interrupted(tmp_path: Path) -> None:
     tests = BatteryTests(tmp_path)
     running = {"battery_test_in_progress": True, "battery_test_interrupted": False}
-    tests.update(snapshot(running, 1))
-    tests.update(snapshot({"battery_test_in_progress": False, "battery_test_interrupted": True}, 2))
-    assert tests.rows(snapshot({}), "en")[0]["result_label"] == "Interrupted"
+    tests.on_snapshot(snapshot(running, 1))
+    tests.on_snapshot(snapshot({"battery_test_in_progress": False, "battery_test_interrupted": True}, 2))
+    assert table(tests, snapshot({}), "en")[0]["result_label"] == "Interrupted"
 
 
 def test_an_unreadable_results_file_starts_empty(tmp_path: Path) -> None:
     (tmp_path / "battery_tests.json").write_text("{not json")
-    assert BatteryTests(tmp_path).rows(snapshot(JBUSP_IDLE), "en")[0]["result"] == "none"
+    assert table(BatteryTests(tmp_path), snapshot(JBUSP_IDLE), "en")[0]["result"] == "none"
 
 
 def test_a_vumap_parallel_system_with_distributed_batteries_has_one_row_per_unit(tmp_path: Path) -> None:
@@ -132,7 +137,7 @@ def test_a_vumap_parallel_system_with_distributed_batteries_has_one_row_per_unit
         {}, identity=identity("vumap"), topology=Topology(TopologyKind.PARALLEL, units=(1, 2)), units=units
     )
     assert per_unit(parallel)
-    rows = BatteryTests(tmp_path).rows(parallel, "en")
+    rows = table(BatteryTests(tmp_path), parallel, "en")
     assert [(row["unit"], row["status"], row["can_start"]) for row in rows] == [
         (1, "enabled", True),
         (2, "in_progress", False),

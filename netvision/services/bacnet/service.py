@@ -172,7 +172,9 @@ class BacnetService:
         if self._device is None:
             return
         try:
-            self._write_values(compute(snapshot, self.settings.serial.unit_select))
+            tracker = self.context.battery_tests  # the daemon's (ups/battery_test.py)
+            tests = tracker.state() if tracker is not None else None
+            self._write_values(compute(snapshot, self.settings.serial.unit_select, tests))
             self._updates += 1
         except Exception:
             # One bad snapshot must not stop the device from serving the last good values.

@@ -23,8 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...ups.battery_test import BatteryTestResult, BatteryTestState
 from ...ups.maps.base import Level
 from ...ups.model import CommunicationState, DeviceState, Snapshot
+from ...ups.status import OUTPUT_SOURCE_BATTERY
 from . import objects as o
 
 # NET VISION MIB upsWellKnownAlarms numbers (App. "NET VISION 7 MIB FILE OID DESCRIPTION").
@@ -139,6 +141,9 @@ def unit_level_state(snapshot: Snapshot, unit_select: int) -> DeviceState | None
 # -- analog values --------------------------------------------------------------------------------
 
 
+DECIMALS = 4
+
+
 def analog_value(
     row: o.AnalogObject,
     state: DeviceState | None,
@@ -153,28 +158,33 @@ def analog_value(
     if value is None:
         return o.NOT_AVAILABLE  # "Not available": not managed by this UPS
     scale = row.scale * (10 if row.factor10 and factor10 else 1)
-    return float(round(value * scale))
+    # A REAL keeps the UPS's decimals (1.4 kW, -7.3 A); the rounding only drops the
+    # binary noise of the scaling (0.1 * 14 = 1.4000000000000001).
+    return float(round(value * scale, DECIMALS))
 
 
 # -- multi-state values ---------------------------------------------------------------------------
 
-_LOAD_ORDER: tuple[tuple[str, int], ...] = (
-    ("load_on_maintenance_bypass", 1),
-    ("on_battery", 2),
-    ("eco_mode", 5),
-    ("line_interactive", 8),
-    ("normal_mode", 4),
-    ("load_on_inverter", 3),
-    ("load_on_automatic_bypass", 6),
-)
+# UPSLoadStatus / UnitLoadStatus (BAC §6.2.2–3) from the output status every service
+# shows (status.py, §12.1.7); "ON BATTERY" where the shared output source is the battery.
+_LOAD_STATES_BY_OUTPUT_STATUS: Mapping[str, int] = {
+    "output_status.maintenance_bypass": 1,
+    "output_status.load_on_inverter": 3,
+    "output_status.normal_mode": 4,
+    "output_status.eco_mode": 5,
+    "output_status.load_on_bypass": 6,
+    "output_status.load_off": 7,
+    "output_status.line_interactive": 8,
+}
+LOAD_ON_BATTERY = 2
 
 
 def load_status(state: DeviceState) -> int:
     """UPSLoadStatus / UnitLoadStatus (BAC §6.2.2–3): LOAD OFF by default."""
-    for condition, value in _LOAD_ORDER:
-        if state.condition(condition):
-            return value
-    return o.UPS_LOAD_STATUS.default
+    derived = state.derived
+    if derived.rfc1628_output_source == OUTPUT_SOURCE_BATTERY:
+        return LOAD_ON_BATTERY
+    return _LOAD_STATES_BY_OUTPUT_STATUS.get(derived.output_status, o.UPS_LOAD_STATUS.default)
 
 
 def unit_status(state: DeviceState) -> int:
@@ -300,8 +310,9 @@ def ups_alarm_bits(snapshot: Snapshot, system: DeviceState) -> tuple[int, ...]:
     return _bits(len(o.UPS_ALARMS.bits), on)
 
 
-def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
-    """UnitAlarms (BAC §6.3.3)."""
+def unit_alarm_bits(state: DeviceState, last_test_failed: bool = False) -> tuple[int, ...]:
+    """UnitAlarms (BAC §6.3.3). BAT. TEST FAILED: the UPS's bit, or the last battery test
+    failed as the battery test tracker saw it (ups/battery_test.py)."""
     wka = state.derived.well_known_alarms
     c = state.condition
     checks = (
@@ -318,7 +329,7 @@ def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
         c("on_battery"),
         c("battery_temperature_alarm"),
         c("battery_room_alarm"),
-        c("battery_test_failed"),
+        c("battery_test_failed") or last_test_failed,
         c("battery_alarm"),
         WKA_CHARGER_FAULT in wka or WKA_CHARGER_ALARM in wka,
         c("rectifier_critical_alarm"),
@@ -340,8 +351,21 @@ def unit_alarm_bits(state: DeviceState) -> tuple[int, ...]:
 # -- everything -----------------------------------------------------------------------------------
 
 
-def compute(snapshot: Snapshot, unit_select: int = 0) -> ObjectValues:
-    """Every object's value for ``snapshot``; ``unit_select`` is the "data unit select" setting."""
+def last_test_failed(battery_tests: BatteryTestState | None, unit_select: int) -> bool:
+    """The last battery test of the unit-level device failed: that unit's where the
+    batteries are distributed, else the system's."""
+    if battery_tests is None:
+        return False
+    if battery_tests.per_unit and unit_select and any(test.unit == unit_select for test in battery_tests.units):
+        test = battery_tests.unit(unit_select)
+    else:
+        test = battery_tests.system()
+    return test.result is BatteryTestResult.FAILED and not test.running
+
+
+def compute(snapshot: Snapshot, unit_select: int = 0, battery_tests: BatteryTestState | None = None) -> ObjectValues:
+    """Every object's value for ``snapshot``; ``unit_select`` is the "data unit select" setting;
+    ``battery_tests`` the core's battery test tracker state, when there is one."""
     status = device_status(snapshot)
     properties = device_properties(snapshot, unit_select)
     system = snapshot.system
@@ -381,7 +405,7 @@ def compute(snapshot: Snapshot, unit_select: int = 0) -> ObjectValues:
                 o.INPUT_BYP_STATUS.instance: input_bypass_status(unit),
             }
         )
-        bitstring[o.UNIT_ALARMS.instance] = unit_alarm_bits(unit)
+        bitstring[o.UNIT_ALARMS.instance] = unit_alarm_bits(unit, last_test_failed(battery_tests, unit_select))
     else:
         # The selected unit is not in the system: unit objects at their defaults, flagged as faults.
         for row in o.UNIT_MULTI_STATE_OBJECTS:

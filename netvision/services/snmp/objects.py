@@ -26,7 +26,9 @@ from pysnmp.proto.rfc1902 import (
 )
 
 from ...settings import Settings
+from ...ups.battery_test import BatteryTestState
 from ...ups.model import ActiveAlarm, DeviceState, Snapshot
+from . import upstest
 from .tree import Oid
 
 SYSTEM = (1, 3, 6, 1, 2, 1, 1)
@@ -48,7 +50,6 @@ NOT_MANAGED = -1  # App. MIB: "measurements not managed by UPS ... set at -1"
 NV_MIB_VERSION = "NETVISION-MIB 2026-11-21"
 
 # upsTestId values: RFC1628 upsWellKnownTests.
-UPS_TEST_NO_TESTS_INITIATED = UPS_OBJECTS + (7, 7, 1)
 UPS_TEST_GENERAL_SYSTEMS_TEST = UPS_OBJECTS + (7, 7, 3)
 UPS_TEST_QUICK_TEST = UPS_OBJECTS + (7, 7, 4)
 
@@ -132,6 +133,7 @@ class AgentView:
     last_trap_text: str = ""
     logs_clearable: bool = False  # upsAgentClear*Log are served when the logs are there
     agent_controllable: bool = False  # upsAgentResetToDefault/Restart, when the daemon offers them
+    battery_tests: BatteryTestState | None = None  # the core's battery test tracker (RFC1628 upsTest)
 
     def uptime(self) -> int:
         """sysUpTime in hundredths of a second."""
@@ -272,14 +274,9 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
         yield entry + (2, alarm_id), ObjectIdentifier(UPS_WELL_KNOWN_ALARMS + (number,))
         yield entry + (3, alarm_id), TimeTicks(since)
 
-    test = UPS_OBJECTS + (7,)
-    testing = device.condition("battery_test_in_progress")
-    yield test + (1, 0), ObjectIdentifier(UPS_TEST_QUICK_TEST if testing else UPS_TEST_NO_TESTS_INITIATED)
-    yield test + (2, 0), Integer32(1)  # upsTestSpinLock (TestAndIncr)
-    yield test + (3, 0), Integer32(5 if testing else 6)  # inProgress(5) / noTestsInitiated(6)
-    yield test + (4, 0), _text("")
-    yield test + (5, 0), TimeTicks(0)
-    yield test + (6, 0), Integer32(0)
+    tests = view.battery_tests
+    test = upstest.unit_test(tests, view.settings.serial.unit_select) if tests is not None else None
+    yield from upstest.entries(test, device.condition("battery_test_in_progress"), view.uptime)
 
     control = UPS_OBJECTS + (8,)
     yield control + (1, 0), Integer32(1)  # upsShutdownType: output(1)

@@ -247,6 +247,8 @@ class SnmpService:
             self._tree_sequence = snapshot.sequence
             self.view.seconds_on_battery = self._seconds_on_battery()
             self._follow_engine()
+            tracker = self.context.battery_tests  # the daemon's (ups/battery_test.py)
+            self.view.battery_tests = tracker.state() if tracker is not None else None
             self._tree = OidTree(build_entries(snapshot, self.view))
         return self._tree
 

@@ -181,7 +181,13 @@ async def get_alarms(request: web.Request) -> web.Response:
     device = snapshot.device(int(unit))
     if device is None and int(unit):
         raise ApiError(404, f"no unit {unit}")
-    return json_response({"unit": int(unit), "alarms": alarms_json(device, language)})
+    if snapshot.stale:
+        # Communication lost: the alarms are not known any more (the last values are, marked stale).
+        last_read = snapshot.last_read
+        return json_response(
+            {"unit": int(unit), "alarms": [], "stale": True, "last_read": last_read.isoformat() if last_read else None}
+        )
+    return json_response({"unit": int(unit), "alarms": alarms_json(device, language), "stale": False})
 
 
 # -- controls (§16.1, §16.2) ---------------------------------------------------------------------
@@ -221,7 +227,7 @@ async def get_battery_test(request: web.Request) -> web.Response:
     """§16.2: status, last test and result, per unit for a VU-MAP distributed-battery system."""
     state = state_of(request)
     snapshot = state.snapshot
-    rows = state.battery_tests.rows(snapshot, state.language(session_of(request)))
+    rows = state.battery_test_rows(snapshot, state.language(session_of(request)))
     return json_response({"per_unit": per_unit(snapshot), "permitted": battery_test_permitted(snapshot), "rows": rows})
 
 

@@ -291,6 +291,10 @@ UI: Mapping[str, tuple[str, str]] = {
     "common.yes": ("Yes", "Oui"),
     "common.no": ("No", "Non"),
     "common.not_communicating": ("No communication with the UPS", "Pas de communication avec l'ASI"),
+    "common.last_read": (
+        "No communication: values last read at {time}",
+        "Pas de communication : valeurs lues le {time}",
+    ),
     "lang.en": ("English", "Anglais"),
     "lang.fr": ("French", "Français"),
 }

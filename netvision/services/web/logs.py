@@ -3,6 +3,7 @@ UPS and NET VISION event logs, clear & save (CSV). Read from the daemon's store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -14,6 +15,7 @@ from ...store import StoreError, format_time
 from ...store.columns import STS_HISTORY, UPS_HISTORY, UPS_HISTORY_EXTRA
 from .app import ApiError, require_write, session_of, state_of
 from .labels import t
+from .units import converted, is_temperature
 
 LOGS = ("ups", "netvision", "history", "extended")
 PER_PAGE_CHOICES = (5, 10, 20, 50, 100)  # §21 "Log count per page"
@@ -58,9 +60,13 @@ def _columns(language: str, temperature_unit: str) -> list[dict[str, str]]:
 
 
 def _celsius_to_unit(key: str, value: float | None, unit: str) -> float | None:
-    if value is None or unit != "F" or "temperature" not in key:
+    if value is None or unit != "F" or not is_temperature(key):
         return value
-    return round(value * 9 / 5 + 32, 1)
+    return round(converted(key, value, True), 1)
+
+
+def _in_unit(values: Mapping[str, float | None], unit: str) -> dict[str, float | None]:
+    return {key: _celsius_to_unit(key, value, unit) for key, value in values.items()}
 
 
 async def get_log(request: web.Request) -> web.Response:
@@ -101,7 +107,7 @@ async def get_log(request: web.Request) -> web.Response:
             result = await store.history(start=start, end=end, descending=order == "desc", page=page, per_page=per_page)
             unit = settings.temperature_unit
             rows = [
-                {"time": when(r.time), "iso": r.time.isoformat(), "values": {k: _celsius_to_unit(k, v, unit) for k, v in r.values.items()}}
+                {"time": when(r.time), "iso": r.time.isoformat(), "values": _in_unit(r.values, unit)}
                 for r in result.rows
             ]
         else:
@@ -111,9 +117,9 @@ async def get_log(request: web.Request) -> web.Response:
                     "time": when(r.start),
                     "end": when(r.end),
                     "samples": r.samples,
-                    "minimum": dict(r.minimum),
-                    "average": dict(r.average),
-                    "maximum": dict(r.maximum),
+                    "minimum": _in_unit(r.minimum, settings.temperature_unit),
+                    "average": _in_unit(r.average, settings.temperature_unit),
+                    "maximum": _in_unit(r.maximum, settings.temperature_unit),
                 }
                 for r in result.rows
             ]

@@ -379,6 +379,8 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "sequence": {"type": "integer"},
                         "time": {"type": "string"},
+                        "stale": {"type": "boolean", "description": "communication lost: the values are the last read"},
+                        "last_read": {"type": ["string", "null"], "description": "when the values were read"},
                         "communication": {"type": "object"},
                         "identity": {"type": ["object", "null"]},
                         "topology": {"type": ["object", "null"]},

@@ -22,7 +22,7 @@ from .labels import UI, t
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
-from .views import control_label, devices
+from .views import control_label, devices, last_read_text
 
 MEASUREMENT_CHOICES = (
     "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_voltage_l1", "output_voltage_l2",
@@ -160,6 +160,7 @@ def page(
 <main>
 <h1>{e(title)}</h1>
 <div class="message" id="message" role="status" hidden></div>
+{_stale_notice(state, language)}
 {_password_notice(session, language)}
 {body}
 </main>
@@ -169,6 +170,13 @@ def page(
 </body>
 </html>"""
     return web.Response(text=html, content_type="text/html")
+
+
+def _stale_notice(state: WebState, language: str) -> str:
+    """Communication lost: the values shown are the last read, and say when (live updates keep it)."""
+    system = state.settings.system
+    text = last_read_text(state.snapshot, language, system.time_zone, system.dst)
+    return f'<p class="stale-notice" id="stale-notice" role="status"{"" if text else " hidden"}>{e(text)}</p>'
 
 
 def _password_notice(session: Session, language: str) -> str:
@@ -400,7 +408,7 @@ async def battery_test(request: web.Request) -> web.Response:
         + ("battery_test.status", "battery_test.last", "battery_test.result", "battery_test.control")
     )
     rows = []
-    for row in state.battery_tests.rows(snapshot, language):
+    for row in state.battery_test_rows(snapshot, language):
         unit = row["unit"]
         rows.append(
             f'<tr data-unit="{unit}">{f"<td>{unit}</td>" if units else ""}'

@@ -13,13 +13,15 @@ from typing import Any
 from aiohttp import web
 
 from ...settings import Settings
+from ...ups.battery_test import BatteryTests
 from ...ups.controls import ControlResult
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
+from . import battery
 from .accounts import AccountStore, mac_address
-from .battery import BatteryTests
 from .sessions import Session, SessionManager
 from .tls import CertificateStore
+from .units import fahrenheit
 from .views import live_json, snapshot_json
 
 
@@ -50,8 +52,12 @@ class WebState:
         self.sessions = self._sessions(context)
         self.certificates = CertificateStore(data_dir / "tls")
         self.hub = LiveHub()
-        self.battery_tests = BatteryTests(data_dir)
-        self._cache: dict[tuple[str, int, str, bool], bytes] = {}
+        # The daemon's battery test tracker (ups/battery_test.py); a context built
+        # without one gets the web's own, fed by the web's snapshots.
+        shared = context.battery_tests
+        self.battery_tests: BatteryTests = shared if isinstance(shared, BatteryTests) else BatteryTests(data_dir)
+        self._own_battery_tests = not isinstance(shared, BatteryTests)
+        self._cache: dict[tuple[str, int, str, str, str, str], bytes] = {}
 
     def _sessions(self, context: ServiceContext) -> SessionManager:
         """The session survives an agent restart (App. SSH menu 4): the page that asked for
@@ -85,8 +91,8 @@ class WebState:
 
     def _cached(self, kind: str, language: str, build: Callable[[Snapshot], Any]) -> bytes:
         snapshot = self.snapshot
-        fahrenheit = self.settings.system.temperature_unit == "F"
-        key = (kind, snapshot.sequence, language, fahrenheit)
+        system = self.settings.system
+        key = (kind, snapshot.sequence, language, system.temperature_unit, system.time_zone, system.dst)
         body = self._cache.get(key)
         if body is None:
             if len(self._cache) > 16:
@@ -100,18 +106,24 @@ class WebState:
         return self._cached("snapshot", language, lambda s: snapshot_json(s, language))
 
     def live_body(self, language: str) -> bytes:
-        fahrenheit = self.settings.system.temperature_unit == "F"
+        system = self.settings.system
 
         def build(snapshot: Snapshot) -> dict[str, Any]:
-            data = live_json(snapshot, language, fahrenheit)
-            data["battery_tests"] = self.battery_tests.rows(snapshot, language)
+            data = live_json(snapshot, language, fahrenheit(self.settings), system.time_zone, system.dst)
+            data["battery_tests"] = self.battery_test_rows(snapshot, language)
             return data
 
         return self._cached("live", language, build)
 
+    def battery_test_rows(self, snapshot: Snapshot, language: str) -> list[dict[str, Any]]:
+        """§16.2 rows: the tracker's results beside the UPS's test status."""
+        return battery.rows(self.battery_tests.state(), snapshot, language)
+
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        """After every poll: follow the battery tests (§16.2), then wake the live streams."""
-        self.battery_tests.update(snapshot)
+        """After every poll: follow the battery tests (§16.2) when the tracker is the
+        web's own, then wake the live streams."""
+        if self._own_battery_tests:
+            self.battery_tests.on_snapshot(snapshot)
         self.hub.notify()
 
     def counters(self) -> dict[str, int]:

@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ...store.timefmt import format_time
 from ...ups.controls import CONTROL_LABELS
 from ...ups.model import DeviceState, Identity, Snapshot, Topology
 from . import synoptic
 from .labels import t
+from .units import converted, displayed_measurements
 
 PHASES = ("l1", "l2", "l3")
 LINE_VOLTAGES = ("u12", "u23", "u31")
@@ -102,9 +104,6 @@ STS_TABLES: Mapping[str, Sequence[Row]] = {
     },
 }
 
-TEMPERATURE_KEYS = ("ambient_temperature", "battery_temperature", "switch1_temperature", "switch2_temperature")
-
-
 def _number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
@@ -119,9 +118,7 @@ def format_values(
         value = measurements.get(key)
         if value is None:
             continue
-        if fahrenheit and key in TEMPERATURE_KEYS:
-            value = value * 9 / 5 + 32
-        values.append(value)
+        values.append(converted(key, value, fahrenheit))
         if key == "load_rate" and len(values) > 1:
             values.pop()
     if not values:
@@ -286,11 +283,25 @@ def state_json(state: DeviceState | None, language: str) -> dict[str, Any] | Non
     }
 
 
+def _stale(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A device's values once the communication is lost: kept, but no alarm table
+    pretending to be live (the alarms are not known any more)."""
+    if data is not None:
+        data["alarms"] = []
+    return data
+
+
 def snapshot_json(snapshot: Snapshot, language: str = "en") -> dict[str, Any]:
     communication = snapshot.communication
+    stale = snapshot.stale
+    state = (lambda s, lang: _stale(state_json(s, lang))) if stale else state_json
+    last_read = snapshot.last_read
     return {
         "sequence": snapshot.sequence,
         "time": snapshot.time.isoformat(),
+        # True when the values below are the last ones read, not the UPS's present state.
+        "stale": stale,
+        "last_read": last_read.isoformat() if last_read else None,
         "communication": {
             "state": communication.state.value,
             "since": communication.since.isoformat(),
@@ -302,16 +313,16 @@ def snapshot_json(snapshot: Snapshot, language: str = "en") -> dict[str, Any]:
         },
         "identity": identity_json(snapshot.identity),
         "topology": topology_json(snapshot.topology),
-        "system": state_json(snapshot.system, language),
+        "system": state(snapshot.system, language),
         "units": [
             {
                 "number": unit.number,
-                "state": state_json(unit.state, language),
-                "modules": [{"number": m.number, "state": state_json(m.state, language)} for m in unit.modules],
+                "state": state(unit.state, language),
+                "modules": [{"number": m.number, "state": state(m.state, language)} for m in unit.modules],
             }
             for unit in snapshot.units
         ],
-        "modules": [{"number": m.number, "state": state_json(m.state, language)} for m in snapshot.modules],
+        "modules": [{"number": m.number, "state": state(m.state, language)} for m in snapshot.modules],
         "permissions": dict(snapshot.permissions),
         "remote_controls_permitted": snapshot.remote_controls_permitted,
         "ups_time": snapshot.ups_time.isoformat() if snapshot.ups_time else None,
@@ -330,7 +341,18 @@ def devices(snapshot: Snapshot) -> list[tuple[str, str, DeviceState | None]]:
     return items
 
 
-def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> dict[str, Any]:
+def last_read_text(snapshot: Snapshot, language: str, time_zone: str = "UTC", dst: str = "auto") -> str:
+    """ "Values last read at dd/mm/yyyy hh:mm:ss" while the communication is lost, else ""."""
+    if not snapshot.stale:
+        return ""
+    moment = snapshot.last_read
+    when = format_time(moment, time_zone, dst) if moment is not None else "--/--/---- --:--:--"
+    return t("common.last_read", language).format(time=when)
+
+
+def live_json(
+    snapshot: Snapshot, language: str, fahrenheit: bool = False, time_zone: str = "UTC", dst: str = "auto"
+) -> dict[str, Any]:
     """The message the pages receive after every poll."""
     parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
     sts = bool(snapshot.identity and snapshot.identity.device_kind == "sts")
@@ -345,17 +367,27 @@ def live_json(snapshot: Snapshot, language: str, fahrenheit: bool = False) -> di
             sts=sts,
         )
     system = snapshot.system
-    alarms = alarms_json(system, language)
+    stale = snapshot.stale
+    if stale:
+        for view in views.values():
+            _stale(view)
+    alarms = [] if stale else alarms_json(system, language)
+    last_read = snapshot.last_read
     return {
         "sequence": snapshot.sequence,
         "time": snapshot.time.isoformat(),
         "communicating": snapshot.communicating,
+        # Communication lost: the values shown are the last read, at last_read.
+        "stale": stale,
+        "last_read": last_read.isoformat() if last_read else None,
+        "last_read_text": last_read_text(snapshot, language, time_zone, dst),
         "communication": t(f"communication.{snapshot.communication.state.value}", language, sts),
         "alarm_count": len(alarms),
         "alarms": alarms,
         "newest_alarm": max((a["since"] for a in alarms), default=""),
         "views": views,
-        "measurements": dict(system.measurements) if system else {},
+        # In the unit of the settings: the dashboard and the graph show these numbers as they are.
+        "measurements": displayed_measurements(system.measurements, fahrenheit) if system else {},
         "permissions": dict(snapshot.permissions),
         "remote_controls_permitted": snapshot.remote_controls_permitted,
     }

@@ -86,6 +86,10 @@
     const com = $("#communication");
     com.textContent = data.communication;
     com.classList.toggle("lost", !data.communicating);
+    // Communication lost: the values stay, marked as the last read, with their time.
+    const stale = $("#stale-notice");
+    if (stale) { stale.hidden = !data.stale; stale.textContent = data.last_read_text || ""; }
+    document.body.classList.toggle("stale", !!data.stale);
   }
 
   // ---------------------------------------------------------------- home: tree + synoptic
@@ -154,10 +158,10 @@
 
   // ---------------------------------------------------------------- alarm table (§12.3)
   function renderAlarms(data) {
-    $("#alarms-count").textContent = data.alarm_count;
+    $("#alarms-count").textContent = data.stale ? "-" : data.alarm_count; // unknown, not 0, while the UPS is silent
     const newest = data.alarms.reduce((a, b) => (!a || b.since > a.since ? b : a), null);
     $("#alarms-last").textContent = newest ? newest.label : "";
-    $("#alarms-none").hidden = data.alarm_count > 0;
+    $("#alarms-none").hidden = data.alarm_count > 0 || !!data.stale; // not "no alarm" while the alarms are unknown
     $("#alarm-table tbody").replaceChildren(...data.alarms.map((alarm) => {
       const row = el("tr", { class: "level-" + alarm.level });
       const time = new Date(alarm.since);
@@ -228,7 +232,7 @@
   const samples = {};
   const MAX_POINTS = 120;
   function renderGraph(data) {
-    if (!scanning) return;
+    if (!scanning || data.stale) return; // no new point from values that are not read any more
     const m = data.measurements || {};
     const selected = $$('input[name="series"]:checked');
     const charts = selected.map((box) => {
