@@ -313,3 +313,18 @@ async def test_sts_pages_say_sts(make_web, browser) -> None:
     assert "STS Dashboard" in await page.inner_text("nav.menu")
     assert "UPS" not in await page.inner_text("#communication")
     assert page.errors == []
+
+
+async def test_net_vision_control_page_shows_each_service_and_where_it_listens(make_web, browser) -> None:
+    web = await make_web()
+    page = await new_page(browser)
+    await log_in(page, web.http, "admin", ADMIN_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    await page.goto(web.http + "/nv-control")
+    row = page.locator('#services tr[data-service="web"]')
+    await row.wait_for()
+    text = await row.inner_text()
+    assert "Running" in text and web.http.removeprefix("http://") in text
+    assert "Disabled" in await page.locator('#services tr[data-service="bacnet"]').inner_text()
+    await screenshot(page, "nv_control_services.png")
+    assert page.errors == []

@@ -564,7 +564,7 @@ def _services_table(state: WebState, language: str) -> str:
     """What each service is doing now: state, where it listens, its last error and counters."""
     rows = []
     for health in state.context.services_health():
-        counters = ", ".join(f"{t('services.counter.' + name, language)} {value}" for name, value in health.counters.items())
+        counters = ", ".join(f"{t('services.counter.' + name, language)}: {value}" for name, value in health.counters.items())
         addresses = "<br>".join(e(address) for address in health.addresses)
         rows.append(
             f'<tr data-service="{e(health.name)}"><td>{e(t("services.name." + health.name, language))}</td>'
