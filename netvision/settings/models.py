@@ -339,7 +339,10 @@ class SnmpSettings(Section):
         default="public", min_length=1, max_length=64, description="SNMP read Community (§18.2)"
     )
     write_community: str = Field(
-        default="private", min_length=1, max_length=64, description="SNMP write Community (§18.2)"
+        default="",
+        max_length=64,
+        description="SNMP write Community (§18.2); '' = no write community: SNMP writes need a v3 user "
+        "with write access, or a community the admin sets here",
     )
     trap_filter: bool = Field(
         default=False,

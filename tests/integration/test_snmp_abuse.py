@@ -1,0 +1,105 @@
+"""The SNMP agent under abuse: oversized and malformed datagrams, long OIDs, bad USM entries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any
+
+import pytest
+
+from netvision.services.snmp.fastpath import encode_integer, encode_oid, tlv
+from netvision.services.snmp.service import SnmpService
+from tests.conftest import free_port, wait_for
+from tests.integration.test_snmp_helpers import snmp
+
+NAME = ".1.3.6.1.2.1.1.5.0"
+
+
+async def agent(make_daemon: Any, **snmp_settings: Any) -> tuple[Any, str]:
+    port = free_port(socket.SOCK_DGRAM)
+    daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", **snmp_settings}})
+    return daemon, f"127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("length", [24, 25, 32])
+async def test_v3_user_names_up_to_32_characters_are_served(make_daemon: Any, length: int) -> None:
+    name = "u" * length
+    user = {"name": name, "auth_protocol": "sha", "auth_password": "authkey123", "priv_protocol": "aes",
+            "priv_password": "privkey123"}
+    _daemon, address = await agent(make_daemon, usm_users=[user])
+    base = ["-v3", "-u", name, "-l", "authPriv", "-a", "SHA", "-A", "authkey123", "-x", "AES", "-X", "privkey123"]
+    code, output = await snmp("snmpget", *base, address, NAME)
+    assert code == 0 and "Socomec" in output, output
+    code, output = await snmp("snmpget", "-v2c", "-c", "public", address, NAME)
+    assert code == 0 and "Socomec" in output, output
+
+
+def request(oid_body: bytes, community: bytes = b"public", pdu_tag: int = 0xA0) -> bytes:
+    varbind = tlv(0x30, tlv(0x06, oid_body) + (b"\x02\x01\x01" if pdu_tag == 0xA3 else b"\x05\x00"))
+    pdu = tlv(pdu_tag, encode_integer(7) + encode_integer(0) + encode_integer(0) + tlv(0x30, varbind))
+    return tlv(0x30, encode_integer(1) + tlv(0x04, community) + pdu)
+
+
+async def test_no_write_community_out_of_the_box(make_daemon: Any) -> None:
+    daemon, address = await agent(make_daemon)
+    assert daemon.settings_manager.settings.snmp.write_community == ""
+    for community in ("private", ""):
+        code, output = await snmp("snmpset", "-v2c", "-c", community, address, ".1.3.6.1.2.1.1.4.0", "s", "x")
+        assert code != 0 and "Timeout" in output, output
+        code, output = await snmp("snmpget", "-v2c", "-c", community, address, NAME)
+        assert code != 0 and "Timeout" in output, output
+    assert daemon.settings_manager.settings.system.contact == ""
+
+
+async def test_oversized_and_out_of_limit_requests_are_dropped_with_one_log_line(
+    make_daemon: Any, caplog: Any
+) -> None:
+    daemon, address = await agent(make_daemon, write_community="writer")
+    host, port = address.split(":")
+    service = next(s for s in daemon.services if isinstance(s, SnmpService))
+    attacks = [
+        request(b"\x2b" + b"\xff" * 60000 + b"\x01"),  # 60 KB GET, one endless sub-identifier
+        request(b"\x2b" + b"\x01" * 60000),  # 60 KB GET, 60,000 sub-identifiers
+        request(encode_oid((1, 3) + (1,) * 200)[2:]),  # small GET, 202 sub-identifiers
+        request(encode_oid((1, 3, 6, 2**33))[2:], community=b"writer", pdu_tag=0xA3),  # SET for pysnmp
+    ]
+    with caplog.at_level(logging.INFO), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        for _ in range(10):
+            for datagram in attacks:
+                sock.sendto(datagram, (host, int(port)))
+                await asyncio.sleep(0.005)  # the daemon shares this loop: let it read
+            sock.sendto(b"\x30\x00", (host, int(port)))  # 2 bytes, malformed
+        await wait_for(lambda: service.counters()["datagrams_dropped"] == 40)
+        code, output = await snmp("snmpget", "-v2c", "-c", "public", address, NAME)
+    assert code == 0 and "Socomec" in output, output
+    dropped = [r for r in caplog.records if "dropped" in r.getMessage()]
+    assert len(dropped) == 1 and "127.0.0.1" in dropped[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+    assert len(caplog.text) < 4000
+
+
+async def test_a_bad_usm_entry_does_not_take_the_agent_down(make_daemon: Any, monkeypatch: Any, caplog: Any) -> None:
+    from netvision.services.snmp import service as snmp_service
+
+    real = snmp_service.usm_protocols
+
+    def failing(user: Any) -> Any:
+        if user.name == "broken":
+            raise KeyError("unknown protocol")
+        return real(user)
+
+    monkeypatch.setattr(snmp_service, "usm_protocols", failing)
+    users = [
+        {"name": "broken", "auth_password": "authkey123", "priv_password": "privkey123"},
+        {"name": "reader", "auth_protocol": "sha", "auth_password": "authkey123", "priv_protocol": "aes",
+         "priv_password": "privkey123"},
+    ]
+    with caplog.at_level(logging.INFO):
+        _daemon, address = await agent(make_daemon, usm_users=users)
+    assert any("broken" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    base = ["-v3", "-u", "reader", "-l", "authPriv", "-a", "SHA", "-A", "authkey123", "-x", "AES", "-X", "privkey123"]
+    code, output = await snmp("snmpget", *base, address, NAME)
+    assert code == 0 and "Socomec" in output, output
