@@ -26,9 +26,9 @@ from ...netinfo import network_of
 from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
+from ..flood import FloodCounter
 from ..registry import ServiceContext
 from .engine_id import engine_id, interface_mac, next_engine_boots
-from ..flood import FloodCounter
 from .fastpath import EncodedTree, answer, screen
 from .instrum import TreeInstrumController
 from .objects import (
