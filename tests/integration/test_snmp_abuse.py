@@ -103,3 +103,29 @@ async def test_a_bad_usm_entry_does_not_take_the_agent_down(make_daemon: Any, mo
     base = ["-v3", "-u", "reader", "-l", "authPriv", "-a", "SHA", "-A", "authkey123", "-x", "AES", "-X", "privkey123"]
     code, output = await snmp("snmpget", *base, address, NAME)
     assert code == 0 and "Socomec" in output, output
+
+
+async def test_trap_socket_is_bound_to_the_agent_address_and_answers_nothing(make_daemon: Any) -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.setblocking(False)
+    row = {"address": "127.0.0.1", "port": receiver.getsockname()[1], "version": "v2c"}
+    try:
+        # 127.0.0.2 is a loopback address too: the trap must leave from it, not from 0.0.0.0.
+        daemon, _address = await agent(make_daemon, trap_receivers=[row], bind="127.0.0.2")
+        service = next(s for s in daemon.services if isinstance(s, SnmpService))
+        assert await service.send_test_trap() == 1
+        loop = asyncio.get_running_loop()
+        _trap, source = await asyncio.wait_for(loop.sock_recvfrom(receiver, 65535), 10)
+        assert source[0] == "127.0.0.2"
+        await daemon.settings_manager.change({"snmp.bind": "127.0.0.3"}, via="test", by="test")
+        assert await service.send_test_trap() == 1
+        while source[0] != "127.0.0.3":  # traps sent before the change may still be queued
+            _trap, source = await asyncio.wait_for(loop.sock_recvfrom(receiver, 65535), 10)
+        # A v3 discovery sent to the trap socket gets no report back.
+        code, output = await snmp(
+            "snmpget", "-v3", "-u", "probe", "-l", "noAuthNoPriv", "-t", "1", "-r", "0", f"{source[0]}:{source[1]}", NAME
+        )
+        assert code != 0 and "Timeout" in output, output
+    finally:
+        receiver.close()
