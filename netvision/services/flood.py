@@ -50,6 +50,11 @@ class FloodCounter:
         current.pending += 1
         return 0
 
+    @property
+    def tracking(self) -> bool:
+        """Whether some source's window is still open."""
+        return bool(self._windows)
+
     def pending(self) -> list[tuple[str, int]]:
         """Sources whose window has ended with occurrences not reported yet; forgets them."""
         now = self._clock()
