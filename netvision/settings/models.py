@@ -426,12 +426,30 @@ class BacnetSettings(Section):
         description="BACnet ID, the device object instance (FR §15.13; the stand-alone interface uses 1338)",
     )
 
+    bbmd_peers: list[str] = Field(
+        default_factory=list,
+        max_length=32,
+        description="IPv4 addresses of the BBMDs whose Forwarded-NPDU messages are accepted (Annex J); "
+        "none by default: forwarded messages from anyone else are dropped",
+    )
+
     @field_validator("bind")
     @classmethod
     def _ipv4(cls, value: str) -> str:
         # BACnet/IP (Annex J) is IPv4; BACnet/IPv6 (Annex U) is not offered.
         if ipaddress.ip_address(value).version != 4:
             raise ValueError("BACnet/IP needs an IPv4 address")
+        return value
+
+    @field_validator("bbmd_peers")
+    @classmethod
+    def _ipv4_peers(cls, value: list[str]) -> list[str]:
+        for peer in value:
+            try:
+                if ipaddress.ip_address(peer).version != 4:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{peer!r} is not an IPv4 address") from None
         return value
 
 
