@@ -40,9 +40,11 @@ _WILDCARDS = {"0.0.0.0", "::"}
 
 
 class Section(BaseModel):
-    """Base of every settings group: unknown keys are errors, values are immutable."""
+    """Base of every settings group: unknown keys are errors, values are immutable, and
+    types are strict: ``"yes"`` is not a boolean, ``"8080"`` is not a port (TOML and the
+    web's JSON carry real booleans and numbers; an integer is still a valid float)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # -- §18.1 date and time, §18.2 identity ---------------------------------------------------------
@@ -468,7 +470,7 @@ def _overlap(a: str, b: str) -> bool:
 class Settings(BaseModel):
     """All netvision settings; one TOML file, one table per section."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     data_dir: str = Field(
         default="/var/lib/netvision", min_length=1, description="Directory of the logs database and TLS files"
