@@ -165,6 +165,7 @@ def test_demo_prints_where_each_service_runs():
         output = "".join(lines)
         assert "simulator" in output and "/dev/pts/" in output
         assert "ups serial" in output
+        assert "SNMP is read-only" in output and "write_community" in output  # how to turn writes on
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
     finally:
