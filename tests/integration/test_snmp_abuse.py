@@ -46,9 +46,10 @@ async def test_no_write_community_out_of_the_box(make_daemon: Any) -> None:
     daemon, address = await agent(make_daemon)
     assert daemon.settings_manager.settings.snmp.write_community == ""
     for community in ("private", ""):
-        code, output = await snmp("snmpset", "-v2c", "-c", community, address, ".1.3.6.1.2.1.1.4.0", "s", "x")
+        quick = ["-t", "1", "-r", "0"]  # no answer is expected: do not wait for retries
+        code, output = await snmp("snmpset", *quick, "-v2c", "-c", community, address, ".1.3.6.1.2.1.1.4.0", "s", "x")
         assert code != 0 and "Timeout" in output, output
-        code, output = await snmp("snmpget", "-v2c", "-c", community, address, NAME)
+        code, output = await snmp("snmpget", *quick, "-v2c", "-c", community, address, NAME)
         assert code != 0 and "Timeout" in output, output
     assert daemon.settings_manager.settings.system.contact == ""
 
@@ -129,3 +130,50 @@ async def test_trap_socket_is_bound_to_the_agent_address_and_answers_nothing(mak
         assert code != 0 and "Timeout" in output, output
     finally:
         receiver.close()
+
+
+def generated_datagrams() -> list[bytes]:
+    """Datagrams drawn by Hypothesis (seeded): raw bytes, and GET/SET/v3-shaped ones mutated."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    templates = [
+        request(encode_oid((1, 3, 6, 1, 2, 1, 1, 5, 0))[2:]),
+        request(encode_oid((1, 3, 6, 1, 2, 1, 1, 4, 0))[2:], community=b"writer", pdu_tag=0xA3),
+        # An SNMPv3 discovery GET (noAuthNoPriv, empty user), as net-snmp sends it.
+        bytes.fromhex("303e020103301102042c0d7b7b020300ffe30401040201030410300e0400020100020100040004000400"
+                      "301404000400a00e0204337b4a4f020100020100300030"),
+    ]
+
+    @st.composite
+    def mutated(draw: st.DrawFn) -> bytes:
+        datagram = bytearray(draw(st.sampled_from(templates)))
+        for _ in range(draw(st.integers(min_value=1, max_value=4))):
+            position = draw(st.integers(min_value=0, max_value=len(datagram) - 1))
+            datagram[position] = draw(st.integers(min_value=0, max_value=255))
+        return bytes(datagram[: draw(st.integers(min_value=0, max_value=len(datagram)))])
+
+    drawn: list[bytes] = []
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None)
+    @given(st.one_of(st.binary(max_size=120), mutated()))
+    def draw(datagram: bytes) -> None:
+        drawn.append(datagram)
+
+    draw()
+    return drawn
+
+
+async def test_fuzzed_datagrams_never_stop_the_agent_nor_write_tracebacks(make_daemon: Any, caplog: Any) -> None:
+    _daemon, address = await agent(make_daemon, write_community="writer")
+    host, port = address.split(":")
+    with caplog.at_level(logging.INFO), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for number, datagram in enumerate(generated_datagrams()):
+            sock.sendto(datagram, (host, int(port)))
+            if number % 20 == 0:
+                await asyncio.sleep(0.01)  # the agent shares this loop
+        await asyncio.sleep(0.2)
+        code, output = await snmp("snmpget", "-v2c", "-c", "public", address, NAME)
+    assert code == 0 and "Socomec" in output, output
+    assert not any(r.exc_info for r in caplog.records), caplog.text[:2000]
+    assert len(caplog.text) < 5000

@@ -185,7 +185,9 @@ class SnmpService:
         snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self.engine_id))
         (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
         boots.syntax = boots.syntax.clone(self.boots)
-        transport = _fast_transport_class()(self._fast_answer, self._drop).open_server_mode(sock=sock)
+        transport = _fast_transport_class()(self._fast_answer, self._drop, self._dropped_from).open_server_mode(
+            sock=sock
+        )
         # An empty community is no community (no write access out of the box).
         self._communities = frozenset(c.encode() for c in (snmp.read_community, snmp.write_community) if c)
         self._fast_versions = frozenset(version for version, on in ((0, snmp.v1), (1, snmp.v2c)) if on)
@@ -241,16 +243,19 @@ class SnmpService:
             self._socket = None
 
     def _drop(self, datagram: bytes, source: Any) -> bool:
-        """Whether ``datagram`` is dropped before any decoding (fastpath.screen); one log line
-        per source and minute, with the count."""
+        """Whether ``datagram`` is dropped before any decoding (fastpath.screen)."""
         reason = screen(datagram)
         if reason is None:
             return False
+        self._dropped_from(source, reason)
+        return True
+
+    def _dropped_from(self, source: Any, reason: str) -> None:
+        """One log line per source and minute, with the count: never a traceback per datagram."""
         host = str(source[0]) if isinstance(source, tuple) and source else "?"
         count = self._dropped.hit(host)
         if count:
             log.warning("SNMP datagram from %s dropped: %s (%d dropped from it since the last line)", host, reason, count)
-        return True
 
     def _fast_answer(self, datagram: bytes) -> bytes | None:
         return answer(datagram, self._communities, self._fast_versions, self._encoded_tree)
@@ -531,19 +536,35 @@ def _fast_transport_class() -> Any:
     class FastUdpTransport(udp.UdpTransport):  # type: ignore[misc]
         """Answers community read requests itself (fastpath.py); the rest goes to pysnmp."""
 
-        def __init__(self, fast: Callable[[bytes], bytes | None], drop: Callable[[bytes, Any], bool]) -> None:
+        def __init__(
+            self,
+            fast: Callable[[bytes], bytes | None],
+            drop: Callable[[bytes, Any], bool],
+            failed: Callable[[Any, str], None],
+        ) -> None:
             super().__init__()
             self._fast = fast
             self._drop = drop
+            self._failed = failed
 
         def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
             if self._drop(datagram, transportAddress):
                 return  # oversized or out-of-limits OIDs: neither decoder sees it
             response = self._fast(datagram)
             if response is None:
-                super().datagram_received(datagram, transportAddress)
+                self.loop.call_soon(self._to_pysnmp, transportAddress, datagram)
             elif self.transport is not None:
                 self.transport.sendto(response, transportAddress)
+
+        def _to_pysnmp(self, address: Any, datagram: bytes) -> None:
+            # pysnmp lets some decoding errors escape (pyasn1 TypeError on odd tags): they
+            # would reach asyncio's handler as a traceback per datagram.
+            if self._callback_function is None:
+                return  # the engine is closing
+            try:
+                self._callback_function(self, address, datagram)
+            except Exception as error:
+                self._failed(address, f"{type(error).__name__}: {error}"[:200])
 
     return FastUdpTransport
 
