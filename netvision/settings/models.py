@@ -298,7 +298,7 @@ class TrapReceiver(Section):
 class UsmUser(Section):
     """One row of the SNMP v3 USM table (EN §18.7)."""
 
-    name: str = Field(min_length=1, max_length=32, description="User Name")
+    name: str = Field(min_length=1, max_length=32, description="User Name: 1 to 32 octets (RFC 3414 usmUserName)")
     security_level: Literal["noAuthNoPriv", "authNoPriv", "authPriv"] = Field(
         default="authPriv", description="Security level (§18.7)"
     )
@@ -312,6 +312,16 @@ class UsmUser(Section):
     )
     priv_password: str = Field(default="", max_length=64, description="Priv-Password (8 characters at least)")
     write: bool = Field(default=False, description="The user may SET (controls and agent settings)")
+
+    @field_validator("name")
+    @classmethod
+    def _admin_string(cls, value: str) -> str:
+        # SnmpAdminString SIZE(1..32) counts UTF-8 octets, not characters (RFC 3411, RFC 3414).
+        if len(value.encode("utf-8")) > 32:
+            raise ValueError("a user name is 32 octets at most in UTF-8 (RFC 3414)")
+        if any(not character.isprintable() for character in value):
+            raise ValueError("a user name holds printable characters only")
+        return value
 
     @model_validator(mode="after")
     def _passwords(self) -> UsmUser:

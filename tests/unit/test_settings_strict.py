@@ -59,7 +59,7 @@ def test_v3_user_names_of_1_to_32_characters_are_valid(length: int) -> None:
     assert apply_changes(Settings(), {"snmp.usm_users": [user]}).snmp.usm_users[0].name == "u" * length
 
 
-@pytest.mark.parametrize("name", ["", "u" * 33])
+@pytest.mark.parametrize("name", ["", "u" * 33, "é" * 17, "ops\n"])
 def test_v3_user_names_outside_rfc_3414_are_refused(name: str) -> None:
     user = {"name": name, "auth_password": "authkey123", "priv_password": "privkey123"}
     with pytest.raises(SettingsError):
