@@ -101,6 +101,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             scenarios = ", ".join(simulator.device.scenarios)
             print(f"Play a scenario on the simulated UPS ({scenarios}):")
             print(f"  netvision simctl {simulator.control_path} scenario mains_failure")
+        for line in _snmp_write_note(running.settings):
+            print(line)
         print("Press Ctrl+C to stop.", flush=True)
 
     try:
@@ -108,6 +110,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def _snmp_write_note(settings: Any) -> list[str]:
+    """How to turn SNMP write access on, when it is off (no write community, no v3 writer)."""
+    snmp = settings.snmp
+    if not snmp.enabled or snmp.write_community or any(user.write for user in snmp.usm_users):
+        return []
+    return [
+        "  SNMP is read-only: no write community is set and no v3 user may write.",
+        "  To allow SET (controls, agent restart), add a v3 user with write = true, or set a",
+        "  write community of your own: [snmp] write_community = \"...\" (README: SNMP write access).",
+    ]
 
 
 def cmd_probe(args: argparse.Namespace) -> int:

@@ -323,8 +323,8 @@ _TYPES: tuple[EventType, ...] = (
     _nv(
         "modbus_tcp_session_refused",
         W,
-        "Modbus TCP connection from {client} refused: {limit} session(s) already open",
-        "Connexion Modbus TCP de {client} refusée : {limit} session(s) déjà ouverte(s)",
+        "{count} Modbus TCP connection(s) from {client} refused: {limit} session(s) already open",
+        "{count} connexion(s) Modbus TCP de {client} refusée(s) : {limit} session(s) déjà ouverte(s)",
     ),
     _nv(
         "time_changed_by_user", I, "{source} Time changed by user", "{source} Heure modifiée par utilisateur"

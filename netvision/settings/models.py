@@ -40,9 +40,11 @@ _WILDCARDS = {"0.0.0.0", "::"}
 
 
 class Section(BaseModel):
-    """Base of every settings group: unknown keys are errors, values are immutable."""
+    """Base of every settings group: unknown keys are errors, values are immutable, and
+    types are strict: ``"yes"`` is not a boolean, ``"8080"`` is not a port (TOML and the
+    web's JSON carry real booleans and numbers; an integer is still a valid float)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # -- §18.1 date and time, §18.2 identity ---------------------------------------------------------
@@ -296,7 +298,7 @@ class TrapReceiver(Section):
 class UsmUser(Section):
     """One row of the SNMP v3 USM table (EN §18.7)."""
 
-    name: str = Field(min_length=1, max_length=32, description="User Name")
+    name: str = Field(min_length=1, max_length=32, description="User Name: 1 to 32 octets (RFC 3414 usmUserName)")
     security_level: Literal["noAuthNoPriv", "authNoPriv", "authPriv"] = Field(
         default="authPriv", description="Security level (§18.7)"
     )
@@ -310,6 +312,16 @@ class UsmUser(Section):
     )
     priv_password: str = Field(default="", max_length=64, description="Priv-Password (8 characters at least)")
     write: bool = Field(default=False, description="The user may SET (controls and agent settings)")
+
+    @field_validator("name")
+    @classmethod
+    def _admin_string(cls, value: str) -> str:
+        # SnmpAdminString SIZE(1..32) counts UTF-8 octets, not characters (RFC 3411, RFC 3414).
+        if len(value.encode("utf-8")) > 32:
+            raise ValueError("a user name is 32 octets at most in UTF-8 (RFC 3414)")
+        if any(not character.isprintable() for character in value):
+            raise ValueError("a user name holds printable characters only")
+        return value
 
     @model_validator(mode="after")
     def _passwords(self) -> UsmUser:
@@ -339,7 +351,10 @@ class SnmpSettings(Section):
         default="public", min_length=1, max_length=64, description="SNMP read Community (§18.2)"
     )
     write_community: str = Field(
-        default="private", min_length=1, max_length=64, description="SNMP write Community (§18.2)"
+        default="",
+        max_length=64,
+        description="SNMP write Community (§18.2); '' = no write community: SNMP writes need a v3 user "
+        "with write access, or a community the admin sets here",
     )
     trap_filter: bool = Field(
         default=False,
@@ -423,12 +438,30 @@ class BacnetSettings(Section):
         description="BACnet ID, the device object instance (FR §15.13; the stand-alone interface uses 1338)",
     )
 
+    bbmd_peers: list[str] = Field(
+        default_factory=list,
+        max_length=32,
+        description="IPv4 addresses of the BBMDs whose Forwarded-NPDU messages are accepted (Annex J); "
+        "none by default: forwarded messages from anyone else are dropped",
+    )
+
     @field_validator("bind")
     @classmethod
     def _ipv4(cls, value: str) -> str:
         # BACnet/IP (Annex J) is IPv4; BACnet/IPv6 (Annex U) is not offered.
         if ipaddress.ip_address(value).version != 4:
             raise ValueError("BACnet/IP needs an IPv4 address")
+        return value
+
+    @field_validator("bbmd_peers")
+    @classmethod
+    def _ipv4_peers(cls, value: list[str]) -> list[str]:
+        for peer in value:
+            try:
+                if ipaddress.ip_address(peer).version != 4:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{peer!r} is not an IPv4 address") from None
         return value
 
 
@@ -447,7 +480,7 @@ def _overlap(a: str, b: str) -> bool:
 class Settings(BaseModel):
     """All netvision settings; one TOML file, one table per section."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     data_dir: str = Field(
         default="/var/lib/netvision", min_length=1, description="Directory of the logs database and TLS files"

@@ -77,6 +77,8 @@ def settings_from_toml(text: str, source: str = "<settings>") -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(source, [_syntax_problem(source, exc)]) from None
+    except RecursionError:
+        raise SettingsError(source, [f"{source}: arrays or tables nested too deeply"]) from None
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

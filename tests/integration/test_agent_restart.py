@@ -54,7 +54,8 @@ async def wait_for_texts(daemon: Daemon, text: str, count: int, timeout: float =
 
 
 def snmp_settings(port: int, **extra: Any) -> dict[str, Any]:
-    return {"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", **extra}}
+    # No write community out of the box: the tests that SET set one.
+    return {"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", "write_community": "private", **extra}}
 
 
 def keep_ports(monkeypatch: pytest.MonkeyPatch, **sections: dict[str, Any]) -> None:
@@ -269,7 +270,7 @@ def test_daemon_process_keeps_running_after_an_snmp_restart_and_stops_on_sigterm
     config = tmp_path / "netvision.toml"
     config.write_text(
         f'data_dir = "{tmp_path / "data"}"\n[serial]\ndevice = "{link}"\npolling_rate = 1\n'
-        f'[web]\nhttp_enabled = false\nhttps_enabled = false\n[snmp]\nport = {port}\nbind = "127.0.0.1"\n'
+        f'[web]\nhttp_enabled = false\nhttps_enabled = false\n[snmp]\nport = {port}\nbind = "127.0.0.1"\nwrite_community = "private"\n'
     )
     process = subprocess.Popen([*NETVISION, "run", "--config", str(config)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     address = f"127.0.0.1:{port}"

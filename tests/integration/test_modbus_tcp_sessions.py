@@ -156,3 +156,29 @@ async def test_disabling_closes_sessions_and_enabling_serves_again(make_daemon: 
     assert await answers(*again)
     assert f"modbus_tcp tcp 127.0.0.1:{port}" in daemon.addresses()
     close(again[1])
+
+
+async def test_a_flood_of_refused_connections_is_one_event_per_source_and_minute(
+    make_daemon: MakeDaemon, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = await modbus_daemon(make_daemon, {"max_connections": 1})
+    service = next(s for s in daemon.services if s.name == "modbus_tcp")
+    events = record_events(daemon)
+    port = port_of(daemon)
+    holder = await open_session(port)
+    assert await answers(*holder)
+    with caplog.at_level("INFO"):
+        for _ in range(200):
+            _reader, writer = await open_session(port)
+            close(writer)
+        await wait_for(lambda: service.counters()["sessions_refused"] == 200)
+        assert await answers(*holder, transaction=2)  # the open session never noticed
+        refused = [e for e in events if e.id == "nv.modbus_tcp_session_refused"]
+        assert len(refused) == 1 and refused[0].text_en.startswith("1 Modbus TCP connection(s) from 127.0.0.1 refused")
+        assert len([r for r in caplog.records if "refused" in r.getMessage()]) == 1
+        # Once the source's minute is over, the rest is one row with its count.
+        service._refused.window = 0.2
+        await wait_for(lambda: len([e for e in events if e.id == "nv.modbus_tcp_session_refused"]) == 2)
+    refused = [e for e in events if e.id == "nv.modbus_tcp_session_refused"]
+    assert refused[1].text_en.startswith("199 Modbus TCP connection(s) from 127.0.0.1 refused")
+    close(holder[1])

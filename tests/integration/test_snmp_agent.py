@@ -21,7 +21,9 @@ USER = {"name": "admin", "auth_protocol": "sha", "auth_password": "authkey123", 
 
 
 def snmp_settings(port: int, **extra: Any) -> dict[str, Any]:
-    return {"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", "usm_users": [USER], **extra}}
+    # No write community out of the box: these tests SET with one the admin set.
+    return {"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", "usm_users": [USER],
+                     "write_community": "private", **extra}}
 
 
 def service(daemon: Any) -> SnmpService:

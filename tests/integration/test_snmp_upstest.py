@@ -37,7 +37,7 @@ def ticks(value: str) -> int:
 
 async def test_ups_test_group_tells_the_result_start_and_duration_of_the_battery_test(make_daemon: Any) -> None:
     port = free_port(socket.SOCK_DGRAM)
-    daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"}})
+    daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1", "write_community": "private"}})
     address = f"127.0.0.1:{port}"
     sim = daemon.test_simulator  # type: ignore[attr-defined]
     sim.device.battery_test_seconds = 2.5

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netvision.services.modbus_tcp.frames import (
     ExceptionCode,
@@ -75,3 +77,31 @@ def test_responses_are_encoded_with_mbap_header() -> None:
     assert encode_adu(9, 1, pdu) == bytes([0, 9, 0, 0, 0, 7, 1]) + pdu
     assert exception_pdu(6, ExceptionCode.ILLEGAL_FUNCTION) == bytes([0x86, 1])
     assert exception_pdu(4, ExceptionCode.GATEWAY_TARGET_FAILED) == bytes([0x84, 0x0B])
+
+
+# -- property-based: any bytes from the network ---------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.binary(min_size=7, max_size=7))
+def test_any_header_decodes_or_is_a_framing_error(data: bytes) -> None:
+    try:
+        header = parse_header(data)
+    except FramingError:
+        return
+    assert 1 <= header.pdu_bytes <= 253
+    assert encode_adu(header.transaction, header.unit, b"\x00" * header.pdu_bytes)[:7][:2] == data[:2]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.binary(min_size=1, max_size=253))
+def test_any_pdu_is_a_read_request_or_an_exception_code(pdu: bytes) -> None:
+    result = parse_read(pdu)
+    if isinstance(result, ReadRequest):
+        assert result.function in (3, 4) and 1 <= result.count <= 125
+        assert result.address + result.count <= 0x10000
+        response = read_response_pdu(result.function, [0] * result.count)
+        assert len(response) == 2 + 2 * result.count
+    else:
+        assert isinstance(result, ExceptionCode)
+        assert exception_pdu(pdu[0], result)[0] == (pdu[0] | 0x80) & 0xFF

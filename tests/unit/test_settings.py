@@ -57,7 +57,7 @@ def test_defaults_are_the_manuals() -> None:
     assert settings.serial.serial_timeout_ms.b19200 == 50
     assert settings.serial.serial_timeout_ms.b9600 == 100
     assert settings.snmp.read_community == "public"
-    assert settings.snmp.write_community == "private"
+    assert settings.snmp.write_community == ""  # no SNMP write access out of the box
     assert settings.web.login_timeout == 300
     assert settings.serial.baud_rate == 9600
     assert settings.serial.auto_detect is True

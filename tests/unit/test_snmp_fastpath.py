@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api
 from pysnmp.proto.rfc1902 import Integer32, OctetString
 
-from netvision.services.snmp.fastpath import EncodedTree, answer, decode_oid, encode_oid
+from netvision.services.snmp.fastpath import (
+    EncodedTree,
+    Malformed,
+    answer,
+    decode_oid,
+    encode_integer,
+    encode_oid,
+    screen,
+    tlv,
+)
 from netvision.services.snmp.tree import OidTree
 
 NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
@@ -90,3 +102,63 @@ def test_malformed_datagrams_are_not_answered() -> None:
     samples += [os.urandom(length) for length in (1, 10, 100, 1000) for _ in range(50)]
     for sample in samples:
         assert ask(sample) is None or sample == good
+
+
+# -- bounds: what is dropped before any decoding ------------------------------------------------
+
+
+def _get_with_oid_body(body: bytes, community: bytes = b"public", pdu_tag: int = 0xA0) -> bytes:
+    varbind = tlv(0x30, tlv(0x06, body) + b"\x05\x00")
+    pdu = tlv(pdu_tag, encode_integer(1) + encode_integer(0) + encode_integer(0) + tlv(0x30, varbind))
+    return tlv(0x30, encode_integer(1) + tlv(0x04, community) + pdu)
+
+
+def test_oversized_request_is_screened_out_and_not_answered() -> None:
+    datagram = _get_with_oid_body(b"\x2b" + b"\xff" * 60000 + b"\x01")  # the quadratic 60 KB GET
+    assert screen(datagram) is not None and "bytes" in str(screen(datagram))
+    assert ask(datagram) is None
+
+
+def test_oid_limits_128_arcs_of_32_bits() -> None:
+    longest = (1, 3) + (1,) * 126
+    assert decode_oid(encode_oid(longest)[2:]) == longest
+    assert decode_oid(encode_oid((1, 3, 2**32 - 1))[2:]) == (1, 3, 2**32 - 1)
+    for too_far in ((1, 3) + (1,) * 127, (1, 3, 2**32), (1, 3, 2**40)):
+        body = encode_oid(too_far)[2:]
+        with pytest.raises(Malformed):
+            decode_oid(body)
+        datagram = _get_with_oid_body(body)
+        assert screen(datagram) is not None
+        assert ask(datagram) is None
+    # SET requests go to pysnmp: screened the same way.
+    assert screen(_get_with_oid_body(encode_oid((1, 3, 2**33))[2:], pdu_tag=0xA3)) is not None
+    assert screen(request(1, "GetRequestPDU", NAME, CHARGE)) is None
+
+
+def test_unterminated_huge_arc_costs_no_big_integer() -> None:
+    with pytest.raises(Malformed):
+        decode_oid(b"\x2b" + b"\xff" * 600 + b"\x01")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=1600))
+def test_any_datagram_is_answered_or_left_to_pysnmp_never_raises(datagram: bytes) -> None:
+    screen(datagram)
+    result = ask(datagram)
+    assert result is None or isinstance(result, bytes)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=20),
+    st.sampled_from(["GetRequestPDU", "GetNextRequestPDU", "GetBulkRequestPDU"]),
+    st.data(),
+)
+def test_mutated_requests_never_raise(arcs: list[int], kind: str, data: st.DataObject) -> None:
+    datagram = bytearray(request(1, kind, (1, 3, *arcs)))
+    for _ in range(data.draw(st.integers(min_value=0, max_value=4))):
+        position = data.draw(st.integers(min_value=0, max_value=len(datagram) - 1))
+        datagram[position] = data.draw(st.integers(min_value=0, max_value=255))
+    screen(bytes(datagram))
+    result = ask(bytes(datagram))
+    assert result is None or isinstance(result, bytes)

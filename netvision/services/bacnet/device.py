@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from bacpypes3.apdu import WritePropertyMultipleError
+from bacpypes3.apdu import ReadPropertyMultipleACK, WritePropertyMultipleError
 from bacpypes3.app import Application
 from bacpypes3.basetypes import (
     DeviceStatus,
@@ -27,12 +29,20 @@ from bacpypes3.basetypes import (
     EventState,
     ObjectPropertyReference,
     ObjectTypesSupported,
+    ReadAccessResult,
     Reliability,
     Segmentation,
     ServicesSupported,
     StatusFlags,
 )
-from bacpypes3.errors import ExecutionError, PropertyError, RejectException, UnrecognizedService
+from bacpypes3.errors import (
+    ExecutionError,
+    ObjectError,
+    OutOfResources,
+    PropertyError,
+    RejectException,
+    UnrecognizedService,
+)
 from bacpypes3.ipv4.link import NormalLinkLayer
 from bacpypes3.local.analog import AnalogValueObject as _LocalAnalogValue
 from bacpypes3.local.cov import GenericCriteria
@@ -42,9 +52,11 @@ from bacpypes3.local.object import Object as _LocalObject
 from bacpypes3.object import BitStringValueObject as _BitStringValue
 from bacpypes3.pdu import IPv4Address
 from bacpypes3.primitivedata import BitString, Date, Time
+from bacpypes3.service.object import read_property_to_result_element
 from bacpypes3.vendor import VendorInfo, get_vendor_info
 
 from ... import __version__
+from ..flood import FloodCounter
 from . import objects as o
 
 log = logging.getLogger("netvision.bacnet")
@@ -67,8 +79,20 @@ SERVICES_SUPPORTED = (
     "whoHas",
     "whoIs",
 )
-# Active COV subscriptions the device keeps, all clients together.
+# Active COV subscriptions the device keeps, all clients together, and per source address.
 MAX_COV_SUBSCRIPTIONS = 256
+MAX_COV_SUBSCRIPTIONS_PER_SOURCE = 32
+# A subscription lasts at most an hour; an indefinite one (lifetime 0, clause 13.14.1.1.4)
+# would outlive its client and fill the table: it is refused, the client renews instead.
+MAX_COV_LIFETIME = 3600
+# Property values one ReadPropertyMultiple may ask for, 'all' counting every property of
+# its object: a whole-device read-all of present values and flags is ~650.
+MAX_RPM_VALUES = 2048
+_EXPANDING = ("all", "required", "optional")
+# Annex J: an NPDU is at most 1497 octets; the BVLL header adds 4 (10 when forwarded).
+MAX_DATAGRAM = 1497 + 10
+FORWARDED_NPDU = 0x04
+LAST_BVLL_FUNCTION = 0x0C  # Secure-BVLL
 # StatusFlags bits: in-alarm, fault, overridden, out-of-service.
 NORMAL_FLAGS = (0, 0, 0, 0)
 FAULT_FLAGS = (0, 1, 0, 1)
@@ -143,6 +167,8 @@ class BitStringValue(ReadOnlyObject, _LocalObject, _BitStringValue):
 class NetVisionApplication(Application):
     """Who-Is/I-Am, Who-Has/I-Have, ReadProperty(Multiple), SubscribeCOV; writes refused."""
 
+    guard: DatagramGuard | None = None
+
     def get_services_supported(self) -> ServicesSupported:
         # Listed here rather than found by introspection: bacpypes3 maps the unconfirmed
         # services onto confirmed bit numbers, and lists ReadRange, which it does not implement.
@@ -154,19 +180,103 @@ class NetVisionApplication(Application):
     async def do_SubscribeCOVRequest(self, apdu: Any) -> None:
         # bacpypes3 keeps every subscription in memory without a limit.
         cancel = apdu.issueConfirmedNotifications is None and apdu.lifetime is None
-        if not cancel and self.cov_subscription_count() >= MAX_COV_SUBSCRIPTIONS:
-            detection = self._cov_detections.get(apdu.monitoredObjectIdentifier)
-            renewal = detection is not None and any(
-                cov.client_addr == apdu.pduSource and cov.proc_id == apdu.subscriberProcessIdentifier
-                for cov in detection.cov_subscriptions
-            )
-            if not renewal:
+        if cancel:
+            await super().do_SubscribeCOVRequest(apdu)
+            return
+        if apdu.lifetime is None or not 1 <= int(apdu.lifetime) <= MAX_COV_LIFETIME:
+            log.info("BACnet COV subscription from %s refused: lifetime %s", apdu.pduSource, apdu.lifetime)
+            raise ExecutionError(errorClass="services", errorCode="valueOutOfRange")
+        detection = self._cov_detections.get(apdu.monitoredObjectIdentifier)
+        renewal = detection is not None and any(
+            cov.client_addr == apdu.pduSource and cov.proc_id == apdu.subscriberProcessIdentifier
+            for cov in detection.cov_subscriptions
+        )
+        if not renewal:
+            if self.cov_subscription_count() >= MAX_COV_SUBSCRIPTIONS:
                 log.warning("BACnet COV subscription from %s refused: %d active", apdu.pduSource, MAX_COV_SUBSCRIPTIONS)
+                raise ExecutionError(errorClass="resources", errorCode="noSpaceToAddListElement")
+            if self.cov_subscription_count(apdu.pduSource) >= MAX_COV_SUBSCRIPTIONS_PER_SOURCE:
+                log.warning(
+                    "BACnet COV subscription from %s refused: %d active for it",
+                    apdu.pduSource,
+                    MAX_COV_SUBSCRIPTIONS_PER_SOURCE,
+                )
                 raise ExecutionError(errorClass="resources", errorCode="noSpaceToAddListElement")
         await super().do_SubscribeCOVRequest(apdu)
 
-    def cov_subscription_count(self) -> int:
-        return sum(len(detection.cov_subscriptions) for detection in self._cov_detections.values())
+    def cov_subscription_count(self, source: Any = None) -> int:
+        return sum(
+            1
+            for detection in self._cov_detections.values()
+            for cov in detection.cov_subscriptions
+            if source is None or cov.client_addr == source
+        )
+
+    # An object changes only when the service writes a snapshot's value into it (``changed``):
+    # until then its expanded 'all'/'required'/'optional' answer is the same.
+    _expanded: OrderedDict[tuple[Any, str], list[Any]] | None = None
+
+    def changed(self, identifier: Any = None) -> None:
+        """Forget the cached answers of one object (all objects when None)."""
+        if identifier is None or self._expanded is None:
+            self._expanded = None
+            return
+        for kind in _EXPANDING:
+            self._expanded.pop((identifier, kind), None)
+
+    async def do_ReadPropertyMultipleRequest(self, apdu: Any) -> None:
+        """bacpypes3's, bounded: at most MAX_RPM_VALUES values, expanded answers cached per object."""
+        specs = list(apdu.listOfReadAccessSpecs or [])
+        targets = [self._rpm_object(spec.objectIdentifier) for spec in specs]
+        if not any(obj is not None for _identifier, obj in targets):
+            raise ObjectError("unknown-object")
+        wanted = 0
+        for spec, (_identifier, obj) in zip(specs, targets, strict=True):
+            for reference in spec.listOfPropertyReferences or []:
+                kind = str(reference.propertyIdentifier)
+                wanted += len(_expanded_names(obj, kind)) if obj is not None and kind in _EXPANDING else 1
+        if wanted > MAX_RPM_VALUES:
+            log.info("BACnet ReadPropertyMultiple of %d values from %s refused", wanted, apdu.pduSource)
+            raise OutOfResources()
+        results = []
+        for spec, (identifier, obj) in zip(specs, targets, strict=True):
+            elements: list[Any] = []
+            for reference in spec.listOfPropertyReferences or []:
+                kind = str(reference.propertyIdentifier)
+                if obj is not None and kind in _EXPANDING:
+                    elements.extend(await self._expanded_elements(obj, kind))
+                else:
+                    elements.append(
+                        await read_property_to_result_element(
+                            obj, reference.propertyIdentifier, reference.propertyArrayIndex
+                        )
+                    )
+            results.append(ReadAccessResult(objectIdentifier=identifier, listOfResults=elements))
+        await self.response(ReadPropertyMultipleACK(listOfReadAccessResults=results, context=apdu))
+
+    def _rpm_object(self, identifier: Any) -> tuple[Any, Any]:
+        if identifier == ("device", 4194303) and self.device_object is not None:
+            identifier = self.device_object.objectIdentifier  # the wildcard device instance
+        return identifier, self.get_object_id(identifier)
+
+    async def _expanded_elements(self, obj: Any, kind: str) -> list[Any]:
+        if self._expanded is None:
+            self._expanded = OrderedDict()
+        key = (obj.objectIdentifier, kind)
+        cached = self._expanded.get(key)
+        if cached is not None and not isinstance(obj, NetVisionDeviceObject):
+            return cached
+        names = _expanded_names(obj, kind)
+        elements = []
+        for name in names:
+            element = await read_property_to_result_element(obj, name, None)
+            if element.readResult.propertyAccessError:
+                continue
+            elements.append(element)
+        self._expanded[key] = elements
+        if len(self._expanded) > 1024:
+            self._expanded.popitem(last=False)
+        return elements
 
     async def do_ReadRangeRequest(self, apdu: Any) -> None:
         raise UnrecognizedService()
@@ -195,6 +305,33 @@ class NetVisionApplication(Application):
         log.info("BACnet WritePropertyMultiple refused (from %s)", apdu.pduSource)
         # Answered, not raised: bacpypes3 does not turn a raised WritePropertyMultipleError into a reply.
         await self.response(WritePropertyMultipleError(errorType=error, firstFailedWriteAttempt=reference, context=apdu))
+
+
+def _expanded_names(obj: Any, kind: str) -> list[str]:
+    """The properties 'all', 'required' or 'optional' stands for in ``obj`` (those it has)."""
+    required: set[str] = set()
+    for cls in type(obj).__mro__:
+        required.update(getattr(cls, "_required", ()))
+    names = set(obj._elements)
+    if kind == "required":
+        names &= required
+    elif kind == "optional":
+        names -= required
+    if kind != "optional":
+        names.discard("propertyList")
+    return sorted(name for name in names if _static_value(obj, name) is not None)
+
+
+def _static_value(obj: Any, name: str) -> Any:
+    """``inspect.getattr_static(obj, name, None)`` for these objects, without its cost
+    (two thirds of a ReadPropertyMultiple(ALL) went there)."""
+    value = vars(obj).get(name)
+    if value is not None:
+        return value
+    for cls in type(obj).__mro__:
+        if name in vars(cls):
+            return vars(cls)[name]
+    return None
 
 
 def status_flags(fault: bool) -> StatusFlags:
@@ -309,8 +446,60 @@ def open_socket(bind: str, port: int) -> socket.socket:
     return sock
 
 
+def screen_bvll(data: bytes, host: str, peers: Collection[str]) -> str | None:
+    """Why a datagram must be dropped before bacpypes3 decodes it, or None (Annex J framing)."""
+    if len(data) > MAX_DATAGRAM:
+        return f"{len(data)} bytes, more than {MAX_DATAGRAM}"
+    if len(data) < 4 or data[0] != 0x81:
+        return "not a BACnet/IP (Annex J) message"
+    if int.from_bytes(data[2:4], "big") != len(data):
+        return "BVLL length differs from the datagram's"
+    if data[1] > LAST_BVLL_FUNCTION:
+        return f"unknown BVLL function {data[1]:#04x}"
+    if data[1] == FORWARDED_NPDU:
+        # Its answer goes to the address written inside: only a configured BBMD peer may
+        # forward, or anyone could make the device send to any address (J.4.5).
+        if host not in peers:
+            return "Forwarded-NPDU from a host that is not a configured BBMD peer (bacnet.bbmd_peers)"
+        if len(data) < 11:
+            return "Forwarded-NPDU without an NPDU"
+    return None
+
+
+class DatagramGuard:
+    """Sits where bacpypes3 hands a received datagram up its stack: drops what
+    :func:`screen_bvll` rejects, and turns a decoding failure into one log line per
+    source and minute instead of a traceback per datagram."""
+
+    def __init__(self, server: Any, peers: Callable[[], Collection[str]]) -> None:
+        self._server = server
+        self._peers = peers
+        self.dropped = FloodCounter()
+        server.confirmation = self.confirmation
+
+    async def confirmation(self, pdu: Any) -> None:
+        source = pdu.pduSource.addrTuple
+        if source == self._server.local_address:
+            return  # our own broadcast, reflected
+        host = str(source[0])
+        reason = screen_bvll(bytes(pdu.pduData), host, self._peers())
+        if reason is None:
+            try:
+                await self._server.response(pdu)
+                return
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"[:200]
+        count = self.dropped.hit(host)
+        if count:
+            log.warning("BACnet datagram from %s dropped: %s (%d dropped from it since the last line)", host, reason, count)
+
+
 def build_application(
-    objects: list[_LocalObject], bind: str, port: int, sock: socket.socket | None = None
+    objects: list[_LocalObject],
+    bind: str,
+    port: int,
+    sock: socket.socket | None = None,
+    peers: Callable[[], Collection[str]] = tuple,
 ) -> tuple[NetVisionApplication, NormalLinkLayer]:
     """An application serving ``objects`` on UDP ``bind:port`` (must run inside the event loop).
 
@@ -325,4 +514,5 @@ def build_application(
     link = NormalLinkLayer(address, bind_socket=sock)
     link.server.broadcast_address = ("255.255.255.255", bound_port)
     app.nsap.bind(link, address=address)
+    app.guard = DatagramGuard(link.server, peers)
     return app, link

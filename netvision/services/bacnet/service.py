@@ -100,7 +100,9 @@ class BacnetService:
     def counters(self) -> dict[str, int]:
         detections = getattr(self._app, "_cov_detections", {}) if self._app is not None else {}
         subscriptions = sum(len(detection.cov_subscriptions) for detection in detections.values())
-        return {"snapshots_applied": self._updates, "cov_subscriptions": subscriptions}
+        guard = getattr(self._app, "guard", None)
+        dropped = guard.dropped.total if guard is not None else 0
+        return {"snapshots_applied": self._updates, "cov_subscriptions": subscriptions, "datagrams_dropped": dropped}
 
     def _cannot_listen(self, error: OSError) -> None:
         bacnet = self.settings.bacnet
@@ -116,7 +118,9 @@ class BacnetService:
         sock = bacnet_device.open_socket(bacnet.bind, bacnet.port)
         device = bacnet_device.make_device_object(bacnet.device_id)
         objects = bacnet_device.make_value_objects()
-        app, link = bacnet_device.build_application([device, *objects], bacnet.bind, bacnet.port, sock)
+        app, link = bacnet_device.build_application(
+            [device, *objects], bacnet.bind, bacnet.port, sock, peers=lambda: self.settings.bacnet.bbmd_peers
+        )
         self._app, self._link, self._sock, self._device = app, link, sock, device
         self._objects = {(_kind(obj), int(obj.objectIdentifier[1])): obj for obj in objects}
         self._written = {}
@@ -222,6 +226,8 @@ class BacnetService:
                 obj.presentValue = list(value) if kind == "bitstringValue" else value
             bacnet_device.set_fault(obj, reason)
             self._written[key] = (value, reason)
+            if self._app is not None:
+                self._app.changed(obj.objectIdentifier)
 
     def _rename(self, device: bacnet_device.NetVisionDeviceObject, name: str) -> None:
         # Object names are unique within the device: never take a value object's name.

@@ -27,6 +27,7 @@ from ...settings import Settings
 from ...settings.models import ModbusTcpSettings
 from ...ups.link import LinkError
 from ...ups.model import Snapshot
+from ..flood import FloodCounter
 from .frames import (
     HEADER_BYTES,
     ExceptionCode,
@@ -67,6 +68,11 @@ _BY_CLIENT = _Reason("closed by the client", "fermée par le client")
 _STOPPED = _Reason("Modbus TCP server stopped", "serveur Modbus TCP arrêté")
 
 
+def _host(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else "???"
+
+
 def _peer(writer: asyncio.StreamWriter) -> str:
     peer = writer.get_extra_info("peername")
     if isinstance(peer, tuple) and len(peer) >= 2:
@@ -86,6 +92,8 @@ class ModbusTcpService:
         self._image = RegisterImage()
         self._image_key: tuple[int, int, int] | None = None
         self._counters = {"requests": 0, "exception_replies": 0, "sessions_opened": 0, "sessions_refused": 0}
+        self._refused = FloodCounter()
+        self._refused_reporter = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -159,9 +167,8 @@ class ModbusTcpService:
         limit = self._settings.max_connections
         if len(self._sessions) >= limit:
             # Refused cleanly: closed at once, the open sessions never notice (MTC §4.1).
-            log.warning("Modbus TCP connection from %s refused: %d session(s) open", client, len(self._sessions))
             self._counters["sessions_refused"] += 1
-            self._publish("nv.modbus_tcp_session_refused", client=client, limit=len(self._sessions))
+            self._refused_from(_host(writer), len(self._sessions))
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -191,6 +198,30 @@ class ModbusTcpService:
             self._publish(
                 "nv.modbus_tcp_session_closed", session=number, client=client, reason=reason.en, reason_fr=reason.fr
             )
+
+    def _refused_from(self, host: str, open_sessions: int) -> None:
+        """One warning and one event per source and minute, with the count: a flood of
+        refused connections writes a row a minute, not a row per connection."""
+        count = self._refused.hit(host)
+        if count:
+            self._report_refused(host, count, open_sessions)
+        if not self._refused_reporter:
+            self._refused_reporter = True
+            self._context.create_task(self._report_refused_later(), name="refused")
+
+    def _report_refused(self, host: str, count: int, open_sessions: int) -> None:
+        log.warning("%d Modbus TCP connection(s) from %s refused: %d session(s) open", count, host, open_sessions)
+        self._publish("nv.modbus_tcp_session_refused", client=host, limit=open_sessions, count=count)
+
+    async def _report_refused_later(self) -> None:
+        """The refusals counted but not reported yet, once their source's minute is over."""
+        try:
+            while self._refused.tracking:
+                await asyncio.sleep(min(1.0, self._refused.window))
+                for host, count in self._refused.pending():
+                    self._report_refused(host, count, len(self._sessions))
+        finally:
+            self._refused_reporter = False
 
     def _publish(self, event_id: str, **data: Any) -> None:
         try:

@@ -7,6 +7,12 @@ exactly that subset, answers from the same :class:`OidTree` with each varbind's
 encoding cached, and returns ``None`` for everything else (SNMPv3, SET, an
 unknown community, anything it does not fully understand), which then goes to
 pysnmp unchanged. Malformed input never raises out of :func:`answer`.
+
+:func:`screen` runs first, on every datagram, before either decoder does any
+work: a message larger than one Ethernet frame's UDP payload, or holding an
+OID beyond SNMP's limits (128 sub-identifiers of 32 bits, RFC 2578 §3.5), is
+dropped. Both checks are one linear pass, so a 60 KB datagram costs no more
+than reading it once.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW = b"\x80\x00", b"\x81\x00", b"
 NO_SUCH_NAME, TOO_BIG = 2, 1
 MAX_RESPONSE = 65000  # below the UDP maximum; a GETBULK answer is cut to fit
 MAX_BULK_VARBINDS = 1000
+# 1500-byte Ethernet MTU - 20 (IPv4 header) - 8 (UDP header): a request that needs IP
+# fragmentation is not one an NMS sends (RFC 3417 §3.2 asks agents to accept 484 octets).
+MAX_REQUEST = 1472
+MAX_OID_ARCS = 128  # RFC 2578 §3.5: at most 128 sub-identifiers...
+MAX_ARC = 0xFFFFFFFF  # ...each at most 2^32-1
+_CONSTRUCTED = frozenset({0x30, 0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8})
 
 
 class Malformed(Exception):
@@ -62,18 +74,60 @@ def _integer(data: bytes, position: int, end: int) -> tuple[int, int]:
 def decode_oid(body: bytes) -> Oid:
     if not body:
         raise Malformed("empty OID")
+    if len(body) > MAX_OID_ARCS * 5:
+        raise Malformed("OID too long")
     arcs: list[int] = []
     value = 0
+    width = 0
     for byte in body:
         value = (value << 7) | (byte & 0x7F)
+        width += 1
+        if width > 5:  # five 7-bit groups hold 32 bits: stop before the integer grows
+            raise Malformed("OID sub-identifier beyond 32 bits")
         if not byte & 0x80:
             arcs.append(value)
             value = 0
+            width = 0
     if body[-1] & 0x80:
         raise Malformed("unterminated OID arc")
     first = arcs[0]
     head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
-    return (*head, *arcs[1:])
+    oid = (*head, *arcs[1:])
+    if len(oid) > MAX_OID_ARCS or max(oid[1:]) > MAX_ARC:
+        raise Malformed("OID beyond 128 sub-identifiers of 32 bits")
+    return oid
+
+
+def screen(data: bytes) -> str | None:
+    """Why ``data`` must be dropped before any decoding, or None.
+
+    One pass over the BER structure: every OID inside a SEQUENCE or a PDU is
+    checked against the limits; OCTET STRINGs (v3 security parameters and the
+    encrypted PDU) are not opened. Structures this pass cannot follow are left
+    to the decoders, which reject them cheaply now that the size is bounded.
+    """
+    if len(data) > MAX_REQUEST:
+        return f"message of {len(data)} bytes (more than {MAX_REQUEST})"
+    stack = [(0, len(data))]
+    try:
+        while stack:
+            position, end = stack.pop()
+            while position < end:
+                tag, start, stop = _tlv(data, position, end)
+                if tag in _CONSTRUCTED:
+                    stack.append((stop, end))
+                    position, end = start, stop
+                    continue
+                if tag == 0x06:
+                    decode_oid(data[start:stop])
+                position = stop
+    except Malformed as error:
+        if "OID" in str(error):
+            return str(error)
+        return None
+    except IndexError:
+        return None
+    return None
 
 
 def _encode_length(length: int) -> bytes:
@@ -155,6 +209,8 @@ def _answer(
     data: bytes, communities: frozenset[bytes], versions: frozenset[int], encoded: Callable[[], EncodedTree]
 ) -> bytes | None:
     end = len(data)
+    if end > MAX_REQUEST:
+        return None
     tag, start, stop = _tlv(data, 0, end)
     if tag != 0x30 or stop != end:
         return None

@@ -26,10 +26,11 @@ from ...netinfo import network_of
 from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
+from ..flood import FloodCounter
 from ..registry import ServiceContext
 from . import usm
 from .engine_id import engine_id, interface_mac, next_engine_boots
-from .fastpath import EncodedTree, answer
+from .fastpath import EncodedTree, answer, screen
 from .instrum import TreeInstrumController
 from .objects import (
     AGENT_ACTION_OBJECTS,
@@ -120,6 +121,7 @@ class SnmpService:
         self._encoded: EncodedTree | None = None
         self._communities: frozenset[bytes] = frozenset()
         self._fast_versions: frozenset[int] = frozenset()
+        self._dropped = FloodCounter()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -146,7 +148,7 @@ class SnmpService:
             self._open_agent(new)
 
     def counters(self) -> dict[str, int]:
-        return {"traps_sent": self._traps.sent, "traps_failed": self._traps.failed}
+        return {"traps_sent": self._traps.sent, "traps_failed": self._traps.failed, "datagrams_dropped": self._dropped.total}
 
     def _set_address(self, settings: Settings) -> None:
         """upsAgentIpAddress, Gateway, SubnetMask, DhcpStatus (App. MIB upsAgent 1–3, 12)."""
@@ -183,8 +185,11 @@ class SnmpService:
         (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
         boots.syntax = boots.syntax.clone(self.boots)
         usm.install(snmp_engine)  # the report for an unsupported security level (usm.py)
-        transport = _fast_transport_class()(self._fast_answer).open_server_mode(sock=sock)
-        self._communities = frozenset({snmp.read_community.encode(), snmp.write_community.encode()})
+        transport = _fast_transport_class()(self._fast_answer, self._drop, self._dropped_from).open_server_mode(
+            sock=sock
+        )
+        # An empty community is no community (no write access out of the box).
+        self._communities = frozenset(c.encode() for c in (snmp.read_community, snmp.write_community) if c)
         self._fast_versions = frozenset(version for version, on in ((0, snmp.v1), (1, snmp.v2c)) if on)
         config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
 
@@ -193,22 +198,29 @@ class SnmpService:
             if not accepted:
                 snmp_engine.message_processing_subsystems.pop(model, None)
         _add_views(snmp_engine)
-        config.add_v1_system(snmp_engine, "read-community", snmp.read_community)
-        config.add_v1_system(snmp_engine, "write-community", snmp.write_community)
-        for model in (1, 2):
-            _add_vacm(snmp_engine, model, "read-community", "noAuthNoPriv", write=False)
-            _add_vacm(snmp_engine, model, "write-community", "noAuthNoPriv", write=True)
+        for security_name, community, write in (
+            ("read-community", snmp.read_community, False),
+            ("write-community", snmp.write_community, True),
+        ):
+            if not community:
+                continue
+            config.add_v1_system(snmp_engine, security_name, community)
+            for model in (1, 2):
+                _add_vacm(snmp_engine, model, security_name, "noAuthNoPriv", write=write)
         for user in snmp.usm_users:
-            auth, priv = usm_protocols(user)
-            config.add_v3_user(
-                snmp_engine,
-                user.name,
-                auth,
-                user.auth_password or None,
-                priv,
-                user.priv_password or None,
-            )
-            _add_vacm(snmp_engine, 3, user.name, user.security_level, write=user.write)
+            try:
+                auth, priv = usm_protocols(user)
+                config.add_v3_user(
+                    snmp_engine,
+                    user.name,
+                    auth,
+                    user.auth_password or None,
+                    priv,
+                    user.priv_password or None,
+                )
+                _add_vacm(snmp_engine, 3, user.name, user.security_level, write=user.write)
+            except Exception as error:  # one bad USM row must not take the agent down
+                log.error("SNMPv3 user %r not served: %s", user.name, type(error).__name__)
 
         snmp_context = context.SnmpContext(snmp_engine)
         snmp_context.context_names[b""] = TreeInstrumController(self.tree, _Writer(self))
@@ -229,6 +241,21 @@ class SnmpService:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+    def _drop(self, datagram: bytes, source: Any) -> bool:
+        """Whether ``datagram`` is dropped before any decoding (fastpath.screen)."""
+        reason = screen(datagram)
+        if reason is None:
+            return False
+        self._dropped_from(source, reason)
+        return True
+
+    def _dropped_from(self, source: Any, reason: str) -> None:
+        """One log line per source and minute, with the count: never a traceback per datagram."""
+        host = str(source[0]) if isinstance(source, tuple) and source else "?"
+        count = self._dropped.hit(host)
+        if count:
+            log.warning("SNMP datagram from %s dropped: %s (%d dropped from it since the last line)", host, reason, count)
 
     def _fast_answer(self, datagram: bytes) -> bytes | None:
         return answer(datagram, self._communities, self._fast_versions, self._encoded_tree)
@@ -475,7 +502,9 @@ def _add_vacm(snmp_engine: Any, model: int, security_name: str, level: str, *, w
     from pysnmp.entity import config
 
     (security_level,) = snmp_engine.get_mib_builder().import_symbols("SNMP-FRAMEWORK-MIB", "SnmpSecurityLevel")
-    group = f"group-{model}-{security_name}"
+    # One group per security model, level and access: vacmGroupName is SIZE(1..32)
+    # (RFC 3415), so it cannot carry a user name of up to 32 characters.
+    group = f"{model}-{level}-{'rw' if write else 'ro'}"
     config.add_vacm_group(snmp_engine, group, model, security_name)
     config.add_vacm_access(
         snmp_engine, group, b"", model, security_level(level), "exact", "full", "full" if write else "none", "none"
@@ -496,16 +525,35 @@ def _fast_transport_class() -> Any:
     class FastUdpTransport(udp.UdpTransport):  # type: ignore[misc]
         """Answers community read requests itself (fastpath.py); the rest goes to pysnmp."""
 
-        def __init__(self, fast: Callable[[bytes], bytes | None]) -> None:
+        def __init__(
+            self,
+            fast: Callable[[bytes], bytes | None],
+            drop: Callable[[bytes, Any], bool],
+            failed: Callable[[Any, str], None],
+        ) -> None:
             super().__init__()
             self._fast = fast
+            self._drop = drop
+            self._failed = failed
 
         def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
+            if self._drop(datagram, transportAddress):
+                return  # oversized or out-of-limits OIDs: neither decoder sees it
             response = self._fast(datagram)
             if response is None:
-                super().datagram_received(datagram, transportAddress)
+                self.loop.call_soon(self._to_pysnmp, transportAddress, datagram)
             elif self.transport is not None:
                 self.transport.sendto(response, transportAddress)
+
+        def _to_pysnmp(self, address: Any, datagram: bytes) -> None:
+            # pysnmp lets some decoding errors escape (pyasn1 TypeError on odd tags): they
+            # would reach asyncio's handler as a traceback per datagram.
+            if self._callback_function is None:
+                return  # the engine is closing
+            try:
+                self._callback_function(self, address, datagram)
+            except Exception as error:
+                self._failed(address, f"{type(error).__name__}: {error}"[:200])
 
     return FastUdpTransport
 

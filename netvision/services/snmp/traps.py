@@ -228,29 +228,41 @@ def usm_protocols(user: UsmUser) -> tuple[Any, Any]:
 
 class TrapSender:
     """Sends traps through its own pysnmp engine (same engine ID as the agent, so v3
-    receivers configured with it keep working), whatever versions the agent accepts."""
+    receivers configured with it keep working), whatever versions the agent accepts.
+
+    Its socket is bound to the agent's address (``snmp.bind``, any port) and reads
+    nothing: traps are not acknowledged, so nothing that arrives there is answered
+    (no v3 discovery reports on an address the agent was not told to serve)."""
 
     def __init__(self, engine_id: bytes, boots: int) -> None:
         self._engine_id = engine_id
         self._boots = boots
         self._engine: Any = None
+        self._bind: str | None = None
         self.sent = 0
         self.failed = 0
 
-    def _snmp_engine(self) -> Any:
+    def _snmp_engine(self, bind: str) -> Any:
+        if self._engine is not None and bind != self._bind:
+            self.close()  # snmp.bind changed: a new socket on the new address
         if self._engine is None:
-            from pysnmp.entity import engine
+            from pysnmp.entity import config, engine
             from pysnmp.proto.api import v2c
 
-            self._engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self._engine_id))
-            (boots,) = self._engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
+            snmp_engine = engine.SnmpEngine(snmpEngineID=v2c.OctetString(self._engine_id))
+            (boots,) = snmp_engine.get_mib_builder().import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
             boots.syntax = boots.syntax.clone(self._boots)
+            transport_class, domain = _silent_transport(bind)
+            local = "0.0.0.0" if bind in ("", "::") else bind
+            config.add_transport(snmp_engine, domain, transport_class().open_client_mode((local, 0)))
+            self._engine, self._bind = snmp_engine, bind
         return self._engine
 
     def close(self) -> None:
         if self._engine is not None and self._engine.transport_dispatcher is not None:
             self._engine.close_dispatcher()
         self._engine = None
+        self._bind = None
 
     async def send(
         self,
@@ -281,6 +293,7 @@ class TrapSender:
         from pysnmp.hlapi.v3arch.asyncio import (
             CommunityData,
             ContextData,
+            Udp6TransportTarget,
             UdpTransportTarget,
             UsmUserData,
             send_notification,
@@ -300,10 +313,33 @@ class TrapSender:
             )
         else:
             auth_data = CommunityData(receiver.community, mpModel=0 if receiver.version == "v1" else 1)
-        target = await UdpTransportTarget.create((receiver.address, receiver.port), timeout=1, retries=0)
+        snmp_engine = self._snmp_engine(settings.bind)
+        target_class = Udp6TransportTarget if _ipv6_bind(settings.bind) else UdpTransportTarget
+        target = await target_class.create((receiver.address, receiver.port), timeout=1, retries=0)
         varbinds = trap_pdu_varbinds(receiver, trap, uptime, agent_address)
         error, _status, _index, _ = await send_notification(
-            self._snmp_engine(), auth_data, target, ContextData(), "trap", *varbinds, lookupMib=False
+            snmp_engine, auth_data, target, ContextData(), "trap", *varbinds, lookupMib=False
         )
         if error:
             raise RuntimeError(str(error))
+
+
+def _ipv6_bind(bind: str) -> bool:
+    # "::" listens on both families: traps then leave from an IPv4 socket, as before.
+    return ":" in bind and bind != "::"
+
+
+def _silent_transport(bind: str) -> tuple[Any, Oid]:
+    """A client UDP transport class that drops whatever it receives, and its domain."""
+    from pysnmp.carrier.asyncio.dgram import udp, udp6
+
+    base, domain = (udp6.Udp6AsyncioTransport, udp6.DOMAIN_NAME) if _ipv6_bind(bind) else (
+        udp.UdpAsyncioTransport,
+        udp.DOMAIN_NAME,
+    )
+
+    class SendOnlyTransport(base):  # type: ignore[misc, valid-type]
+        def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
+            pass  # traps are not acknowledged: nothing to read here
+
+    return SendOnlyTransport, domain
