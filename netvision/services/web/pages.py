@@ -15,6 +15,8 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from ...settings import Settings
+from ...settings.models import link_href
+from ...settings.secrets import is_secret
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
@@ -98,7 +100,9 @@ def _menu(state: WebState, session: Session, language: str) -> str:
     if links:
         parts.append(f"<h2>{e(t('menu.links', language))}</h2><ul>")
         for link in links:
-            href = link.address if "://" in link.address else f"http://{link.address}"
+            href = link_href(link.address)
+            if href is None:  # a file written by hand is not validated by the web form
+                continue
             parts.append(f'<li><a href="{e(href)}" target="_blank" rel="noopener noreferrer">{e(link.text or link.address)}</a></li>')
         parts.append("</ul>")
     parts.append("</nav>")
@@ -484,7 +488,17 @@ def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
     return getattr(node, leaf), type(node).model_fields[leaf]
 
 
-def settings_form(settings: Settings, keys: Sequence[str], language: str, can_write: bool) -> str:
+# A secret is never sent to the browser: the field says whether it is set, and a value
+# typed in replaces it (admin only: a community or v3 key grants SNMP access).
+SECRET_STATE = {
+    True: ("set: type a new value to replace it", "défini : saisir une nouvelle valeur pour le remplacer"),
+    False: ("not set", "non défini"),
+}
+
+
+def settings_form(
+    settings: Settings, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
+) -> str:
     import typing
 
     rows = []
@@ -495,9 +509,16 @@ def settings_form(settings: Settings, keys: Sequence[str], language: str, can_wr
         label = fr if language == "fr" else en
         ident = "f-" + key.replace(".", "-")
         annotation = info.annotation
-        if key == "snmp.write_community" and not can_write:
-            value = "********"
-        if annotation is bool:
+        if is_secret(info):
+            state_en, state_fr = SECRET_STATE[bool(value)]
+            state = state_fr if language == "fr" else state_en
+            locked = "" if can_write and can_change_secrets else " disabled"
+            control = (
+                f'<input id="{ident}" type="password" data-key="{key}" data-type="str" data-secret value="" '
+                f'autocomplete="new-password" placeholder="{e(state)}"{locked}> '
+                f'<span class="secret-state" data-secret-state="{"set" if value else "unset"}">{e(state)}</span>'
+            )
+        elif annotation is bool:
             control = (
                 f'<select id="{ident}" data-key="{key}" data-type="bool"{disabled}>'
                 f'<option value="true"{" selected" if value else ""}>{e(t("form.enabled", language))}</option>'
@@ -524,7 +545,7 @@ async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write)
+    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write, session.is_admin)
     from .api import mib_files
 
     mibs = "".join(
