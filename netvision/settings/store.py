@@ -371,10 +371,14 @@ def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...], with_secr
             lines.append(f"[{'.'.join(path)}]")
             _emit(lines, value, path, with_secrets)
         else:
-            nested: object = dumped[name]
-            for part in reversed(path):
-                nested = {part: nested}
-            lines.extend(tomli_w.dumps(typing.cast(dict[str, Any], nested)).rstrip("\n").splitlines())
+            # Each row as its own [[a.b]] table: tomli_w would write a short list inline under a
+            # second [a] header, which TOML refuses (the section is declared above).
+            items = typing.cast(list[dict[str, Any]], dumped[name])
+            for index, item in enumerate(items):
+                if index:
+                    lines.append("")
+                lines.append(f"[[{'.'.join(path)}]]")
+                lines.extend(tomli_w.dumps({key: item[key]}).rstrip("\n") for key in item)
 
 
 def settings_to_toml(settings: Settings, *, with_secrets: bool = True) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
 from netvision.services.web.api import ROUTES
+from netvision.services.web.app import FAILURES_KEY
 from netvision.services.web.logs import API_ROUTES
 from netvision.services.web.openapi import openapi_document
 from tests.conftest import next_snapshot, wait_for
@@ -166,10 +167,15 @@ async def test_failed_logins_slow_down_lock_out_and_are_logged(make_web) -> None
         async with session.post(f"{web.http}/api/v1/login", json={"user": "writer", "password": WRITER_PASSWORD}) as response:
             assert response.status == 429
     assert statuses == [401] * 5
-    ids = []
+    web.service.app[FAILURES_KEY].close()  # the service stops: what the minute counted is logged
+    found = []
     while (event := events.get_nowait()) is not None:
-        ids.append(event.id)
-    assert ids.count("nv.web_login_failed") == 5 and "nv.web_account_locked" in ids
+        found.append(event)
+    ids = [event.id for event in found]
+    # One event at the first failure, then one with the count for the rest of the minute.
+    assert ids.count("nv.web_login_failed") == 1 and "nv.web_account_locked" in ids
+    summary = next(event for event in found if event.id == "nv.web_login_failures")
+    assert summary.data["count"] == 5 and summary.data["ip"] == "127.0.0.1"
 
 
 async def test_malformed_requests_get_clear_errors(make_web) -> None:

@@ -541,6 +541,24 @@ def settings_form(
     return f'<form class="settings-form" data-settings-form><table class="grid form"><tbody>{"".join(rows)}</tbody></table>{button}</form>'
 
 
+CONFIG_TEXT = {
+    "backup": ("Encrypted backup", "Sauvegarde chiffrée"),
+    "backup_help": (
+        "The plain download leaves the communities and passwords out. This backup holds them, encrypted "
+        "with the password you choose here; restoring it asks for that password.",
+        "Le téléchargement simple ne contient ni communautés ni mots de passe. Cette sauvegarde les contient, "
+        "chiffrés avec le mot de passe choisi ici ; sa restauration le demande.",
+    ),
+    "backup_password": ("Backup password", "Mot de passe de la sauvegarde"),
+    "backup_download": ("Download encrypted backup", "Télécharger la sauvegarde chiffrée"),
+    "confirm": ("Restore this configuration?", "Restaurer cette configuration ?"),
+    "apply": ("Restore", "Restaurer"),
+    "cancel": ("Cancel", "Annuler"),
+    "secret": ("secret changed", "secret modifié"),
+    "nothing": ("nothing would change", "rien ne changerait"),
+}
+
+
 async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
@@ -553,12 +571,27 @@ async def configuration(request: web.Request) -> web.Response:
         for name in mib_files()
     )
     tools = f'<section class="panel files"><p>{mibs}</p></section>' if mibs else ""
+
+    def text(key: str) -> str:
+        en, fr = CONFIG_TEXT[key]
+        return fr if language == "fr" else en
+
+    backup = ""
+    if session.is_admin:
+        backup = f"""<h2>{e(text("backup"))}</h2><p class="hint">{e(text("backup_help"))}</p>
+<form id="backup-form" class="inline"><label>{e(text("backup_password"))} <input type="password" name="password" minlength="8" autocomplete="new-password" required></label>
+<button type="submit">{e(text("backup_download"))}</button></form>"""
     if session.can_write:
         tools += f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
 <p><a class="button" href="/api/v1/configuration" download>{e(t('config.download', language))}</a>
 <a class="button" href="/api/v1/certificate/ca" download>{e(t('config.ca_download', language))}</a></p>
-<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,text/plain"></label></p>
-<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
+<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,.json,text/plain"></label>
+<label>{e(text("backup_password"))} <input type="password" id="config-upload-password" autocomplete="off"></label></p>
+<div class="notice" id="config-preview" role="alertdialog" hidden data-secret="{e(text("secret"))}" data-nothing="{e(text("nothing"))}">
+<p><strong>{e(text("confirm"))}</strong> <span id="config-preview-note"></span></p><ul id="config-preview-changes"></ul>
+<button type="button" id="config-apply">{e(text("apply"))}</button>
+<button type="button" class="secondary" id="config-cancel">{e(text("cancel"))}</button></div>
+{backup}<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
 <p><label>{e(t('config.cert_upload', language))} <input type="file" id="cert-upload" accept=".pem,.crt,.key"></label>
 <button type="button" id="cert-remove">{e(t('config.cert_remove', language))}</button></p></section>"""
     return page(request, "menu.configuration", form + tools, page_name="configuration")
