@@ -139,11 +139,13 @@ def settings_from_upload(text: str, current: Settings, source: str = "uploaded f
     defaults, so a partial file changes only what it holds. Secrets the file leaves out
     (a plain download omits them) keep their current values, and so does ``data_dir``.
     Returns the new settings and the keys the file left out (kept as they are)."""
-    from .secrets import keep_secrets
+    from .secrets import keep_secrets, secret_keys
 
     data = parse_toml(text, source)
     base = current.model_dump(mode="json")
-    missing = [key for key in _missing_keys(base, data) if key != "data_dir"]
+    # A plain download leaves the secrets out by design: that does not make it partial.
+    secrets = set(secret_keys())
+    missing = [key for key in _missing_keys(base, data) if key != "data_dir" and key not in secrets]
     merged = _merge(base, data)
     merged["data_dir"] = current.data_dir
     keep_secrets(merged, base)
