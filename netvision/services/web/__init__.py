@@ -100,7 +100,13 @@ class WebService:
             self.context.report_error(f"cannot listen with the new settings: {error}")
 
     def counters(self) -> dict[str, int]:
-        return self.state.counters()
+        limits = self.app[LIMITS_KEY]
+        return {
+            **self.state.counters(),
+            "connections_open": limits.total,
+            "connections_refused": limits.refused,
+            "connections_timed_out": limits.timed_out,
+        }
 
     async def stop(self) -> None:
         await self._close_sites()

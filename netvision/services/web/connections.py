@@ -14,8 +14,10 @@ around aiohttp's own protocol that
   ``body_timeout`` seconds after its head.
 
 Idle keep-alive connections are closed by aiohttp's ``keepalive_timeout``.
-Over HTTPS the wrapper sees the decrypted stream; the TLS handshake has its own
-deadline (``ssl_handshake_timeout``).
+Over HTTPS the wrapper accepts the plain TCP connection itself, so the caps
+apply before any TLS work, then starts TLS on it (``loop.start_tls``): the
+handshake falls under the header deadline, and the request deadlines follow
+the decrypted stream.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import asyncio
 import ipaddress
 import logging
 import re
+import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,14 +57,29 @@ class ConnectionLimits:
     total: int = 0
     refused: int = 0
     timed_out: int = 0
+    _warned_at: float = -60.0
+    _refused_at_warning: int = 0
 
     def admit(self, source: str) -> bool:
         if self.total >= self.max_connections or self.open.get(source, 0) >= self.max_per_source:
             self.refused += 1
+            self._warn(source)
             return False
         self.total += 1
         self.open[source] = self.open.get(source, 0) + 1
         return True
+
+    def _warn(self, source: str) -> None:
+        """One log line a minute at most, with the count: a flood must not flood the log."""
+        now = time.monotonic()
+        if now - self._warned_at < 60.0:
+            return
+        count = self.refused - self._refused_at_warning
+        self._warned_at, self._refused_at_warning = now, self.refused
+        log.warning(
+            "web: %d connection(s) refused since the last report (limits: %d open, %d per address), the last from %s",
+            count, self.max_connections, self.max_per_source, source,
+        )  # fmt: skip
 
     def release(self, source: str) -> None:
         self.total -= 1
@@ -86,12 +105,16 @@ def _source(transport: asyncio.BaseTransport) -> str:
 class LimitedProtocol(asyncio.Protocol):
     """aiohttp's request handler behind the caps and deadlines above."""
 
-    def __init__(self, inner: asyncio.Protocol, limits: ConnectionLimits) -> None:
+    def __init__(self, inner: asyncio.Protocol, limits: ConnectionLimits, tls: ssl.SSLContext | None = None) -> None:
         self.inner = inner
         self.limits = limits
+        self.tls = tls
         self.transport: asyncio.Transport | None = None
         self.source = ""
         self.admitted = False
+        self.ready = False  # the inner protocol has its transport (after the TLS handshake)
+        self._early: list[bytes] = []  # decrypted bytes delivered before the inner protocol was ready
+        self._handshake: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         # Where the stream is: reading a head ("head"), a body of known length ("body"),
         # a chunked body ("chunked"), or between requests ("idle").
@@ -107,38 +130,80 @@ class LimitedProtocol(asyncio.Protocol):
         self.transport = transport
         self.source = _source(transport)
         if not self.limits.admit(self.source):
-            transport.write(REFUSED)
-            transport.close()
+            if self.tls is None:
+                transport.write(REFUSED)
+                transport.close()
+            else:
+                transport.abort()  # no TLS work for a refused connection
             return
         self.admitted = True
         self._arm(self.limits.header_timeout)
+        if self.tls is None:
+            self._ready(transport)
+            return
+        transport.pause_reading()  # the ClientHello waits in the socket for the TLS layer
+        self._handshake = asyncio.get_running_loop().create_task(self._start_tls(transport, self.tls))
+
+    async def _start_tls(self, transport: asyncio.Transport, context: ssl.SSLContext) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            wrapped = await loop.start_tls(
+                transport, self, context, server_side=True, ssl_handshake_timeout=self.limits.handshake_timeout
+            )
+        except asyncio.CancelledError:
+            transport.abort()
+            self._release()
+            raise
+        except Exception:  # noqa: BLE001 - any failed handshake: start_tls closed the connection
+            self._release()
+            return
+        if wrapped is None or not self.admitted:
+            transport.abort()
+            self._release()
+            return
+        self._ready(wrapped)
+
+    def _ready(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.ready = True
         self.inner.connection_made(transport)
+        early, self._early = self._early, []
+        for data in early:
+            self.inner.data_received(data)
 
     def data_received(self, data: bytes) -> None:
         if not self.admitted:
             return
         self._follow(data)
-        self.inner.data_received(data)
+        if self.ready:
+            self.inner.data_received(data)
+        else:
+            self._early.append(data)
 
     def eof_received(self) -> bool | None:
-        if not self.admitted:
+        if not self.ready:
             return None
         return self.inner.eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.admitted:
-            return
-        self.admitted = False
-        self._disarm()
-        self.limits.release(self.source)
-        self.inner.connection_lost(exc)
+        ready = self.ready
+        self._release()
+        if ready:
+            self.ready = False
+            self.inner.connection_lost(exc)
+
+    def _release(self) -> None:
+        if self.admitted:
+            self.admitted = False
+            self._disarm()
+            self.limits.release(self.source)
 
     def pause_writing(self) -> None:
-        if self.admitted:
+        if self.ready:
             self.inner.pause_writing()
 
     def resume_writing(self) -> None:
-        if self.admitted:
+        if self.ready:
             self.inner.resume_writing()
 
     # -- deadlines ---------------------------------------------------------------------------------
@@ -223,16 +288,16 @@ class LimitedSite(web.TCPSite):
         loop = asyncio.get_running_loop()
         server = self._runner.server
         assert server is not None
-        factory: Callable[[], asyncio.Protocol] = lambda: LimitedProtocol(server(), self.limits)  # noqa: E731
+        context = self._ssl_context
+        factory: Callable[[], asyncio.Protocol] = lambda: LimitedProtocol(server(), self.limits, context)  # noqa: E731
+        # TLS is started by the protocol once the connection is admitted (see LimitedProtocol).
         self._server = await loop.create_server(
             factory,
             self._host,
             self._port,
-            ssl=self._ssl_context,
             backlog=self._backlog,
             reuse_address=self._reuse_address,
             reuse_port=self._reuse_port,
-            ssl_handshake_timeout=self.limits.handshake_timeout if self._ssl_context else None,
         )
         sockets = self._server.sockets
         self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
