@@ -48,7 +48,7 @@ class ConnectionLimits:
     """Shared by every listener of the web service; tests may lower the figures."""
 
     max_connections: int = 256
-    max_per_source: int = 32
+    max_per_source: int = 64  # a monitoring host or an office behind NAT may open many
     header_timeout: float = 10.0
     body_timeout: float = 20.0
     keepalive_timeout: float = 15.0
