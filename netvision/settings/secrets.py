@@ -80,6 +80,18 @@ def redact(document: dict[str, Any], model: type[BaseModel] = Settings, *, omit:
     return result
 
 
+def _matching(model: type[BaseModel], item: dict[str, Any], olds: list[Any]) -> dict[str, Any]:
+    """The current row ``item`` stands for: same first field; among several (two receivers at
+    one address), the one whose other non-secret fields are the same."""
+    identity = _identity(model, item)
+    candidates = [old for old in olds if isinstance(old, dict) and _identity(model, old) == identity]
+    plain = [name for name, info in model.model_fields.items() if not is_secret(info)]
+    for old in candidates:
+        if all(old.get(name) == item.get(name) for name in plain if name in item):
+            return old
+    return candidates[0] if candidates else {}
+
+
 def keep_secrets(new: dict[str, Any], old: dict[str, Any], model: type[BaseModel] = Settings) -> None:
     """In the raw document ``new`` (changed in place), a secret given as ``PLACEHOLDER`` or
     left out takes its value in ``old`` (the current settings, dumped). A placeholder with
@@ -102,9 +114,7 @@ def keep_secrets(new: dict[str, Any], old: dict[str, Any], model: type[BaseModel
             for item in value:
                 if not isinstance(item, dict):
                     continue
-                identity = _identity(child, item)
-                match = next((o for o in olds if isinstance(o, dict) and _identity(child, o) == identity), {})
-                keep_secrets(item, match, child)
+                keep_secrets(item, _matching(child, item, olds), child)
         elif not many and isinstance(value, dict):
             keep_secrets(value, previous if isinstance(previous, dict) else {}, child)
 

@@ -219,3 +219,19 @@ def test_the_data_directory_becomes_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((data / "netvision.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((data / "tls" / "cacert.crt").stat().st_mode) == 0o600
     assert created_mode == 0o600  # the umask makes new files private too
+
+
+def test_two_receivers_at_one_address_keep_their_own_community() -> None:
+    settings = Settings.model_validate(
+        {
+            "snmp": {
+                "trap_receivers": [
+                    {"address": "192.0.2.1", "port": 162, "community": "first-secret"},
+                    {"address": "192.0.2.1", "port": 1162, "community": "second-secret"},
+                ]
+            }
+        }
+    )
+    shown = redact(settings.model_dump(mode="json"))["snmp"]["trap_receivers"]
+    changed = apply_changes(settings, {"snmp.trap_receivers": list(reversed(shown))})
+    assert [(r.port, r.community) for r in changed.snmp.trap_receivers] == [(1162, "second-secret"), (162, "first-secret")]
