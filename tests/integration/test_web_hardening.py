@@ -90,18 +90,25 @@ async def test_admin_replaces_a_secret_a_placeholder_keeps_it_and_a_writer_canno
     async with client() as writer:
         headers = {"X-CSRF-Token": (await login(writer, web.http, "writer", WRITER_PASSWORD))["csrf"]}
         async with writer.get(f"{web.http}/api/v1/settings") as response:
-            users = (await response.json())["snmp"]["usm_users"]
-        # The table sent back as read (placeholders) with a non-secret change keeps every secret.
-        users[0]["write"] = False
-        async with writer.patch(f"{web.http}/api/v1/settings", json={"changes": {"snmp.usm_users": users}}, headers=headers) as response:
+            snmp = (await response.json())["snmp"]
+        users, receivers = snmp["usm_users"], snmp["trap_receivers"]
+        # A table sent back as read (placeholders) with a non-secret change keeps every secret.
+        receivers[0]["port"] = 1162
+        async with writer.patch(f"{web.http}/api/v1/settings", json={"changes": {"snmp.trap_receivers": receivers}}, headers=headers) as response:
             assert response.status == 200 and not leaked(await response.text())
-        assert manager.settings.snmp.usm_users[0].auth_password == SECRETS["auth"]
-        assert not manager.settings.snmp.usm_users[0].write
-        # A Read/Write user cannot learn a credential by setting it.
-        for change in ({"snmp.write_community": "mine-now"}, {"snmp.usm_users": [{**users[0], "auth_password": "MyOwnPass1"}]}):
+        assert manager.settings.snmp.trap_receivers[0].community == SECRETS["trap"]
+        assert manager.settings.snmp.trap_receivers[0].port == 1162
+        # A Read/Write user cannot learn a credential by setting it, nor open a v3 user.
+        opened = {**users[0], "security_level": "noAuthNoPriv"}
+        for change in (
+            {"snmp.write_community": "mine-now"},
+            {"snmp.usm_users": [{**users[0], "auth_password": "MyOwnPass1"}]},
+            {"snmp.usm_users": [opened]},
+        ):
             async with writer.patch(f"{web.http}/api/v1/settings", json={"changes": change}, headers=headers) as response:
                 assert response.status == 403, change
         assert manager.settings.snmp.write_community == SECRETS["write_community"]
+        assert manager.settings.snmp.usm_users[0].security_level == "authPriv"
     async with client() as admin:
         headers = {"X-CSRF-Token": (await login(admin, web.http, "admin", ADMIN_PASSWORD))["csrf"]}
         async with admin.patch(f"{web.http}/api/v1/settings", json={"changes": {"snmp.write_community": "********"}}, headers=headers) as response:

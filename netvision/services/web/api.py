@@ -368,11 +368,20 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
+# Settings that grant SNMP access besides the secrets: a v3 user made noAuthNoPriv with write
+# access would let anyone who knows its name restart or reset the agent.
+ACCESS_KEYS = ("snmp.usm_users",)
+
+
 def _check_secrets(request: web.Request, old: Settings, new: Settings) -> None:
-    """Communities and v3 keys grant SNMP access (writes, restart, reset): only admin sets them."""
+    """Communities and v3 users grant SNMP access (writes, restart, reset): only admin sets
+    them, so a Read/Write user cannot give himself what the web denies him."""
+    if session_of(request).is_admin:
+        return
     changed = changed_secrets(old, new)
-    if changed and not session_of(request).is_admin:
-        raise ApiError(403, "only admin sets SNMP communities and passwords", keys=changed)
+    changed += [key for key, _old, _new in changed_keys(old, new) if key in ACCESS_KEYS and key not in changed]
+    if changed:
+        raise ApiError(403, "only admin sets SNMP communities, passwords and v3 users", keys=changed)
 
 
 async def validate_settings(request: web.Request) -> web.Response:
