@@ -4,9 +4,6 @@ runs them, and stops them cleanly on SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
-import ctypes.util
 import logging
 import signal
 from collections.abc import Mapping
@@ -18,6 +15,7 @@ from typing import Any
 from .events.bus import EventBus
 from .events.catalog import make_event
 from .events.engine import EventEngine, startup_events
+from .limits import make_private, set_process_limits
 from .services.registry import (
     SERVICES,
     AgentControl,
@@ -84,15 +82,6 @@ class _Running:
         self.state, self.last_error = state, error
 
 
-def keep_heap_small() -> None:
-    """Fix glibc's mmap threshold at its default (128 KiB). Left dynamic, it rises to
-    the largest block ever freed: after the first login's 16 MiB scrypt buffer, every
-    later one stays in the heap and the daemon keeps 16 MB it does not use."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-
-
 class Daemon:
     # Tests replace it to keep the listening ports of a reset on free ports.
     factory_defaults = staticmethod(factory_defaults)
@@ -123,7 +112,7 @@ class Daemon:
         return [record.service for record in self._running.values() if record.service is not None]
 
     async def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(self.data_dir)
         self._device_path = await self._device()
         self.poller = Poller(poller_config(self.settings, self._device_path))
         self.ups = PollerHandle(self.poller)
@@ -374,7 +363,7 @@ class Daemon:
             stop_waiter.cancel()
 
     async def run_until_signal(self, on_started=None) -> None:  # type: ignore[no-untyped-def]
-        keep_heap_small()
+        set_process_limits()
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):

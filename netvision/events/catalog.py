@@ -364,6 +364,12 @@ _TYPES: tuple[EventType, ...] = (
         "web_login_failed", W, "Login failed for {user} from {ip}", "Échec de connexion de {user} depuis {ip}"
     ),
     _nv(
+        "web_login_failures",
+        W,
+        "{count} more failed logins from {ip} in the last minute (last user name tried: {user})",
+        "{count} autres échecs de connexion depuis {ip} dans la dernière minute (dernier nom essayé : {user})",
+    ),
+    _nv(
         "web_account_locked",
         W,
         "{user} locked out after repeated failed logins from {ip}",

@@ -36,6 +36,19 @@ BindAddress = Annotated[str, AfterValidator(_check_ip)]
 # RFC 1213 DisplayString: SIZE (0..255); these strings are served as SNMP system OIDs.
 DisplayString = Annotated[str, Field(max_length=255)]
 
+
+class SecretMark:
+    """Marks a secret field (community, password): write-only on the web, left out of a
+    plain configuration download, kept in an encrypted backup (see settings/secrets.py)."""
+
+    def __repr__(self) -> str:
+        return "Secret"
+
+
+SECRET = SecretMark()
+# Declare every secret field with this type; settings/secrets.py finds them by the mark.
+Secret = Annotated[str, SECRET]
+
 _WILDCARDS = {"0.0.0.0", "::"}
 
 
@@ -221,9 +234,35 @@ class ExternalLink(Section):
         default="",
         max_length=255,
         pattern=r"^[^\s<>\"']*$",
-        description="Link Address: IP address or URL without http:// (§20)",
+        description="Link Address: IP address or URL without http:// (§20); only http:// and https:// links",
     )
     enabled: bool = Field(default=False, description="Status: Enabled or Disabled (§20)")
+
+    @field_validator("address")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        if value and link_href(value) is None:
+            raise ValueError("only http:// or https:// links (or an address without a scheme)")
+        return value
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def link_href(address: str) -> str | None:
+    """The URL an external link opens: ``address`` itself for an http(s) URL, ``http://``
+    before an address without a scheme (§20), None for any other scheme (javascript:, data:...)."""
+    if any(character.isspace() or ord(character) < 32 for character in address) or not address:
+        return None
+    match = _SCHEME.match(address)
+    if match is None:
+        return None if address.startswith("//") or "://" in address else f"http://{address}"
+    rest = address[match.end() :]
+    if match[1].lower() in ("http", "https"):
+        return address if rest.startswith("//") and len(rest) > 2 else None
+    if rest[:1].isdigit() and "://" not in address:  # host:port/path
+        return f"http://{address}"
+    return None
 
 
 class WebSettings(Section):
@@ -234,6 +273,10 @@ class WebSettings(Section):
     https_enabled: bool = Field(default=True, description="HTTPs Port enabled (§18.3)")
     https_port: Port = Field(default=443, description="HTTPs Port (§18.3)")
     bind: BindAddress = Field(default="0.0.0.0", description="Address the web server listens on")
+    redirect_http: bool = Field(
+        default=True,
+        description="While HTTPs is on, pages asked over HTTP are redirected to HTTPs (the REST API answers on both)",
+    )
     login_timeout: int = Field(
         default=300,
         ge=60,
@@ -267,7 +310,7 @@ class TrapReceiver(Section):
 
     address: str = Field(default="", max_length=255, description="NMS IP address ('' = row not used)")
     port: Port = Field(default=162, description="UDP port of the trap receiver")
-    community: str = Field(
+    community: Secret = Field(
         default="public",
         max_length=64,
         description="Community String; for a v3 trap, the USM user name (§18.8)",
@@ -305,12 +348,12 @@ class UsmUser(Section):
     auth_protocol: Literal["md5", "sha", "sha224", "sha256", "sha384", "sha512"] = Field(
         default="sha", description="Auth-Protocol: HMAC-MD5 or HMAC-SHA (§18.7), and the SHA-2 family"
     )
-    auth_password: str = Field(default="", max_length=64, description="Auth-Password (8 characters at least)")
+    auth_password: Secret = Field(default="", max_length=64, description="Auth-Password (8 characters at least)")
     priv_protocol: Literal["des", "aes", "aes192", "aes256"] = Field(
         default="aes",
         description="Priv-Protocol: DES or AES (§18.7); aes192/aes256 use the key extension of net-snmp's AES192/AES256",
     )
-    priv_password: str = Field(default="", max_length=64, description="Priv-Password (8 characters at least)")
+    priv_password: Secret = Field(default="", max_length=64, description="Priv-Password (8 characters at least)")
     write: bool = Field(default=False, description="The user may SET (controls and agent settings)")
 
     @field_validator("name")
@@ -347,10 +390,10 @@ class SnmpSettings(Section):
     v3: bool = Field(
         default=True, description="SNMP version v3 accepted, users in the USM table (§18.3, §18.7)"
     )
-    read_community: str = Field(
+    read_community: Secret = Field(
         default="public", min_length=1, max_length=64, description="SNMP read Community (§18.2)"
     )
-    write_community: str = Field(
+    write_community: Secret = Field(
         default="",
         max_length=64,
         description="SNMP write Community (§18.2); '' = no write community: SNMP writes need a v3 user "

@@ -71,16 +71,86 @@ def load_settings(path: PathLike) -> Settings:
     return settings_from_toml(text, source)
 
 
-def settings_from_toml(text: str, source: str = "<settings>") -> Settings:
-    """Validate a TOML document, e.g. an uploaded configuration backup (§18.2)."""
+# No settings table nests deeper than 5 levels; a document nesting deeper is refused
+# before validation (an uploaded file must not cost a deep recursion).
+MAX_DEPTH = 16
+
+
+def depth(value: object, limit: int = MAX_DEPTH) -> int:
+    """Nesting depth of a parsed document, counted up to ``limit + 1`` and no further."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return level
+        deepest = max(deepest, level)
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
+def parse_toml(text: str, source: str = "<settings>") -> dict[str, Any]:
+    """The TOML document as a dict; syntax errors and excessive nesting are SettingsErrors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(source, [_syntax_problem(source, exc)]) from None
     except RecursionError:
-        raise SettingsError(source, [f"{source}: arrays or tables nested too deeply"]) from None
+        data = None
+    if data is None or depth(data) > MAX_DEPTH:
+        raise SettingsError(source, [f"{source}: arrays or tables nested more than {MAX_DEPTH} levels deep"])
+    return data
+
+
+def settings_from_toml(text: str, source: str = "<settings>") -> Settings:
+    """Validate a TOML document, e.g. an uploaded configuration backup (§18.2)."""
+    data = parse_toml(text, source)
     try:
         return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(source, validation_problems(exc, source)) from None
+
+
+def _missing_keys(full: dict[str, Any], given: dict[str, Any], prefix: str = "") -> list[str]:
+    missing = []
+    for key, value in full.items():
+        if key not in given:
+            missing.append(prefix + key)
+        elif isinstance(value, dict) and isinstance(given[key], dict):
+            missing += _missing_keys(value, given[key], f"{prefix}{key}.")
+    return missing
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value  # a value or a list (of trap receivers, links...) replaces the current one
+    return merged
+
+
+def settings_from_upload(text: str, current: Settings, source: str = "uploaded file") -> tuple[Settings, list[str]]:
+    """A restored configuration (§18.2): the file merged over ``current``, never over the
+    defaults, so a partial file changes only what it holds. Secrets the file leaves out
+    (a plain download omits them) keep their current values, and so does ``data_dir``.
+    Returns the new settings and the keys the file left out (kept as they are)."""
+    from .secrets import keep_secrets, secret_keys
+
+    data = parse_toml(text, source)
+    base = current.model_dump(mode="json")
+    # A plain download leaves the secrets out by design: that does not make it partial.
+    secrets = set(secret_keys())
+    missing = [key for key in _missing_keys(base, data) if key != "data_dir" and key not in secrets]
+    merged = _merge(base, data)
+    merged["data_dir"] = current.data_dir
+    keep_secrets(merged, base)
+    try:
+        return Settings.model_validate(merged), missing
     except ValidationError as exc:
         raise SettingsError(source, validation_problems(exc, source)) from None
 
@@ -234,6 +304,9 @@ def apply_changes(settings: Settings, changes: Mapping[str, object]) -> Settings
             node[leaf] = value
     if problems:
         raise SettingsError(None, problems)
+    from .secrets import keep_secrets
+
+    keep_secrets(data, settings.model_dump())  # a placeholder or a row without its secret keeps it
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -269,10 +342,16 @@ def _comment(info: FieldInfo) -> str | None:
     return f"# {text}" if text else None
 
 
-def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...]) -> None:
+def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...], with_secrets: bool = True) -> None:
+    from .secrets import is_secret, redact
+
     dumped = model.model_dump(mode="json")
+    if not with_secrets:
+        dumped = redact(dumped, type(model), omit=True)
     tables: list[tuple[str, FieldInfo, object]] = []
     for name, info in type(model).model_fields.items():
+        if not with_secrets and is_secret(info):
+            continue
         value = getattr(model, name)
         # A non-empty list of tables (snmp.trap_receivers…) is emitted as [[a.b]] under its full path.
         table_list = isinstance(dumped[name], list) and bool(dumped[name]) and isinstance(dumped[name][0], dict)
@@ -292,19 +371,26 @@ def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...]) -> None:
             lines.append(f"# {info.description}")
         if isinstance(value, BaseModel):
             lines.append(f"[{'.'.join(path)}]")
-            _emit(lines, value, path)
+            _emit(lines, value, path, with_secrets)
         else:
-            nested: object = dumped[name]
-            for part in reversed(path):
-                nested = {part: nested}
-            lines.extend(tomli_w.dumps(typing.cast(dict[str, Any], nested)).rstrip("\n").splitlines())
+            # Each row as its own [[a.b]] table: tomli_w would write a short list inline under a
+            # second [a] header, which TOML refuses (the section is declared above).
+            items = typing.cast(list[dict[str, Any]], dumped[name])
+            for index, item in enumerate(items):
+                if index:
+                    lines.append("")
+                lines.append(f"[[{'.'.join(path)}]]")
+                lines.extend(tomli_w.dumps({key: item[key]}).rstrip("\n") for key in item)
 
 
-def settings_to_toml(settings: Settings) -> str:
-    """The whole document, every key with a comment line, so the file explains itself."""
+def settings_to_toml(settings: Settings, *, with_secrets: bool = True) -> str:
+    """The whole document, every key with a comment line, so the file explains itself.
+    Without ``with_secrets`` (a plain configuration download) the secrets are left out."""
     lines = HEADER.rstrip("\n").splitlines()
+    if not with_secrets:
+        lines.append("# Secrets (communities, passwords) are left out: restoring this file keeps the current ones.")
     lines.append("")
-    _emit(lines, settings, ())
+    _emit(lines, settings, (), with_secrets)
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
+from tests.conftest import wait_for
 from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
@@ -328,3 +329,35 @@ async def test_net_vision_control_page_shows_each_service_and_where_it_listens(m
     assert "Disabled" in await page.locator('#services tr[data-service="bacnet"]').inner_text()
     await screenshot(page, "nv_control_services.png")
     assert page.errors == []
+
+
+async def test_a_restore_shows_what_will_change_and_waits_for_the_confirmation(make_web, browser, tmp_path) -> None:
+    """Issue 10: a partial file is merged over the current settings, after a confirmation;
+    secret fields show only whether they are set; admin downloads an encrypted backup."""
+    web = await make_web()
+    manager = web.daemon.settings_manager
+    page = await new_page(browser)
+    await log_in(page, web.http, "admin", ADMIN_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    await page.goto(web.http + "/configuration")
+    assert await page.input_value("#f-snmp-write_community") == ""
+    assert await page.get_attribute("#f-snmp-write_community", "type") == "password"
+    partial = tmp_path / "partial.toml"
+    partial.write_text('[system]\nname = "Restored room"\n')
+    await page.set_input_files("#config-upload", str(partial))
+    await page.wait_for_selector("#config-preview:not([hidden])", timeout=WAIT_MS)
+    assert "system.name" in await page.inner_text("#config-preview-changes")
+    assert "merged" in await page.inner_text("#config-preview-note")
+    assert manager.settings.system.name == "Socomec"  # nothing before the confirmation
+    await page.click("#config-apply")
+    await wait_for(lambda: manager.settings.system.name == "Restored room")
+    assert manager.settings.web.bind == "127.0.0.1"  # the rest is kept, not reset to defaults
+    await page.wait_for_selector("#message:not([hidden])", timeout=WAIT_MS)
+    assert "merged" in await page.inner_text("#message")
+    await page.fill("#backup-form input[name=password]", "Backup-pass-1")
+    async with page.expect_download() as download_info:
+        await page.click("#backup-form button[type=submit]")
+    download = await download_info.value
+    sealed = Path(await download.path()).read_text()
+    assert '"cipher": "AES-256-GCM"' in sealed and "Restored room" not in sealed
+    assert not page.errors, page.errors

@@ -13,6 +13,7 @@ import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
 from netvision.services.web.api import ROUTES
+from netvision.services.web.app import FAILURES_KEY
 from netvision.services.web.logs import API_ROUTES
 from netvision.services.web.openapi import openapi_document
 from tests.conftest import next_snapshot, wait_for
@@ -166,16 +167,22 @@ async def test_failed_logins_slow_down_lock_out_and_are_logged(make_web) -> None
         async with session.post(f"{web.http}/api/v1/login", json={"user": "writer", "password": WRITER_PASSWORD}) as response:
             assert response.status == 429
     assert statuses == [401] * 5
-    ids = []
+    web.service.app[FAILURES_KEY].close()  # the service stops: what the minute counted is logged
+    found = []
     while (event := events.get_nowait()) is not None:
-        ids.append(event.id)
-    assert ids.count("nv.web_login_failed") == 5 and "nv.web_account_locked" in ids
+        found.append(event)
+    ids = [event.id for event in found]
+    # One event at the first failure, then one with the count for the rest of the minute.
+    assert ids.count("nv.web_login_failed") == 1 and "nv.web_account_locked" in ids
+    summary = next(event for event in found if event.id == "nv.web_login_failures")
+    assert summary.data["count"] == 5 and summary.data["ip"] == "127.0.0.1"
 
 
 async def test_malformed_requests_get_clear_errors(make_web) -> None:
     web = await make_web()
     async with client() as session:
-        async with session.post(f"{web.http}/api/v1/login", data=b"{not json") as response:
+        json_type = {"Content-Type": "application/json"}
+        async with session.post(f"{web.http}/api/v1/login", data=b"{not json", headers=json_type) as response:
             assert response.status == 400 and "JSON" in (await response.json())["error"]
         async with session.post(f"{web.http}/api/v1/login", json=["admin"]) as response:
             assert response.status == 400
@@ -282,8 +289,20 @@ async def test_admin_manages_the_multi_user_table(make_web) -> None:
         async with session.delete(f"{web.http}/api/v1/accounts/nobody", headers=headers) as response:
             assert response.status == 404
     async with client() as operator:
+        # A password admin set is a first password: the user changes it at the first login.
         session_data = await login(operator, web.http, "operator", "Operator1234^")
+        assert session_data["must_change"] and not session_data["can_write"]
+        async with operator.get(f"{web.http}/api/v1/snapshot") as response:
+            assert response.status == 403 and (await response.json())["must_change"]
+        async with operator.post(
+            f"{web.http}/api/v1/password",
+            json={"current": "Operator1234^", "new": "Operator5678^"},
+            headers={"X-CSRF-Token": session_data["csrf"]},
+        ) as response:
+            assert response.status == 200
+        session_data = await login(operator, web.http, "operator", "Operator5678^")
         assert session_data["language"] == "fr" and session_data["role"] == "read_write"
+        assert not session_data["must_change"] and session_data["can_write"]
         async with operator.get(f"{web.http}/") as response:
             assert "Supervision ASI" in await response.text()
 

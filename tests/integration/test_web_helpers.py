@@ -78,6 +78,7 @@ async def make_web(make_daemon: Callable[..., Awaitable[Daemon]]) -> AsyncIterat
             "https_enabled": True,
             "https_port": https_port,
             "bind": "127.0.0.1",
+            "redirect_http": False,  # the tests call pages over both ports
             **(web or {}),
         }
         daemon = await make_daemon({"web": settings}, **simulator)
@@ -86,8 +87,8 @@ async def make_web(make_daemon: Callable[..., Awaitable[Daemon]]) -> AsyncIterat
         result = WebDaemon(daemon, service, f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}")
         if users:
             result.accounts.change_password("admin", ADMIN_PASSWORD)
-            result.accounts.put_user("writer", "read_write", WRITER_PASSWORD)
-            result.accounts.put_user("reader", "read_only", READER_PASSWORD)
+            result.accounts.put_user("writer", "read_write", WRITER_PASSWORD, must_change=False)
+            result.accounts.put_user("reader", "read_only", READER_PASSWORD, must_change=False)
         return result
 
     yield make

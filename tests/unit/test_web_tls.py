@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,22 @@ def test_a_bad_upload_is_refused_with_a_clear_reason(make, message: str, tmp_pat
     with pytest.raises(CertificateError):
         store.upload(make())
     assert not store.info().uploaded
+
+
+def test_a_sha1_signed_certificate_is_refused(tmp_path: Path) -> None:
+    """Issue 10: a SHA-1 signature can be forged; the upload says so and nothing is installed.
+    (cryptography no longer signs with SHA-1: the openssl command makes the certificate.)"""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-sha1", "-nodes",
+         "-subj", "/CN=ups.example", "-days", "30", "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem")],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    pem = (tmp_path / "k.pem").read_bytes() + (tmp_path / "c.pem").read_bytes()
+    with pytest.raises(CertificateError, match="SHA1"):
+        validate_pem(pem)
+    _key, good_key, good_certificate = key_and_certificate()
+    validate_pem(good_key + good_certificate)  # SHA-256 still passes

@@ -13,7 +13,8 @@ from aiohttp import web
 from ...settings import Settings
 from ..registry import ServiceContext
 from .accounts import AccountError, initial_admin_password
-from .app import build_app
+from .app import LIMITS_KEY, build_app
+from .connections import LimitedSite
 from .state import WebState
 
 log = logging.getLogger("netvision.web")
@@ -31,7 +32,14 @@ class WebService:
         self._listening: tuple[object, ...] = ()
 
     async def start(self) -> None:
-        self.runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
+        limits = self.app[LIMITS_KEY]
+        self.runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            shutdown_timeout=1.0,
+            handle_signals=False,
+            keepalive_timeout=limits.keepalive_timeout,
+        )
         await self.runner.setup()
         self.context.on_snapshot(self.state.on_snapshot)
         self.context.on_control(self.state.hub.on_control)
@@ -44,14 +52,20 @@ class WebService:
     async def _open_sites(self, settings: Settings) -> None:
         web_settings = settings.web
         assert self.runner is not None
+        limits = self.app[LIMITS_KEY]  # connection caps and deadlines (connections.py)
         if web_settings.http_enabled:
-            site = web.TCPSite(self.runner, web_settings.bind, web_settings.http_port, reuse_address=True)
+            site = LimitedSite(self.runner, web_settings.bind, web_settings.http_port, reuse_address=True, limits=limits)
             await site.start()
             self.sites.append(("http", site))
         if web_settings.https_enabled:
             context = await asyncio.to_thread(self.state.certificates.ssl_context)
-            site = web.TCPSite(
-                self.runner, web_settings.bind, web_settings.https_port, ssl_context=context, reuse_address=True
+            site = LimitedSite(
+                self.runner,
+                web_settings.bind,
+                web_settings.https_port,
+                ssl_context=context,
+                reuse_address=True,
+                limits=limits,
             )
             await site.start()
             self.sites.append(("https", site))
@@ -86,7 +100,13 @@ class WebService:
             self.context.report_error(f"cannot listen with the new settings: {error}")
 
     def counters(self) -> dict[str, int]:
-        return self.state.counters()
+        limits = self.app[LIMITS_KEY]
+        return {
+            **self.state.counters(),
+            "connections_open": limits.total,
+            "connections_refused": limits.refused,
+            "connections_timed_out": limits.timed_out,
+        }
 
     async def stop(self) -> None:
         await self._close_sites()

@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -38,16 +41,23 @@ USER_ROLES = (ROLE_DISABLED, ROLE_READ_ONLY, ROLE_READ_WRITE)
 SPECIALS = "!%#@^*"
 _ALLOWED = re.compile(r"^[A-Za-z0-9!%#@^*]+$")
 _USER_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+MAX_USER_NAME = 32
 
 # scrypt cost: about 50 ms and 16 MiB on a small board; slow enough to hurt guessing.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
-# Failed logins (per user name): the answer slows down after the 3rd failure and
-# the account is locked for LOCK_SECONDS after the 5th (security by default; the manual is silent).
+# Failed logins, counted per account and source address: the answer slows down after
+# the 3rd failure and the account is locked for that source only after the 5th, first for
+# LOCK_SECONDS, twice as long at each new lock-out up to MAX_LOCK_SECONDS (security by
+# default; the manual is silent). Another address still logs in: a flood from one
+# address never locks admin out. Unknown user names share one counter per source.
 SLOW_AFTER = 3
 LOCK_AFTER = 5
-LOCK_SECONDS = 300.0
+LOCK_SECONDS = 60.0
+MAX_LOCK_SECONDS = 3600.0
 MAX_DELAY = 4.0
+FORGET_AFTER = 86400.0  # a day without failure starts the counting again
+MAX_TRACKED = 1024  # (account, source) pairs remembered; the least recently seen is dropped
 
 
 class AccountError(ValueError):
@@ -151,7 +161,21 @@ class Account:
 @dataclass
 class _Failures:
     count: int = 0
+    in_flight: int = 0  # passwords being checked now: they count against the allowance
     locked_until: float = 0.0
+    lockouts: int = 0  # lock-outs in a row: each doubles the next one
+    last: float = 0.0
+
+
+def source_key(address: str) -> str:
+    """Where failures are counted: the address, or its /64 for IPv6 (one host's usual share)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
 @dataclass
@@ -161,6 +185,7 @@ class LoginOutcome:
     delay: float = 0.0  # seconds the caller should wait before answering
     must_change: bool = False
     locked_now: bool = False
+    checked: bool = False  # a password was actually checked (scrypt ran)
 
 
 @dataclass
@@ -171,7 +196,8 @@ class AccountStore:
     mac: Callable[[], str]
     clock: Callable[[], float] = time.time
     accounts: dict[str, Account] = field(default_factory=dict)
-    _failures: dict[str, _Failures] = field(default_factory=dict)
+    _failures: OrderedDict[tuple[str, str], _Failures] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, data_dir: Path, mac: Callable[[], str], clock: Callable[[], float] = time.time) -> AccountStore:
@@ -226,33 +252,59 @@ class AccountStore:
 
     # -- login ------------------------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str, validity_days: int) -> LoginOutcome:
-        """Check a login. Slow (scrypt): call it in a thread."""
+    def authenticate(self, name: str, password: str, validity_days: int, source: str = "") -> LoginOutcome:
+        """Check a login from ``source`` (the client address). Slow (scrypt): call it in a thread.
+
+        The allowance is taken before the password is checked, under a lock, so that
+        concurrent guesses cannot check more than LOCK_AFTER passwords between two locks."""
         now = self.clock()
-        failures = self._failures.setdefault(name, _Failures())
-        if failures.locked_until > now:
-            return LoginOutcome(None, "locked")
-        account = self.accounts.get(name)
-        candidate = password.lower() if account is not None and account.initial else password
-        # Hash even for an unknown user so that timing does not tell which names exist.
-        stored = account.password_hash if account is not None else _DUMMY_HASH
-        good = verify_password(candidate, stored) and account is not None
+        known = name in self.accounts
+        key = (name if known else "", source_key(source))
+        with self._lock:
+            failures = self._failures.get(key)
+            if failures is None or (now - failures.last > FORGET_AFTER and failures.locked_until <= now):
+                failures = self._failures[key] = _Failures()
+                while len(self._failures) > MAX_TRACKED:
+                    self._failures.popitem(last=False)
+            self._failures.move_to_end(key)
+            failures.last = now
+            if failures.locked_until > now or failures.count + failures.in_flight >= LOCK_AFTER:
+                return LoginOutcome(None, "locked")
+            failures.in_flight += 1
+        good = False
+        try:
+            account = self.accounts.get(name)
+            candidate = password.lower() if account is not None and account.initial else password
+            # Hash even for an unknown user so that timing does not tell which names exist.
+            stored = account.password_hash if account is not None else _DUMMY_HASH
+            good = verify_password(candidate, stored) and account is not None
+        finally:
+            with self._lock:
+                failures.in_flight -= 1
+                outcome = LoginOutcome(None, "invalid", checked=True)
+                if not good:
+                    failures.count += 1
+                    if failures.count >= LOCK_AFTER:
+                        failures.lockouts += 1
+                        duration = min(MAX_LOCK_SECONDS, LOCK_SECONDS * 2 ** (failures.lockouts - 1))
+                        failures.locked_until = now + duration
+                        failures.count = 0
+                        outcome.locked_now = True
+                    elif failures.count >= SLOW_AFTER:
+                        outcome.delay = min(MAX_DELAY, 0.5 * 2 ** (failures.count - SLOW_AFTER))
+                else:
+                    self._failures.pop(key, None)
         if not good:
-            failures.count += 1
-            outcome = LoginOutcome(None, "invalid")
-            if failures.count >= LOCK_AFTER:
-                failures.locked_until = now + LOCK_SECONDS
-                failures.count = 0
-                outcome.locked_now = True
-            elif failures.count >= SLOW_AFTER:
-                outcome.delay = min(MAX_DELAY, 0.5 * 2 ** (failures.count - SLOW_AFTER))
             return outcome
         assert account is not None
         if account.role == ROLE_DISABLED:
-            return LoginOutcome(None, "disabled")
-        self._failures.pop(name, None)
+            return LoginOutcome(None, "disabled", checked=True)
         must_change = account.must_change or self.expired(account, validity_days)
-        return LoginOutcome(account, must_change=must_change)
+        return LoginOutcome(account, must_change=must_change, checked=True)
+
+    def tracked_failures(self) -> int:
+        """(account, source) pairs with failures remembered (bounded by MAX_TRACKED)."""
+        return len(self._failures)
 
     # -- changes ----------------------------------------------------------------------------------
 
@@ -283,8 +335,11 @@ class AccountStore:
         self.save()
         return updated
 
-    def put_user(self, name: str, role: str, password: str = "", language: str = "") -> Account:
-        """Create or update one row of the multi-user table (§18.4)."""
+    def put_user(
+        self, name: str, role: str, password: str = "", language: str = "", *, must_change: bool = True
+    ) -> Account:
+        """Create or update one row of the multi-user table (§18.4). A password set by admin
+        is a first password: the user changes it at the first login (as admin does, §11.5)."""
         if name == ADMIN:
             raise AccountError("admin is not managed in the multi-user table")
         if not _USER_NAME.match(name):
@@ -301,7 +356,7 @@ class AccountStore:
                 raise AccountError("a new user needs a password")
         if password:
             check_password_policy(password)
-            account = Account(name, role, hash_password(password), self.clock(), language=language)
+            account = Account(name, role, hash_password(password), self.clock(), must_change=must_change, language=language)
         else:
             assert existing is not None
             account = replace(existing, role=role, language=language)

@@ -14,14 +14,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from yarl import URL
 
 from ...clock import ClockError
 from ...events.catalog import make_event
-from ...settings.store import SettingsError, settings_from_toml, settings_to_toml
-from .accounts import ADMIN, AccountError
+from ...settings import Settings
+from ...settings.secrets import changed_secrets, redact, secret_leaf
+from ...settings.store import (
+    MAX_DEPTH,
+    SettingsError,
+    apply_changes,
+    changed_keys,
+    depth,
+    settings_from_upload,
+    settings_to_toml,
+)
+from .accounts import ADMIN, MAX_USER_NAME, AccountError
 from .app import (
     SESSION_COOKIE,
     ApiError,
+    failed_logins,
     require_admin,
     require_write,
     session_of,
@@ -35,8 +47,6 @@ from .views import alarms_json, control_label
 
 log = logging.getLogger("netvision.web")
 
-# Values a Read Only user does not see (the write community grants SNMP writes).
-SECRET_KEYS = {"snmp.write_community"}
 VIA = "Web"
 
 
@@ -49,9 +59,29 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ApiError(400, "the body is not valid JSON") from None
+    except RecursionError:
+        raise ApiError(400, f"the JSON body nests more than {MAX_DEPTH} levels deep") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
+    if depth(body) > MAX_DEPTH:
+        raise ApiError(400, f"the JSON body nests more than {MAX_DEPTH} levels deep")
     return body
+
+
+def same_origin(request: web.Request) -> bool:
+    """A login comes from this gateway's own pages (or a client that is no browser): a
+    cross-site page cannot post it, even as text/plain or a form that needs no preflight."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        try:
+            url = URL(origin)
+        except ValueError:
+            return False
+        return url.scheme == request.scheme and url.raw_authority.lower() == request.host.lower()
+    return True
 
 
 def remote(request: web.Request) -> str:
@@ -63,16 +93,23 @@ def remote(request: web.Request) -> str:
 
 async def login(request: web.Request) -> web.Response:
     state = state_of(request)
+    if request.content_type != "application/json":
+        raise ApiError(415, "the login is a JSON body (Content-Type: application/json)")
+    if not same_origin(request):
+        raise ApiError(403, "a login from another site is refused")
     body = await read_json(request)
     user, password = body.get("user"), body.get("password")
     if not isinstance(user, str) or not isinstance(password, str) or not user or len(password) > 256:
         raise ApiError(400, "user and password are required strings")
+    if len(user) > MAX_USER_NAME:
+        failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
+        raise ApiError(400, f"user names have at most {MAX_USER_NAME} characters")
     validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity)
+    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity, remote(request))
     bus = state.context.bus
     if outcome.account is None:
-        if outcome.reason == "invalid":
-            bus.publish(make_event("nv.web_login_failed", user=user, ip=remote(request)))
+        if outcome.reason in ("invalid", "locked"):
+            failed_logins(request).failed(remote(request), user)
         if outcome.locked_now:
             bus.publish(make_event("nv.web_account_locked", user=user, ip=remote(request)))
         if outcome.delay:
@@ -126,7 +163,7 @@ async def change_password(request: web.Request) -> web.Response:
     if not isinstance(current, str) or not isinstance(new, str):
         raise ApiError(400, "current and new are required strings")
     validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity)
+    outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity, remote(request))
     if outcome.account is None:
         raise ApiError(403, "the current password is wrong")
     try:
@@ -318,12 +355,14 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def settings_json(settings: Settings) -> dict[str, Any]:
+    """The settings as the API shows them to every role: a secret is PLACEHOLDER when set,
+    "" when not (settings/secrets.py)."""
+    return redact(settings.model_dump(mode="json"))
+
+
 async def get_settings(request: web.Request) -> web.Response:
-    state = state_of(request)
-    document = state.settings.model_dump(mode="json")
-    if not session_of(request).can_write:
-        document["snmp"]["write_community"] = "********"
-    return json_response(document)
+    return json_response(settings_json(state_of(request).settings))
 
 
 def _changes(body: dict[str, Any]) -> dict[str, Any]:
@@ -335,9 +374,23 @@ def _changes(body: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-async def validate_settings(request: web.Request) -> web.Response:
-    from ...settings.store import apply_changes
+# Settings that grant SNMP access besides the secrets: a v3 user made noAuthNoPriv with write
+# access would let anyone who knows its name restart or reset the agent.
+ACCESS_KEYS = ("snmp.usm_users",)
 
+
+def _check_secrets(request: web.Request, old: Settings, new: Settings) -> None:
+    """Communities and v3 users grant SNMP access (writes, restart, reset): only admin sets
+    them, so a Read/Write user cannot give himself what the web denies him."""
+    if session_of(request).is_admin:
+        return
+    changed = changed_secrets(old, new)
+    changed += [key for key, _old, _new in changed_keys(old, new) if key in ACCESS_KEYS and key not in changed]
+    if changed:
+        raise ApiError(403, "only admin sets SNMP communities, passwords and v3 users", keys=changed)
+
+
+async def validate_settings(request: web.Request) -> web.Response:
     state = state_of(request)
     require_write(request)
     changes = _changes(await read_json(request))
@@ -353,40 +406,119 @@ async def patch_settings(request: web.Request) -> web.Response:
     session = require_write(request)
     changes = _changes(await read_json(request))
     try:
+        _check_secrets(request, state.settings, apply_changes(state.settings, changes))
         new = await state.context.settings_manager.change(changes, via=VIA, by=session.user)
     except SettingsError as problem:
         raise ApiError(400, "invalid settings", problems=list(problem.problems)) from None
-    return json_response(new.model_dump(mode="json"))
+    return json_response(settings_json(new))
 
 
 async def download_configuration(request: web.Request) -> web.Response:
-    """§18.2 "Download Configuration": the whole settings file (no passwords: accounts live apart)."""
+    """§18.2 "Download Configuration": the settings file without its secrets (communities,
+    passwords; accounts live apart). Restoring it keeps the current secrets."""
     state = state_of(request)
     require_write(request)
     return web.Response(
-        text=settings_to_toml(state.settings),
+        text=settings_to_toml(state.settings, with_secrets=False),
         content_type="application/toml",
         headers={"Content-Disposition": 'attachment; filename="netvision.toml"'},
     )
 
 
-async def upload_configuration(request: web.Request) -> web.Response:
-    """§18.2 "Upload Configuration": validated completely before anything is applied."""
+async def download_backup(request: web.Request) -> web.Response:
+    """The whole configuration with its secrets, encrypted with a password admin chooses."""
+    from ...settings import backup
+
     state = state_of(request)
-    session = require_write(request)
-    raw = await request.read()
+    require_admin(request)
+    password = (await read_json(request)).get("password")
+    text = settings_to_toml(state.settings)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError(400, "the configuration file is not UTF-8 text") from None
+        sealed = await asyncio.to_thread(backup.encrypt, text, password)  # type: ignore[arg-type]
+    except backup.BackupError as problem:
+        raise ApiError(400, str(problem)) from None
+    return web.Response(
+        text=sealed,
+        content_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="netvision-backup.json"'},
+    )
+
+
+async def _uploaded(request: web.Request) -> tuple[Settings, list[str], bool]:
+    """The configuration a restore would install: (settings, keys the file leaves out, encrypted).
+
+    The body is the file itself (TOML, or an encrypted backup), or JSON
+    ``{"file": text, "password": backup password}``. Nothing is applied here."""
+    from ...settings import backup
+
+    state = state_of(request)
+    password: object = None
+    text: object
+    if request.content_type == "application/json":
+        body = await read_json(request)
+        text, password = body.get("file"), body.get("password")
+        if not isinstance(text, str):
+            raise ApiError(400, 'the body must be {"file": "<the configuration file>", "password": "..."}')
+    else:
+        try:
+            text = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "the configuration file is not UTF-8 text") from None
+    assert isinstance(text, str)
+    encrypted = backup.is_backup(text)
+    if encrypted:
+        try:
+            text = await asyncio.to_thread(backup.decrypt, str(text), password)
+        except backup.BackupError as problem:
+            raise ApiError(400, str(problem), encrypted=True) from None
     try:
-        new = settings_from_toml(text, source="uploaded file")
+        new, missing = settings_from_upload(str(text), state.settings)
     except SettingsError as problem:
         raise ApiError(400, "the configuration file was refused, nothing changed", problems=list(problem.problems)) from None
-    # The data directory is where this daemon keeps its files: a backup from elsewhere keeps ours.
-    new = new.model_copy(update={"data_dir": state.settings.data_dir})
+    return new, missing, encrypted
+
+
+def _restore_report(old: Settings, new: Settings, missing: list[str], encrypted: bool) -> dict[str, Any]:
+    before, after = settings_json(old), settings_json(new)
+
+    def shown(document: dict[str, Any], key: str) -> Any:
+        node: Any = document
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    changes = []
+    for key, _old, _new in changed_keys(old, new):
+        secret = secret_leaf(key)
+        changes.append({"key": key, "old": shown(before, key), "new": shown(after, key), "secret": secret})
+    note = (
+        f"the file leaves out {len(missing)} settings: they keep their current values (merged, not reset)"
+        if missing
+        else "the file holds every setting"
+    )
+    return {"changes": changes, "partial": bool(missing), "kept": missing, "encrypted": encrypted, "note": note}
+
+
+async def preview_configuration(request: web.Request) -> web.Response:
+    """What a restore of this file would change, for the confirmation (nothing applied)."""
+    state = state_of(request)
+    require_write(request)
+    new, missing, encrypted = await _uploaded(request)
+    _check_secrets(request, state.settings, new)
+    return json_response(_restore_report(state.settings, new, missing, encrypted))
+
+
+async def upload_configuration(request: web.Request) -> web.Response:
+    """§18.2 "Upload Configuration": validated completely before anything is applied, merged
+    over the current settings (a partial file changes only what it holds)."""
+    state = state_of(request)
+    session = require_write(request)
+    old = state.settings
+    new, missing, encrypted = await _uploaded(request)
+    _check_secrets(request, old, new)
+    report = _restore_report(old, new, missing, encrypted)
     await state.context.settings_manager.replace(new, via=VIA, by=session.user)
-    return json_response({"ok": True})
+    return json_response({"ok": True, **report})
 
 
 # -- accounts (§18.4) ----------------------------------------------------------------------------
@@ -545,6 +677,8 @@ ROUTES = [
     ("POST", "/api/v1/settings/validate", validate_settings),
     ("GET", "/api/v1/configuration", download_configuration),
     ("POST", "/api/v1/configuration", upload_configuration),
+    ("POST", "/api/v1/configuration/preview", preview_configuration),
+    ("POST", "/api/v1/configuration/backup", download_backup),
     ("GET", "/api/v1/accounts", get_accounts),
     ("PUT", "/api/v1/accounts/{name}", put_account),
     ("DELETE", "/api/v1/accounts/{name}", delete_account),

@@ -14,8 +14,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_response
 
+from .connections import ConnectionLimits
+from .failures import FailedLogins
 from .sessions import Session
 from .state import STATE_KEY, WebState
 
@@ -36,6 +38,19 @@ CSP = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# No version in the Server header. aiohttp writes its default into the answers it makes
+# itself (a malformed request's 400) from this module global; the app's own answers get
+# the same name in ``security_headers``.
+SERVER_NAME = "netvision"
+web_response.SERVER_SOFTWARE = SERVER_NAME
+
+FAILURES_KEY = web.AppKey("netvision_failed_logins", FailedLogins)
+LIMITS_KEY = web.AppKey("netvision_connection_limits", ConnectionLimits)
+
+
+def failed_logins(request: web.Request) -> FailedLogins:
+    return request.app[FAILURES_KEY]
 
 
 def state_of(request: web.Request) -> WebState:
@@ -88,6 +103,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
             raise
         response = error(http_error.status, http_error.reason)
     headers = response.headers
+    headers["Server"] = SERVER_NAME
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -98,6 +114,25 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     if request.secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+@web.middleware
+async def https_redirect(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """While HTTPS is on, pages asked over HTTP go to HTTPS (``web.redirect_http``). The REST
+    API is not redirected: scripts and monitoring tools keep working over either port."""
+    settings = state_of(request).settings.web
+    if (
+        request.secure
+        or not (settings.redirect_http and settings.https_enabled)
+        or request.method not in ("GET", "HEAD")
+        or is_api(request)
+    ):
+        return await handler(request)
+    host = request.url.raw_host or "localhost"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal
+    port = "" if settings.https_port == 443 else f":{settings.https_port}"
+    raise web.HTTPTemporaryRedirect(f"https://{host}{port}{request.rel_url}", headers={"Server": SERVER_NAME})
 
 
 @web.middleware
@@ -138,8 +173,15 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 def build_app(state: WebState) -> web.Application:
     from . import api, live, logs, pages
 
-    app = web.Application(middlewares=[security_headers, authentication], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[security_headers, https_redirect, authentication], client_max_size=64 * 1024)
     app[STATE_KEY] = state
+    app[FAILURES_KEY] = FailedLogins(lambda: state.context.bus)
+    app[LIMITS_KEY] = ConnectionLimits()
+
+    async def close_failures(app: web.Application) -> None:
+        app[FAILURES_KEY].close()
+
+    app.on_cleanup.append(close_failures)
     api.add_routes(app)
     live.add_routes(app)
     logs.add_routes(app)

@@ -122,12 +122,32 @@ def validate_pem(data: bytes, now: dt.datetime | None = None) -> x509.Certificat
     if not matching:
         raise CertificateError("the private key does not match the certificate")
     certificate = matching[0]
+    for chained in certificates:
+        _check_signature_hash(chained, leaf=chained is certificate)
     if certificate.not_valid_after_utc <= now:
         raise CertificateError(f"the certificate expired on {certificate.not_valid_after_utc:%Y-%m-%d}")
     if certificate.not_valid_before_utc > now:
         raise CertificateError(f"the certificate is not valid before {certificate.not_valid_before_utc:%Y-%m-%d}")
     return certificate
 
+
+
+# Collisions can be forged for these: a certificate signed with them proves nothing.
+_WEAK_HASHES = ("sha1", "md5")
+
+
+def _check_signature_hash(certificate: x509.Certificate, leaf: bool) -> None:
+    """Refuse a SHA-1 or MD5 signature on the server certificate or an intermediate. A
+    self-signed root's own signature is not checked by browsers and is let through."""
+    if not leaf and certificate.issuer == certificate.subject:
+        return
+    try:
+        algorithm = certificate.signature_hash_algorithm
+    except Exception:  # noqa: BLE001 - an algorithm cryptography does not know
+        raise CertificateError("the certificate's signature algorithm is not supported") from None
+    if algorithm is not None and algorithm.name in _WEAK_HASHES:
+        which = "the certificate" if leaf else f"the chain certificate {certificate.subject.rfc4514_string()}"
+        raise CertificateError(f"{which} is signed with {algorithm.name.upper()}: use SHA-256 or better")
 
 
 def describe(pem: bytes, uploaded: bool) -> CertificateInfo:

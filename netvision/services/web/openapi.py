@@ -28,6 +28,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "Not allowed: role, CSRF token or password change pending",
         404: "Not found",
         409: "Refused by the UPS",
+        415: "The body must be JSON (Content-Type: application/json)",
         429: "Locked after repeated failed logins",
         503: "The daemon cannot do it on this board (the message says why)",
     }
@@ -60,18 +61,52 @@ def openapi_document() -> dict[str, Any]:
         }
     )
     certificate = {"$ref": "#/components/schemas/Certificate"}
+    restore_report = {
+        "type": "object",
+        "required": ["changes", "partial", "kept", "encrypted", "note"],
+        "properties": {
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "secret"],
+                    "properties": {"key": {"type": "string"}, "old": {}, "new": {}, "secret": {"type": "boolean"}},
+                },
+            },
+            "partial": {"type": "boolean"},
+            "kept": {"type": "array", "items": {"type": "string"}},
+            "encrypted": {"type": "boolean"},
+            "note": {"type": "string"},
+        },
+    }
+    upload_body = {
+        "required": True,
+        "content": {
+            "application/toml": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string"}, "password": {"type": "string"}},
+                }
+            },
+        },
+    }
     paths: dict[str, Any] = {
         "/api/v1/login": {
             "post": {
                 **_op(
-                    "Open the session (ends any other, §11.5)",
+                    "Open the session (ends any other, §11.5); same-origin JSON only, locked per account and address",
                     _response("Logged in; the session cookie is set", session),
-                    400, 401, 403, 429,
+                    400, 401, 403, 415, 429,
                     body=_body(
                         {
                             "type": "object",
                             "required": ["user", "password"],
-                            "properties": {"user": {"type": "string"}, "password": {"type": "string"}},
+                            "properties": {
+                                "user": {"type": "string", "minLength": 1, "maxLength": 32},
+                                "password": {"type": "string", "maxLength": 256},
+                            },
                         }
                     ),
                 ),
@@ -177,12 +212,37 @@ def openapi_document() -> dict[str, Any]:
             "post": _op("Check changes without applying them", _response("Validation result", _JSON_OBJECT), 400, 401, 403, body=settings_changes, change=True)
         },
         "/api/v1/configuration": {
-            "get": _op("Configuration backup (TOML, §18.2)", _response("netvision.toml", {"type": "string"}, "application/toml"), 401, 403),
+            "get": _op(
+                "Configuration backup (TOML, §18.2) without its secrets: restoring it keeps the current ones",
+                _response("netvision.toml", {"type": "string"}, "application/toml"),
+                401, 403,
+            ),
             "post": _op(
-                "Restore a configuration backup: validated completely before anything changes",
-                _response("Restored", _JSON_OBJECT),
+                "Restore a configuration backup, merged over the current settings (a partial file changes only "
+                "what it holds): validated completely before anything changes",
+                _response("Restored: what changed", restore_report),
                 400, 401, 403,
-                body=_body({"type": "string"}, "application/toml"),
+                body=upload_body,
+                change=True,
+            ),
+        },
+        "/api/v1/configuration/preview": {
+            "post": _op(
+                "What restoring this file would change (nothing is applied), for the confirmation",
+                _response("What would change", restore_report),
+                400, 401, 403,
+                body=upload_body,
+                change=True,
+            ),
+        },
+        "/api/v1/configuration/backup": {
+            "post": _op(
+                "Encrypted backup with the secrets (admin): AES-256-GCM under a key derived (scrypt) from the password",
+                _response("netvision-backup.json", _JSON_OBJECT),
+                400, 401, 403,
+                body=_body(
+                    {"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "minLength": 8}}}
+                ),
                 change=True,
             ),
         },

@@ -15,6 +15,8 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from ...settings import Settings
+from ...settings.models import link_href
+from ...settings.secrets import is_secret
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
@@ -98,7 +100,9 @@ def _menu(state: WebState, session: Session, language: str) -> str:
     if links:
         parts.append(f"<h2>{e(t('menu.links', language))}</h2><ul>")
         for link in links:
-            href = link.address if "://" in link.address else f"http://{link.address}"
+            href = link_href(link.address)
+            if href is None:  # a file written by hand is not validated by the web form
+                continue
             parts.append(f'<li><a href="{e(href)}" target="_blank" rel="noopener noreferrer">{e(link.text or link.address)}</a></li>')
         parts.append("</ul>")
     parts.append("</nav>")
@@ -492,7 +496,17 @@ def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
     return getattr(node, leaf), type(node).model_fields[leaf]
 
 
-def settings_form(settings: Settings, keys: Sequence[str], language: str, can_write: bool) -> str:
+# A secret is never sent to the browser: the field says whether it is set, and a value
+# typed in replaces it (admin only: a community or v3 key grants SNMP access).
+SECRET_STATE = {
+    True: ("set: type a new value to replace it", "défini : saisir une nouvelle valeur pour le remplacer"),
+    False: ("not set", "non défini"),
+}
+
+
+def settings_form(
+    settings: Settings, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
+) -> str:
     import typing
 
     rows = []
@@ -503,9 +517,16 @@ def settings_form(settings: Settings, keys: Sequence[str], language: str, can_wr
         label = fr if language == "fr" else en
         ident = "f-" + key.replace(".", "-")
         annotation = info.annotation
-        if key == "snmp.write_community" and not can_write:
-            value = "********"
-        if annotation is bool:
+        if is_secret(info):
+            state_en, state_fr = SECRET_STATE[bool(value)]
+            state = state_fr if language == "fr" else state_en
+            locked = "" if can_write and can_change_secrets else " disabled"
+            control = (
+                f'<input id="{ident}" type="password" data-key="{key}" data-type="str" data-secret value="" '
+                f'autocomplete="new-password" placeholder="{e(state)}"{locked}> '
+                f'<span class="secret-state" data-secret-state="{"set" if value else "unset"}">{e(state)}</span>'
+            )
+        elif annotation is bool:
             control = (
                 f'<select id="{ident}" data-key="{key}" data-type="bool"{disabled}>'
                 f'<option value="true"{" selected" if value else ""}>{e(t("form.enabled", language))}</option>'
@@ -528,11 +549,29 @@ def settings_form(settings: Settings, keys: Sequence[str], language: str, can_wr
     return f'<form class="settings-form" data-settings-form><table class="grid form"><tbody>{"".join(rows)}</tbody></table>{button}</form>'
 
 
+CONFIG_TEXT = {
+    "backup": ("Encrypted backup", "Sauvegarde chiffrée"),
+    "backup_help": (
+        "The plain download leaves the communities and passwords out. This backup holds them, encrypted "
+        "with the password you choose here; restoring it asks for that password.",
+        "Le téléchargement simple ne contient ni communautés ni mots de passe. Cette sauvegarde les contient, "
+        "chiffrés avec le mot de passe choisi ici ; sa restauration le demande.",
+    ),
+    "backup_password": ("Backup password", "Mot de passe de la sauvegarde"),
+    "backup_download": ("Download encrypted backup", "Télécharger la sauvegarde chiffrée"),
+    "confirm": ("Restore this configuration?", "Restaurer cette configuration ?"),
+    "apply": ("Restore", "Restaurer"),
+    "cancel": ("Cancel", "Annuler"),
+    "secret": ("secret changed", "secret modifié"),
+    "nothing": ("nothing would change", "rien ne changerait"),
+}
+
+
 async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write)
+    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write, session.is_admin)
     from .api import mib_files
 
     mibs = "".join(
@@ -540,12 +579,27 @@ async def configuration(request: web.Request) -> web.Response:
         for name in mib_files()
     )
     tools = f'<section class="panel files"><p>{mibs}</p></section>' if mibs else ""
+
+    def text(key: str) -> str:
+        en, fr = CONFIG_TEXT[key]
+        return fr if language == "fr" else en
+
+    backup = ""
+    if session.is_admin:
+        backup = f"""<h2>{e(text("backup"))}</h2><p class="hint">{e(text("backup_help"))}</p>
+<form id="backup-form" class="inline"><label>{e(text("backup_password"))} <input type="password" name="password" minlength="8" autocomplete="new-password" required></label>
+<button type="submit">{e(text("backup_download"))}</button></form>"""
     if session.can_write:
         tools += f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
 <p><a class="button" href="/api/v1/configuration" download>{e(t('config.download', language))}</a>
 <a class="button" href="/api/v1/certificate/ca" download>{e(t('config.ca_download', language))}</a></p>
-<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,text/plain"></label></p>
-<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
+<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,.json,text/plain"></label>
+<label>{e(text("backup_password"))} <input type="password" id="config-upload-password" autocomplete="off"></label></p>
+<div class="notice" id="config-preview" role="alertdialog" hidden data-secret="{e(text("secret"))}" data-nothing="{e(text("nothing"))}">
+<p><strong>{e(text("confirm"))}</strong> <span id="config-preview-note"></span></p><ul id="config-preview-changes"></ul>
+<button type="button" id="config-apply">{e(text("apply"))}</button>
+<button type="button" class="secondary" id="config-cancel">{e(text("cancel"))}</button></div>
+{backup}<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
 <p><label>{e(t('config.cert_upload', language))} <input type="file" id="cert-upload" accept=".pem,.crt,.key"></label>
 <button type="button" id="cert-remove">{e(t('config.cert_remove', language))}</button></p></section>"""
     return page(request, "menu.configuration", form + tools, page_name="configuration")

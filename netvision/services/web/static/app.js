@@ -323,13 +323,16 @@
       const changes = {};
       $$("[data-key]", form).forEach((input) => {
         if (input.disabled) return;
+        if (input.dataset.secret !== undefined && !input.value) return; // left empty: the secret is kept
         let value = input.value;
         if (input.dataset.type === "int") value = Number(value);
         if (input.dataset.type === "bool") value = value === "true";
         changes[input.dataset.key] = value;
       });
+      if (!Object.keys(changes).length) { say("✔"); return; }
       const result = await api("PATCH", "/api/v1/settings", { changes });
       say(result.ok ? "✔" : problemText(result), !result.ok);
+      if (result.ok) $$("[data-secret]", form).forEach((input) => { input.value = ""; });
     });
   });
   const linksForm = $("#links-form");
@@ -355,7 +358,64 @@
     const box = $("#certificate-info");
     if (box && info) box.textContent = `${info.subject} — ${info.issuer} — ${info.not_after.slice(0, 10)}${info.uploaded ? " (uploaded)" : ""}`;
   }
-  upload($("#config-upload"), "/api/v1/configuration", () => setTimeout(() => location.reload(), 600));
+  // Configuration restore: the file is checked and what it would change is shown first;
+  // nothing is applied before the confirmation.
+  const configUpload = $("#config-upload");
+  if (configUpload) {
+    let pending = null;
+    const preview = $("#config-preview");
+    const close = () => { pending = null; preview.hidden = true; };
+    configUpload.addEventListener("change", async () => {
+      const file = configUpload.files[0];
+      if (!file) return;
+      const body = { file: await file.text() };
+      const password = $("#config-upload-password").value;
+      if (password) body.password = password;
+      configUpload.value = "";
+      const result = await api("POST", "/api/v1/configuration/preview", body);
+      if (!result.ok) { close(); say(problemText(result), true); return; }
+      pending = body;
+      const list = $("#config-preview-changes");
+      list.textContent = "";
+      $("#config-preview-note").textContent = result.data.note;
+      result.data.changes.forEach((change) => list.appendChild(el("li", {},
+        change.secret ? change.key + " (" + preview.dataset.secret + ")" : change.key + ": " + JSON.stringify(change.old) + " → " + JSON.stringify(change.new))));
+      if (!result.data.changes.length) list.appendChild(el("li", {}, preview.dataset.nothing));
+      preview.hidden = false;
+    });
+    $("#config-apply").addEventListener("click", async () => {
+      if (!pending) return;
+      const result = await api("POST", "/api/v1/configuration", pending);
+      close();
+      $("#config-upload-password").value = "";
+      say(result.ok ? "✔ " + result.data.note : problemText(result), !result.ok);
+      if (result.ok) setTimeout(() => location.reload(), 1200);
+    });
+    $("#config-cancel").addEventListener("click", close);
+  }
+  const backupForm = $("#backup-form");
+  if (backupForm) backupForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch("/api/v1/configuration/backup", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" },
+      body: JSON.stringify({ password: backupForm.elements.password.value }),
+    });
+    if (!response.ok) {
+      let data = {};
+      try { data = await response.json(); } catch (e) { data = {}; }
+      say(problemText({ status: response.status, data }), true);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: "netvision-backup.json" });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    backupForm.reset();
+    say("✔");
+  });
   upload($("#cert-upload"), "/api/v1/certificate", certificateInfo);
   if ($("#certificate-info")) api("GET", "/api/v1/certificate").then((r) => certificateInfo(r.data));
   const certRemove = $("#cert-remove");
