@@ -120,7 +120,8 @@ async def test_read_only_user_reads_everything_but_secrets(make_web) -> None:
                 assert response.status == 200, path
         async with reader.get(f"{web.http}/api/v1/settings") as response:
             settings = await response.json()
-            assert settings["snmp"]["write_community"] == "********"
+            assert settings["snmp"]["read_community"] == "********"  # set, and not told
+            assert settings["snmp"]["write_community"] == ""  # none out of the box
         async with reader.get(f"{web.http}/api/v1/accounts") as response:
             assert response.status == 403
         async with reader.get(f"{web.http}/control") as response:
