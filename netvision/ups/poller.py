@@ -177,6 +177,7 @@ class Poller:
         self._fast_reads = 0
         self._sampled_at = 0.0  # loop time the system's status words were last asked for
         self._fast_lane_ok = True  # False after a failed fast read, until the next cycle
+        self._fast_read_seconds = 0.0  # how long the last fast read took
         self._period: tuple[float, float] | None = None  # loop time and wire seconds at the last cycle start
         self._utilisation: float | None = None
         self._relink = False  # the link settings changed: close the link and detect again
@@ -465,9 +466,12 @@ class Poller:
             next_cycle = started + self.config.polling_rate
             fast = self.config.fast_lane
             fast_due: float | None = None
-            # No fast read just before a cycle, which reads the same words anyway.
-            if fast > 0 and self._fast_lane_ok and self._sampled_at + fast < next_cycle - fast / 4:
-                fast_due = self._sampled_at + fast
+            # A fast read starts early by its own duration, so that the words it publishes
+            # are never more than ``fast`` newer than the last ones. None just before a
+            # cycle, which reads the same words anyway.
+            due = self._sampled_at + fast - min(self._fast_read_seconds, fast / 2)
+            if fast > 0 and self._fast_lane_ok and due < next_cycle - fast / 4:
+                fast_due = due
             target = fast_due if fast_due is not None else next_cycle
             now = loop.time()
             if target > now:
@@ -482,7 +486,8 @@ class Poller:
         register_map, topology = self._map, self._topology
         assert register_map is not None and topology is not None and self._devices
         system = self._devices[0]
-        self._sampled_at = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        self._sampled_at = loop.time()
         try:
             blocks = await self._read_blocks(system.address_unit, register_map.fast_blocks)
         except LinkError as error:
@@ -490,6 +495,7 @@ class Poller:
             log.debug("fast lane read failed: %s", error)
             self._fast_lane_ok = False
             return
+        self._fast_read_seconds = loop.time() - self._sampled_at
         self._fast_reads += 1
         if system.state is None or all(system.blocks.get(name) == words for name, words in blocks.items()):
             return
