@@ -57,8 +57,8 @@ async def measure(name: str, options: list[str], baud: int, cycles: int) -> None
         link = Path(directory) / "ups"
         process = start_simulator(link, *options, "--baud", str(baud), "--wire-timing")
         try:
-            # Polling rate 0: cycles back to back, so each one is timed alone.
-            poller = Poller(PollerConfig(device=str(link), baud_rate=baud, polling_rate=0))
+            # Polling rate 0: cycles back to back, so each one is timed alone (no fast lane).
+            poller = Poller(PollerConfig(device=str(link), baud_rate=baud, polling_rate=0, fast_lane=0))
             task = asyncio.create_task(poller.run())
             seconds: list[float] = []
             wire: list[float] = []
@@ -88,9 +88,12 @@ async def measure(name: str, options: list[str], baud: int, cycles: int) -> None
     )
 
 
+# (name, simulator options, also measured with the fast lane off)
 LATENCY_SYSTEMS = (
-    ("JBUSP single three-phase", ["--map", "jbusp", "--topology", "three_phase"]),
-    ("VU-MAP single three-phase", ["--map", "vumap", "--topology", "three_phase"]),
+    ("JBUSP single three-phase", ["--map", "jbusp", "--topology", "three_phase"], True),
+    ("VU-MAP single three-phase", ["--map", "vumap", "--topology", "three_phase"], False),
+    ("JBUSP parallel, 4 units", ["--map", "jbusp", "--topology", "parallel", "--units", "4"], False),
+    ("VU-MAP parallel, 4 units", ["--map", "vumap", "--topology", "parallel", "--units", "4"], False),
 )
 
 
@@ -169,8 +172,8 @@ async def main() -> None:
         f"\ndetection latency at {args.baud} baud, wire timing on, polling rate "
         f"{Settings().serial.polling_rate} s, {args.changes} changes"
     )
-    for name, options in LATENCY_SYSTEMS:
-        for fast_lane_ms in (default_lane, 0):
+    for name, options, also_off in LATENCY_SYSTEMS:
+        for fast_lane_ms in (default_lane, 0) if also_off else (default_lane,):
             await detection_latency(name, options, args.baud, args.changes, fast_lane_ms)
 
 

@@ -178,6 +178,9 @@ class Poller:
         self._sampled_at = 0.0  # loop time the system's status words were last asked for
         self._fast_lane_ok = True  # False after a failed fast read, until the next cycle
         self._fast_read_seconds = 0.0  # how long the last fast read took
+        # Seconds, requests, bytes and wire seconds of every fast read, kept out of the cycle figures.
+        self._fast_cost = (0.0, 0, 0, 0.0)
+        self._published_words: dict[str, tuple[int, ...] | None] = {}  # the system's fast-lane words last published
         self._period: tuple[float, float] | None = None  # loop time and wire seconds at the last cycle start
         self._utilisation: float | None = None
         self._relink = False  # the link settings changed: close the link and detect again
@@ -464,14 +467,7 @@ class Poller:
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set() and not self._relink:
             next_cycle = started + self.config.polling_rate
-            fast = self.config.fast_lane
-            fast_due: float | None = None
-            # A fast read starts early by its own duration, so that the words it publishes
-            # are never more than ``fast`` newer than the last ones. None just before a
-            # cycle, which reads the same words anyway.
-            due = self._sampled_at + fast - min(self._fast_read_seconds, fast / 2)
-            if fast > 0 and self._fast_lane_ok and due < next_cycle - fast / 4:
-                fast_due = due
+            fast_due = self._fast_read_due(next_cycle)
             target = fast_due if fast_due is not None else next_cycle
             now = loop.time()
             if target > now:
@@ -481,6 +477,19 @@ class Poller:
                 return
             await self._fast_read()
 
+    def _fast_read_due(self, next_cycle: float | None = None) -> float | None:
+        """When the next fast read should start, or None (no fast lane, or the next cycle
+        comes first). A fast read starts early by its own duration, so that the words it
+        publishes are never more than ``fast_lane`` newer than the last ones read."""
+        fast = self.config.fast_lane
+        if fast <= 0 or not self._fast_lane_ok:
+            return None
+        due = self._sampled_at + fast - min(self._fast_read_seconds, fast / 2)
+        # None just before a cycle, which reads the same words anyway.
+        if next_cycle is not None and due >= next_cycle - fast / 4:
+            return None
+        return due
+
     async def _fast_read(self) -> None:
         """The system's status and alarm words; a new snapshot if they changed."""
         register_map, topology = self._map, self._topology
@@ -488,6 +497,8 @@ class Poller:
         system = self._devices[0]
         loop = asyncio.get_running_loop()
         self._sampled_at = loop.time()
+        counters = self.counters
+        before = (counters.requests, counters.bytes_sent + counters.bytes_received, counters.wire_seconds)
         try:
             blocks = await self._read_blocks(system.address_unit, register_map.fast_blocks)
         except LinkError as error:
@@ -495,42 +506,64 @@ class Poller:
             log.debug("fast lane read failed: %s", error)
             self._fast_lane_ok = False
             return
+        finally:
+            seconds, requests, data, wire = self._fast_cost
+            self._fast_cost = (
+                seconds + loop.time() - self._sampled_at,
+                requests + counters.requests - before[0],
+                data + counters.bytes_sent + counters.bytes_received - before[1],
+                wire + counters.wire_seconds - before[2],
+            )
         self._fast_read_seconds = loop.time() - self._sampled_at
         self._fast_reads += 1
-        if system.state is None or all(system.blocks.get(name) == words for name, words in blocks.items()):
+        if system.state is None:
             return
-        system.blocks = {**system.blocks, **blocks}
         now = utc_now()
-        system.state = decode_device(
-            register_map,
-            system.number,
-            system.blocks,
-            {name: block_address(register_map.block(name), system.address_unit) for name in system.blocks},
-            system.identity.configuration if system.identity else {},
-            system.state,
-            now,
-            topology.battery_present,
-        )
-        self._publish(self._build_snapshot(CommunicationState.OK, now))
+        if any(system.blocks.get(name) != words for name, words in blocks.items()):
+            system.blocks = {**system.blocks, **blocks}
+            system.state = decode_device(
+                register_map,
+                system.number,
+                system.blocks,
+                {name: block_address(register_map.block(name), system.address_unit) for name in system.blocks},
+                system.identity.configuration if system.identity else {},
+                system.state,
+                now,
+                topology.battery_present,
+            )
+        # Also words a cycle under way read but has not published yet.
+        if self._system_fast_words() != self._published_words:
+            self._publish(self._build_snapshot(CommunicationState.OK, now))
+
+    def _system_fast_words(self) -> dict[str, tuple[int, ...] | None]:
+        if self._map is None or not self._devices:
+            return {}
+        return {name: self._devices[0].blocks.get(name) for name in self._map.fast_blocks}
 
     async def _cycle(self) -> None:
         assert self._map is not None and self._topology is not None
         loop = asyncio.get_running_loop()
         before = (self.counters.requests, self.counters.bytes_sent + self.counters.bytes_received, self.counters.wire_seconds)
+        fast_before = self._fast_cost
         started = loop.time()
         self._sampled_at = started
         self._fast_lane_ok = True
         now = utc_now()
-        new_states: dict[int, DeviceState] = {}
-        new_blocks: dict[int, dict[str, tuple[int, ...]]] = {}
         configuration = self._identity.configuration if self._identity else {}
-        for device in self._devices:
+        device_seconds = 0.0  # how long the last device read took
+        for index, device in enumerate(self._devices):
+            # A long cycle (the units of a parallel system) lets the fast lane in between
+            # two devices: before a device read that would end after the fast read is due.
+            due = self._fast_read_due() if index else None
+            if due is not None and loop.time() + device_seconds >= due:
+                await self._fast_read()
+            device_started = loop.time()
             blocks = await self._read_blocks(device.address_unit, self._map.cycle_blocks)
-            new_blocks[device.number] = blocks
+            device_seconds = loop.time() - device_started
             addresses = {
                 name: block_address(self._map.block(name), device.address_unit) for name in blocks
             }
-            new_states[device.number] = decode_device(
+            device.state = decode_device(
                 self._map,
                 device.number,
                 blocks,
@@ -540,16 +573,25 @@ class Poller:
                 now,
                 self._topology.battery_present,
             )
-        for device in self._devices:
-            device.state, device.blocks = new_states[device.number], new_blocks[device.number]
+            device.blocks = blocks
+            if (
+                index == 0
+                and len(self._devices) > 1
+                and self.config.fast_lane > 0
+                and self._system_fast_words() != self._published_words
+            ):
+                # The units of a long cycle are still to be read: the system's new
+                # statuses are published now, as the fast lane would.
+                self._publish(self._build_snapshot(CommunicationState.OK, now))
         self._cycles += 1
         self._failed_cycles = 0
         self._last_error = ""
+        fast = [after - earlier for after, earlier in zip(self._fast_cost, fast_before, strict=True)]
         self._last_cycle = (
-            loop.time() - started,
-            self.counters.requests - before[0],
-            self.counters.bytes_sent + self.counters.bytes_received - before[1],
-            self.counters.wire_seconds - before[2],
+            loop.time() - started - fast[0],
+            self.counters.requests - before[0] - int(fast[1]),
+            self.counters.bytes_sent + self.counters.bytes_received - before[1] - int(fast[2]),
+            self.counters.wire_seconds - before[2] - fast[3],
         )
         self._publish(self._build_snapshot(CommunicationState.OK, now))
 
@@ -748,6 +790,8 @@ class Poller:
                 units = tuple(Unit(d.number, s, d.identity) for d, s in others if s is not None)
             else:
                 modules = tuple(Module(d.number, s) for d, s in others if s is not None)
+        if state is CommunicationState.OK:
+            self._published_words = self._system_fast_words()
         permitted: dict[str, bool] = {}
         remote = False
         if self._map is not None and system is not None and state is CommunicationState.OK:
