@@ -440,6 +440,8 @@ class Poller:
             except LinkError as error:
                 if self._relink:
                     break
+                # No fast read until a cycle succeeds: a late answer must land in idle time.
+                self._fast_lane_ok = False
                 self._cycle_failed(error)
                 if self._failed_cycles >= self.config.failed_cycles_before_lost:
                     self._declare_lost()
