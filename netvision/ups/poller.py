@@ -73,7 +73,7 @@ class PollerConfig:
     fast_lane: float = 0.5
 
     def link_settings(self) -> tuple[str, int, int, bool]:
-        """What a change of makes the poller close the link and detect the UPS again."""
+        """The settings whose change makes the poller close the link and detect the UPS again."""
         return (self.device, self.baud_rate, self.slave_id, self.auto_detect)
 
     def serial_timeout(self, baud_rate: int) -> float:
