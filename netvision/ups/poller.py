@@ -178,6 +178,7 @@ class Poller:
         self._sampled_at = 0.0  # loop time the system's status words were last asked for
         self._fast_lane_ok = True  # False after a failed fast read, until the next cycle
         self._fast_read_seconds = 0.0  # how long the last fast read took
+        self._cycle_status_seconds = 0.0  # from a cycle's start to the publication of the system's words
         # Seconds, requests, bytes and wire seconds of every fast read, kept out of the cycle figures.
         self._fast_cost = (0.0, 0, 0, 0.0)
         self._published_words: dict[str, tuple[int, ...] | None] = {}  # the system's fast-lane words last published
@@ -487,9 +488,12 @@ class Poller:
         if fast <= 0 or not self._fast_lane_ok:
             return None
         due = self._sampled_at + fast - min(self._fast_read_seconds, fast / 2)
-        # None just before a cycle, which reads the same words anyway.
-        if next_cycle is not None and due >= next_cycle - fast / 4:
-            return None
+        if next_cycle is not None:
+            # None when the next cycle publishes the system's words in time, or a fast
+            # read was just made for want of that; else at the latest when the cycle starts.
+            if next_cycle + self._cycle_status_seconds <= self._sampled_at + fast or self._sampled_at >= next_cycle:
+                return None
+            due = min(due, next_cycle)
         return due
 
     async def _fast_read(self) -> None:
@@ -576,15 +580,14 @@ class Poller:
                 self._topology.battery_present,
             )
             device.blocks = blocks
-            if (
-                index == 0
-                and len(self._devices) > 1
-                and self.config.fast_lane > 0
-                and self._system_fast_words() != self._published_words
-            ):
-                # The units of a long cycle are still to be read: the system's new
-                # statuses are published now, as the fast lane would.
-                self._publish(self._build_snapshot(CommunicationState.OK, now))
+            if index == 0 and len(self._devices) > 1 and self.config.fast_lane > 0:
+                self._cycle_status_seconds = loop.time() - started
+                if self._system_fast_words() != self._published_words:
+                    # The units of a long cycle are still to be read: the system's new
+                    # statuses are published now, as the fast lane would.
+                    self._publish(self._build_snapshot(CommunicationState.OK, now))
+        if len(self._devices) == 1:
+            self._cycle_status_seconds = loop.time() - started
         self._cycles += 1
         self._failed_cycles = 0
         self._last_error = ""
