@@ -48,6 +48,7 @@ def poller_config(settings: Settings, device: str | None = None) -> PollerConfig
         auto_detect=serial.auto_detect,
         slave_id=serial.slave_id,
         polling_rate=float(serial.polling_rate),
+        fast_lane=serial.fast_lane_ms / 1000,
         serial_timeout_ms={rate: timeouts.for_baud(rate) for rate in (57600, 19200, 9600, 2400)},
         request_retries=serial.request_retries,
         failed_cycles_before_lost=serial.failed_cycles_before_lost,

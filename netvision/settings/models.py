@@ -162,6 +162,15 @@ class SerialSettings(Section):
     polling_rate: int = Field(
         default=2, ge=1, le=60, description="Polling Rate (s): delay between 2 pollings (§18.2)"
     )
+    fast_lane_ms: int = Field(
+        default=500,
+        ge=0,
+        le=10000,
+        description=(
+            "Fast lane (ms): between two pollings, read the UPS status and alarm words every N ms"
+            " and publish a change at once; 0 = off, else 100 or more"
+        ),
+    )
     serial_timeout_ms: SerialTimeout = Field(
         default_factory=SerialTimeout, description="Serial Timeout (ms): additional answer time (§18.2)"
     )
@@ -183,6 +192,14 @@ class SerialSettings(Section):
         le=15,
         description="SNMP Unit Select: 0 = system data, N = data of local unit N (§18.3; FR 'data unit select')",
     )
+
+    @field_validator("fast_lane_ms")
+    @classmethod
+    def _fast_lane_off_or_sensible(cls, value: int) -> int:
+        # Below 100 ms the fast lane would keep a 9600-baud wire busy most of the time.
+        if 0 < value < 100:
+            raise ValueError("must be 0 (off) or at least 100")
+        return value
 
 
 # -- §18.2 logs ----------------------------------------------------------------------------------

@@ -208,6 +208,7 @@ class SimulatedDevice:
         self.sts = StsPower()
         self.permitted: dict[str, bool] = {name: True for name in self.map.controls}
         self.remote_permitted = True
+        self.permission_table = True  # JBUSP S42 "Controls permission table managed"
         self.control_log: list[tuple[str, int | None]] = []
         self.scenario_name = "normal"
         self.nodes: dict[int, Node] = {node.number: node for node in self._build_nodes()}
@@ -555,8 +556,12 @@ class SimulatedDevice:
     # -- permissions and controls -----------------------------------------------------------
 
     def permissions(self, control: str = "all", allowed: bool = True) -> None:
-        """Allow or forbid a control, ``"remote"`` (VU-MAP P000, JBUSP S06) or ``"all"``."""
-        if control == "all":
+        """Allow or forbid a control, ``"remote"`` (VU-MAP P000, JBUSP S06) or ``"all"``;
+        ``"table"`` off makes a UPS without a permission table (JBUSP S42 = 0): its
+        permission words read 0 and it accepts every control it has."""
+        if control == "table":
+            self.permission_table = allowed
+        elif control == "all":
             for name in self.permitted:
                 self.permitted[name] = allowed
             self.remote_permitted = allowed
@@ -565,7 +570,7 @@ class SimulatedDevice:
         elif control in self.permitted:
             self.permitted[control] = allowed
         else:
-            names = ", ".join(["all", "remote", *self.permitted])
+            names = ", ".join(["all", "remote", "table", *self.permitted])
             raise ValueError(f"{self.map.title} has no control {control!r} (one of {names})")
         self._changed()
 
@@ -582,7 +587,7 @@ class SimulatedDevice:
                 )
             chosen = [by_value[bit] for bit in bits_set]
         for name, _encoding, _unit in chosen:
-            if not (self.remote_permitted and self.permitted.get(name, False)):
+            if not (self.remote_permitted and (self.permitted.get(name, False) or not self.permission_table)):
                 raise ModbusError(DEVICE_FAILURE, f"{name} is not permitted")
         for name, _encoding, unit in chosen:
             self.apply_control(name, unit)
@@ -651,7 +656,7 @@ class SimulatedDevice:
 
     def _ups_flags(self, node: Node) -> set[str]:
         power = self.ups
-        flags: set[str] = {"input_breakers_closed", "permission_table"}
+        flags: set[str] = {"input_breakers_closed", "permission_table"} if self.permission_table else {"input_breakers_closed"}
         if power.mains_present:
             flags |= {"rectifier_supply_present", "rectifier_on"}
             if power.battery_present:
@@ -983,7 +988,7 @@ class SimulatedDevice:
                     if unit is not None
                     else encoding.permission_register
                 )
-                if address in image and self.permitted.get(name, False):
+                if address in image and self.permitted.get(name, False) and self.permission_table:
                     image[address] |= 1 << encoding.permission_bit
         register, bit = self.map.remote_permission_register, self.map.remote_permission_bit
         if register is not None and bit is not None and register in image:

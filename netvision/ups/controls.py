@@ -81,6 +81,14 @@ def remote_permitted(register_map: RegisterMap, words: Mapping[int, int], condit
     return False
 
 
+def permission_table_managed(register_map: RegisterMap, conditions: Mapping[str, bool]) -> bool:
+    """Whether the UPS's permission table is to be read: JBUSP says so in S42
+    "Controls permission table managed"; a map without that condition always has one."""
+    if "permission_table_managed" in register_map.conditions:
+        return bool(conditions.get("permission_table_managed"))
+    return True
+
+
 def check_permission(
     register_map: RegisterMap,
     control: str,
@@ -88,12 +96,23 @@ def check_permission(
     words: Mapping[int, int],
     conditions: Mapping[str, bool],
 ) -> str:
-    """Empty string when the control may be sent, else the reason it may not."""
+    """Empty string when the control may be sent, else the reason it may not.
+
+    Remote controls must be enabled by the UPS (VU-MAP P000, JBUSP !S06). Where the
+    UPS manages a permission table, the control's bit must read 1; where it does not
+    (JBUSP S42 = 0), the controls the UPS announces are permitted (App. JBUSP S42):
+    every control of the map, the battery test only while the UPS says it supports
+    one (S13, ``announced_by``).
+    """
     encoding = register_map.controls.get(control)
     if encoding is None:
         return f"{control} is not available on a {register_map.title} device"
     if not remote_permitted(register_map, words, conditions):
         return "remote controls are not permitted by the UPS"
+    if not permission_table_managed(register_map, conditions):
+        if encoding.announced_by is not None and not conditions.get(encoding.announced_by):
+            return f"{control} is not offered by the UPS now"
+        return ""
     address = permission_address(encoding, unit)
     allowed = _bit(words, address, encoding.permission_bit)
     if allowed is False:

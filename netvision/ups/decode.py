@@ -8,10 +8,10 @@ App. VU-MAP, §11.2.4).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import datetime
 
-from .maps import vumap
 from .maps.base import NOT_MANAGED, Bit, Level, RegisterMap, TextField
 from .model import (
     ActiveAlarm,
@@ -21,7 +21,7 @@ from .model import (
     Topology,
     TopologyKind,
 )
-from .status import derive
+from .status import derive, evaluate_conditions
 
 Words = Sequence[int]
 Blocks = Mapping[str, Words]
@@ -156,9 +156,10 @@ def _bitmap_members(bitmap: int, first: int, count: int) -> tuple[int, ...]:
 def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Blocks) -> Topology:
     """Architecture from the identification tables and the first status words.
 
-    JBUSP: S30 "UPS on parallel system", S32–S37 unit 1–6 present (App. JBUSP).
-    VU-MAP: T001 installation code, T002 device count, T003 presence bitmap,
-    T010 b00 battery present (App. VU-MAP).
+    Maps with installation words (VU-MAP T001 installation code, T003 presence
+    bitmap, T010 b00 battery present) say it there; the others announce a parallel
+    system and its units in status bits (JBUSP S30, S32–S37; App. JBUSP). Both are
+    map data (``RegisterMap.installation``, ``unit_present``).
     """
     if register_map.device_kind == "sts":
         return Topology(kind=TopologyKind.STS, battery_present=False)
@@ -169,26 +170,19 @@ def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Block
     output_phases = identity.output_phases or (3 if measurements.get("output_voltage_l2") is not None else 1)
     base = Topology(kind=TopologyKind.SINGLE, input_phases=input_phases, output_phases=output_phases)
 
-    if register_map.name == "vumap":
-        installation = int(configuration.get("installation") or 0x0101)
+    words = register_map.installation
+    if words is not None:
+        installation = int(configuration.get("installation") or words.default_code)
         presence = int(configuration.get("presence_bitmap") or 0)
         dc_storage = configuration.get("dc_storage")
-        battery_present = dc_storage is None or bool(int(dc_storage) >> vumap.BATTERY_PRESENT_BIT & 1)
-        installation_kind = vumap.INSTALLATION_CODES.get(installation)
+        battery_present = dc_storage is None or bool(int(dc_storage) >> words.battery_present_bit & 1)
+        installation_kind = words.codes.get(installation)
         kind = TopologyKind(installation_kind.kind) if installation_kind else TopologyKind.SINGLE
-        members = _bitmap_members(presence, 1, len(vumap.PRESENCE_UNIT_BITS))
+        members = _bitmap_members(presence, 1, words.presence_units)
         base = replace(base, battery_present=battery_present)
         if kind in (TopologyKind.PARALLEL, TopologyKind.MODULAR_SYSTEM):
-            # T003 names units 1–8 only; units 9–15 show in the system's unit synthesis
-            # bits (S096–S110 operating, S112–S126 available).
-            synthesis = zip(vumap.UNIT_SYNTHESIS["operating"], vumap.UNIT_SYNTHESIS["available"], strict=True)
-            members = tuple(
-                sorted(
-                    set(members)
-                    | {number for number, acronyms in enumerate(synthesis, start=1) if statuses & set(acronyms)}
-                )
-            )
-            if presence >> vumap.PRESENCE_BYPASS_MODULE_BIT & 1:
+            members = tuple(sorted(set(members) | set(register_map.present_units(statuses))))
+            if presence >> words.presence_bypass_bit & 1:
                 bypass = "centralized"
             else:
                 bypass = (installation_kind.bypass if installation_kind else None) or "distributed"
@@ -197,15 +191,20 @@ def decode_topology(register_map: RegisterMap, identity: Identity, blocks: Block
             return replace(base, kind=kind, modules=members)
         return base
 
-    # JBUSP
     nominal_ah = configuration.get("nominal_battery_capacity_ah")
     base = replace(base, battery_present=bool(nominal_ah) or measurements.get("battery_capacity") is not None)
-    if "S30" in statuses:
-        units = tuple(number for number in range(1, 7) if f"S{31 + number:02d}" in statuses)
-        return replace(base, kind=TopologyKind.PARALLEL, bypass="distributed", units=units)
-    if "MODULYS" in identity.model.upper():
+    if announced_parallel(register_map, statuses):
+        return replace(
+            base, kind=TopologyKind.PARALLEL, bypass="distributed", units=register_map.present_units(statuses)
+        )
+    if any(name in identity.model.upper() for name in register_map.modular_models):
         return replace(base, kind=TopologyKind.MODULAR_UNIT)
     return base
+
+
+def announced_parallel(register_map: RegisterMap, statuses: AbstractSet[str]) -> bool:
+    """The map's ``parallel_system`` condition over the status bits (JBUSP S30)."""
+    return bool(evaluate_conditions(register_map, statuses).get("parallel_system"))
 
 
 def decode_ups_time(words: Words) -> datetime | None:
@@ -234,10 +233,9 @@ def _alarm_table(
     since = {alarm.acronym: alarm.since for alarm in previous.alarms} if previous else {}
     rows = [
         ActiveAlarm(bit.acronym, bit.label_en, bit.label_fr, bit.level, since.get(bit.acronym, now))
-        for bit in (*register_map.alarms, *register_map.statuses)
-        if bit.level is not None
-        and (bit.acronym in alarm_bits or bit.acronym in statuses)
-        and (bit.acronym[0] == "A" or bit.level is not Level.INFORMATION)
+        for bits, active, information in ((register_map.alarms, alarm_bits, True), (register_map.statuses, statuses, False))
+        for bit in bits
+        if bit.level is not None and bit.acronym in active and (information or bit.level is not Level.INFORMATION)
     ]
     rows.sort(key=lambda alarm: alarm.since)
     return tuple(rows)

@@ -185,6 +185,10 @@ class PollStatistics:
     last_cycle_requests: int = 0
     last_cycle_bytes: int = 0
     last_cycle_wire_seconds: float | None = None  # wire minimum of the last cycle's frames
+    fast_reads: int = 0  # status/alarm reads of the fast lane, between two cycles
+    # Share of wall time the wire was busy (wire minimum of the frames exchanged) over
+    # the last polling period, fast lane included.
+    link_utilisation: float | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,8 @@ class Snapshot:
     permissions: Mapping[str, bool] = field(default_factory=frozen_mapping)
     remote_controls_permitted: bool = False
     ups_time: datetime | None = None
+    # The UPS answers its clock block (JBUSP 0x1360) with a time: the poller read it.
+    has_clock: bool = False
 
     @property
     def communicating(self) -> bool:

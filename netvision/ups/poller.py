@@ -5,8 +5,12 @@ configured one first, then 57600, 9600, 19200, 2400; slave 1, no parity) and
 the register map (VU-MAP, JBUSP, STS, by probing their identification
 tables), reads identity and configuration once, then reads statuses, alarms
 and measurements of every device every polling period (§18.2), publishing an
-immutable :class:`Snapshot` after each cycle. Controls are queued and written
-between two reads (§16.1).
+immutable :class:`Snapshot` after each cycle. Between two cycles the fast lane
+reads the system's status and alarm words (the map's ``fast_blocks``) every
+``fast_lane`` seconds and publishes a new snapshot as soon as they changed;
+measurements keep the polling period. Controls are queued and written between
+two reads (§16.1). :meth:`Poller.reconfigure` applies new serial settings to the
+running poller.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from .controls import ControlRefused, ControlRequest, ControlResult
 from .decode import decode_device, decode_identity, decode_topology, decode_ups_time
 from .link import LinkCounters, LinkError, ModbusLink
 from .maps import ALL_MAPS
-from .maps.base import Block, RegisterMap, unit_address
+from .maps.base import NOT_MANAGED, Block, RegisterMap, unit_address
 from .model import (
     Communication,
     CommunicationState,
@@ -64,6 +68,13 @@ class PollerConfig:
     failed_cycles_before_lost: int = 3
     reconnect_delay: float = 1.0
     slow_every: int = 30  # cycles between two reads of permissions and UPS clock
+    # Seconds between two reads of the system's status and alarm words between full
+    # cycles (settings serial.fast_lane_ms); 0 = no fast lane.
+    fast_lane: float = 0.5
+
+    def link_settings(self) -> tuple[str, int, int, bool]:
+        """The settings whose change makes the poller close the link and detect the UPS again."""
+        return (self.device, self.baud_rate, self.slave_id, self.auto_detect)
 
     def serial_timeout(self, baud_rate: int) -> float:
         known = self.serial_timeout_ms
@@ -137,6 +148,7 @@ class _Device:
     address_unit: int  # the unit number used in register addresses
     state: DeviceState | None = None
     identity: Identity | None = None
+    blocks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the words last read
 
 
 class Poller:
@@ -160,7 +172,21 @@ class Poller:
         self._slow_words: dict[int, int] = {}
         self._unavailable_slow: set[tuple[str, int]] = set()
         self._ups_time: datetime | None = None
+        self._has_clock = False
         self._cycles = 0
+        self._fast_reads = 0
+        self._sampled_at = 0.0  # loop time the system's status words were last asked for
+        self._fast_lane_ok = True  # False after a failed fast read, until the next cycle
+        self._fast_read_seconds = 0.0  # how long the last fast read took
+        self._cycle_status_seconds = 0.0  # from a cycle's start to the publication of the system's words
+        # Seconds, requests, bytes and wire seconds of every fast read, kept out of the cycle figures.
+        self._fast_cost = (0.0, 0, 0, 0.0)
+        self._published_words: dict[str, tuple[int, ...] | None] = {}  # the system's fast-lane words last published
+        self._period: tuple[float, float] | None = None  # loop time and wire seconds at the last cycle start
+        self._utilisation: float | None = None
+        self._relink = False  # the link settings changed: close the link and detect again
+        self._keep_states = False  # the next identification follows a relink
+        self._config_version = 0
         self._failed_cycles = 0
         self._last_error = ""
         self._stopping = asyncio.Event()
@@ -187,6 +213,25 @@ class Poller:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
+
+    def reconfigure(self, config: PollerConfig) -> None:
+        """Apply new serial settings to the running poller (synchronous, from the event loop).
+
+        Polling rate, fast lane, request retries, serial timeouts, failed-cycle count
+        and reconnect delay take effect from the next request or cycle (a wait under
+        way is recomputed). A change of device, baud rate, slave id or auto-detection
+        closes the link after the request under way and detects the UPS again;
+        communication is declared lost only if that detection does not find it.
+        """
+        old, self.config = self.config, config
+        self._config_version += 1
+        if self._link is not None:
+            self._link.retries = config.request_retries
+            self._link.serial_timeout = config.serial_timeout(self._link.baud_rate)
+        if old.link_settings() != config.link_settings():
+            log.info("serial link settings changed: detecting the UPS again")
+            self._relink = True
         self._wake.set()
 
     @property
@@ -216,7 +261,11 @@ class Poller:
         """Detect, identify and poll until :meth:`stop`; re-detect after every loss."""
         try:
             while not self._stopping.is_set():
+                self._relink = False
                 if not await self._detect():
+                    if self.snapshot.communication.state is CommunicationState.OK:
+                        # Not found again after a change of the link settings.
+                        self._declare_lost()
                     await self._sleep(self.config.reconnect_delay)
                     continue
                 try:
@@ -348,11 +397,19 @@ class Poller:
                 identity_registers.update(self._register_blocks(number, unit_blocks))
                 unit_identity = decode_identity(register_map, unit_blocks)
                 devices.append(_Device(number, number, identity=unit_identity))
-        elif topology.kind is TopologyKind.MODULAR_UNIT and register_map.name == "vumap":
+        elif topology.kind is TopologyKind.MODULAR_UNIT and register_map.polls_modules:
             devices += [_Device(number, number) for number in topology.modules]
+        if self._keep_states:
+            # Detected again after a change of the link settings: the alarms keep their times.
+            previous = {device.number: device for device in self._devices}
+            for device in devices:
+                if device.number in previous:
+                    device.state, device.blocks = previous[device.number].state, previous[device.number].blocks
+            self._keep_states = False
         self._identity, self._topology, self._devices = identity, topology, devices
         self._identity_registers = tuple(identity_registers[address] for address in sorted(identity_registers))
         self._unavailable_slow.clear()
+        self._has_clock = False
         log.info(
             "identified %s %s (serial %s), %s with %d unit(s)/module(s)",
             register_map.title,
@@ -373,13 +430,19 @@ class Poller:
     # ------------------------------------------------------------- polling
 
     async def _poll_until_lost(self) -> None:
+        """Cycles until the UPS is lost, the poller stops or the link settings change."""
         loop = asyncio.get_running_loop()
         await self._read_slow(force=True)
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and not self._relink:
             started = loop.time()
+            self._measure_period(started)
             try:
                 await self._cycle()
             except LinkError as error:
+                if self._relink:
+                    break
+                # No fast read until a cycle succeeds: a late answer must land in idle time.
+                self._fast_lane_ok = False
                 self._cycle_failed(error)
                 if self._failed_cycles >= self.config.failed_cycles_before_lost:
                     self._declare_lost()
@@ -389,23 +452,124 @@ class Poller:
                     await self._read_slow()
                 if self._topology_changed():
                     await self._identify()
-            # Polling Rate (§18.2) is the period between the starts of two cycles.
-            await self._sleep(max(0.0, self.config.polling_rate - (loop.time() - started)), wake_on_control=True)
+            await self._between_cycles(started)
+        if self._relink:
+            self._keep_states = True
+
+    def _measure_period(self, started: float) -> None:
+        """Link utilisation over the period that ends now: wire time / wall time."""
+        wire = self.counters.wire_seconds
+        if self._period is not None and started > self._period[0]:
+            self._utilisation = (wire - self._period[1]) / (started - self._period[0])
+        self._period = (started, wire)
+
+    async def _between_cycles(self, started: float) -> None:
+        """Wait for the next cycle (Polling Rate, §18.2: the period between the starts of
+        two cycles), reading the fast lane meanwhile. Settings are read afresh after
+        every wait, so that a new polling rate or fast lane applies at once."""
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set() and not self._relink:
+            next_cycle = started + self.config.polling_rate
+            fast_due = self._fast_read_due(next_cycle)
+            target = fast_due if fast_due is not None else next_cycle
+            now = loop.time()
+            if target > now:
+                await self._sleep(target - now, wake_on_control=True)
+                continue
+            if fast_due is None:
+                return
+            await self._fast_read()
+
+    def _fast_read_due(self, next_cycle: float | None = None) -> float | None:
+        """When the next fast read should start, or None (no fast lane, or the next cycle
+        comes first). A fast read starts early by its own duration, so that the words it
+        publishes are never more than ``fast_lane`` newer than the last ones read."""
+        fast = self.config.fast_lane
+        if fast <= 0 or not self._fast_lane_ok:
+            return None
+        due = self._sampled_at + fast - min(self._fast_read_seconds, fast / 2)
+        if next_cycle is not None:
+            # None when the next cycle publishes the system's words in time, or a fast
+            # read was just made for want of that; else at the latest when the cycle starts.
+            if next_cycle + self._cycle_status_seconds <= self._sampled_at + fast or self._sampled_at >= next_cycle:
+                return None
+            due = min(due, next_cycle)
+        return due
+
+    async def _fast_read(self) -> None:
+        """The system's status and alarm words; a new snapshot if they changed."""
+        register_map, topology = self._map, self._topology
+        assert register_map is not None and topology is not None and self._devices
+        system = self._devices[0]
+        loop = asyncio.get_running_loop()
+        self._sampled_at = loop.time()
+        counters = self.counters
+        before = (counters.requests, counters.bytes_sent + counters.bytes_received, counters.wire_seconds)
+        try:
+            blocks = await self._read_blocks(system.address_unit, register_map.fast_blocks)
+        except LinkError as error:
+            # Never a failed cycle: the next full cycle tells whether the UPS is still there.
+            log.debug("fast lane read failed: %s", error)
+            self._fast_lane_ok = False
+            return
+        finally:
+            seconds, requests, data, wire = self._fast_cost
+            self._fast_cost = (
+                seconds + loop.time() - self._sampled_at,
+                requests + counters.requests - before[0],
+                data + counters.bytes_sent + counters.bytes_received - before[1],
+                wire + counters.wire_seconds - before[2],
+            )
+        self._fast_read_seconds = loop.time() - self._sampled_at
+        self._fast_reads += 1
+        if system.state is None:
+            return
+        now = utc_now()
+        if any(system.blocks.get(name) != words for name, words in blocks.items()):
+            system.blocks = {**system.blocks, **blocks}
+            system.state = decode_device(
+                register_map,
+                system.number,
+                system.blocks,
+                {name: block_address(register_map.block(name), system.address_unit) for name in system.blocks},
+                system.identity.configuration if system.identity else {},
+                system.state,
+                now,
+                topology.battery_present,
+            )
+        # Also words a cycle under way read but has not published yet.
+        if self._system_fast_words() != self._published_words:
+            self._publish(self._build_snapshot(CommunicationState.OK, now))
+
+    def _system_fast_words(self) -> dict[str, tuple[int, ...] | None]:
+        if self._map is None or not self._devices:
+            return {}
+        return {name: self._devices[0].blocks.get(name) for name in self._map.fast_blocks}
 
     async def _cycle(self) -> None:
         assert self._map is not None and self._topology is not None
         loop = asyncio.get_running_loop()
         before = (self.counters.requests, self.counters.bytes_sent + self.counters.bytes_received, self.counters.wire_seconds)
+        fast_before = self._fast_cost
         started = loop.time()
+        self._sampled_at = started
+        self._fast_lane_ok = True
         now = utc_now()
-        new_states: dict[int, DeviceState] = {}
         configuration = self._identity.configuration if self._identity else {}
-        for device in self._devices:
+        device_seconds = 0.0  # how long the last device read took
+        for index, device in enumerate(self._devices):
+            # A long cycle (the units of a parallel system) lets the fast lane in between
+            # two devices: before a device read that would end after the fast read is due.
+            due = self._fast_read_due() if index else None
+            if due is not None and loop.time() + device_seconds >= due:
+                await self._fast_read()
+            device_started = loop.time()
             blocks = await self._read_blocks(device.address_unit, self._map.cycle_blocks)
+            device_seconds = loop.time() - device_started
             addresses = {
                 name: block_address(self._map.block(name), device.address_unit) for name in blocks
             }
-            new_states[device.number] = decode_device(
+            device.state = decode_device(
                 self._map,
                 device.number,
                 blocks,
@@ -415,16 +579,24 @@ class Poller:
                 now,
                 self._topology.battery_present,
             )
-        for device in self._devices:
-            device.state = new_states[device.number]
+            device.blocks = blocks
+            if index == 0 and len(self._devices) > 1 and self.config.fast_lane > 0:
+                self._cycle_status_seconds = loop.time() - started
+                if self._system_fast_words() != self._published_words:
+                    # The units of a long cycle are still to be read: the system's new
+                    # statuses are published now, as the fast lane would.
+                    self._publish(self._build_snapshot(CommunicationState.OK, now))
+        if len(self._devices) == 1:
+            self._cycle_status_seconds = loop.time() - started
         self._cycles += 1
         self._failed_cycles = 0
         self._last_error = ""
+        fast = [after - earlier for after, earlier in zip(self._fast_cost, fast_before, strict=True)]
         self._last_cycle = (
-            loop.time() - started,
-            self.counters.requests - before[0],
-            self.counters.bytes_sent + self.counters.bytes_received - before[1],
-            self.counters.wire_seconds - before[2],
+            loop.time() - started - fast[0],
+            self.counters.requests - before[0] - int(fast[1]),
+            self.counters.bytes_sent + self.counters.bytes_received - before[1] - int(fast[2]),
+            self.counters.wire_seconds - before[2] - fast[3],
         )
         self._publish(self._build_snapshot(CommunicationState.OK, now))
 
@@ -457,21 +629,24 @@ class Poller:
                     return
                 for offset, word in enumerate(words):
                     self._slow_words[address + offset] = word
-                if name == "date_time":
+                if name == register_map.clock_block:
                     self._ups_time = decode_ups_time(words)
+                    self._has_clock = any(word != NOT_MANAGED for word in words)
 
     def _topology_is_parallel(self) -> bool:
         return self._topology is not None and self._topology.is_parallel
 
     def _topology_changed(self) -> bool:
-        """JBUSP announces units joining or leaving a parallel system in S30, S32–S37."""
-        if self._map is None or self._map.name != "jbusp" or self._topology is None or self._identity is None:
+        """Maps that announce the architecture in status bits (JBUSP S30, S32–S37) tell
+        units joining or leaving a parallel system while polling."""
+        register_map = self._map
+        if register_map is None or not register_map.topology_in_statuses or self._topology is None:
             return False
         system = self._devices[0].state
-        if system is None:
+        if system is None or self._identity is None:
             return False
-        parallel = "S30" in system.statuses
-        units = tuple(number for number in range(1, 7) if f"S{31 + number:02d}" in system.statuses)
+        parallel = system.condition("parallel_system")
+        units = register_map.present_units(system.statuses)
         if parallel != self._topology.is_parallel:
             return True
         return parallel and units != self._topology.units
@@ -492,6 +667,7 @@ class Poller:
         if self.snapshot.communication.state is CommunicationState.LOST:
             return
         log.error("communication with the UPS lost: %s", self._last_error)
+        self._keep_states = False
         self._publish(self._build_snapshot(CommunicationState.LOST, utc_now()))
         self._refuse_pending("communication with the UPS was lost")
 
@@ -590,6 +766,8 @@ class Poller:
             last_cycle_requests=last[1] if last else 0,
             last_cycle_bytes=last[2] if last else 0,
             last_cycle_wire_seconds=last[3] if last else None,
+            fast_reads=self._fast_reads,
+            link_utilisation=self._utilisation,
         )
         previous = self.snapshot.communication
         since = previous.since if previous.state is state else utc_now()
@@ -618,6 +796,8 @@ class Poller:
                 units = tuple(Unit(d.number, s, d.identity) for d, s in others if s is not None)
             else:
                 modules = tuple(Module(d.number, s) for d, s in others if s is not None)
+        if state is CommunicationState.OK:
+            self._published_words = self._system_fast_words()
         permitted: dict[str, bool] = {}
         remote = False
         if self._map is not None and system is not None and state is CommunicationState.OK:
@@ -639,6 +819,7 @@ class Poller:
             permissions=permitted,
             remote_controls_permitted=remote,
             ups_time=self._ups_time,
+            has_clock=self._has_clock,
         )
 
     def _publish(self, snapshot: Snapshot) -> None:
@@ -650,10 +831,12 @@ class Poller:
                 log.exception("snapshot listener failed")
 
     async def _sleep(self, seconds: float, wake_on_control: bool = False) -> None:
-        """Sleep, but wake at once to stop, or to serve a queued control or read."""
+        """Sleep, but wake at once to stop, or to serve a queued control or read; return
+        early when the settings changed, so that the caller recomputes its wait."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        while not self._stopping.is_set():
+        version = self._config_version
+        while not self._stopping.is_set() and not self._relink and version == self._config_version:
             if wake_on_control and (not self._controls.empty() or self._reads):
                 await self._service_controls()
                 continue

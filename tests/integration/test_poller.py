@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -363,9 +364,111 @@ async def test_an_answer_later_than_the_timeout_counts_as_none(make_simulator, m
     simulator = await make_simulator(map_name="jbusp", topology="three_phase")
     # RTU frames carry no transaction id: a reply that comes after its timeout must land
     # in the idle time between two cycles, where it is ignored, not in the next request.
-    poller = await make_poller(simulator, request_retries=0, polling_rate=1.5)
+    # The fast lane is off here, so that the idle time is the whole rest of the period.
+    poller = await make_poller(simulator, request_retries=0, polling_rate=1.5, fast_lane=0)
     simulator.slave.fault("delay", value=1.0)
     lost = await snapshot_after(poller, lambda s: s.communication.state is CommunicationState.LOST)
     assert lost.communication.statistics.timeouts >= 2
     simulator.slave.clear_faults()
     await snapshot_after(poller, lambda s: s.communicating)
+
+
+# -- serial settings applied live (Poller.reconfigure) ------------------------------------------
+
+
+async def test_a_polling_rate_change_applies_without_restart(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    poller = await make_poller(simulator, polling_rate=60, fast_lane=0)
+    cycles = poller.snapshot.communication.statistics.cycles
+    poller.reconfigure(replace(poller.config, polling_rate=0.1))
+    # At one cycle a minute, three more cycles come within the wait only at the new rate.
+    snapshot = await snapshot_after(poller, lambda s: s.communication.statistics.cycles >= cycles + 3)
+    assert snapshot.communicating
+    assert snapshot.communication.statistics.link_utilisation is not None
+    assert snapshot.communication.statistics.link_utilisation > 0
+
+
+def record_states(poller: Poller) -> list[CommunicationState]:
+    states: list[CommunicationState] = []
+    poller.subscribe(lambda snapshot: states.append(snapshot.communication.state))
+    return states
+
+
+async def test_a_slave_id_change_detects_the_ups_again_without_a_loss(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="vumap", topology="three_phase")
+    poller = await make_poller(simulator, failed_cycles_before_lost=5)
+    states = record_states(poller)
+    simulator.slave.slave_id = 7  # the UPS now answers slave 7 only
+    poller.reconfigure(replace(poller.config, slave_id=7))
+    cycles = poller.snapshot.communication.statistics.cycles
+    snapshot = await snapshot_after(poller, lambda s: s.communication.statistics.cycles >= cycles + 2)
+    assert snapshot.communicating and snapshot.communication.map_name == "vumap"
+    assert simulator.slave.counters.requests > 0 and CommunicationState.LOST not in states
+
+
+async def test_a_baud_rate_change_detects_the_ups_again_without_a_loss(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    poller = await make_poller(simulator, auto_detect=False, failed_cycles_before_lost=5)
+    states = record_states(poller)
+    simulator.slave.fault("baud", value=19200)
+    poller.reconfigure(replace(poller.config, baud_rate=19200))
+    snapshot = await snapshot_after(poller, lambda s: s.communicating and s.communication.baud_rate == 19200)
+    assert snapshot.system is not None and snapshot.system.derived.ups_status == "ups_status.load_on_inverter"
+    assert CommunicationState.LOST not in states
+
+
+async def test_new_link_settings_that_find_no_ups_declare_the_loss(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    poller = await make_poller(simulator, auto_detect=False)
+    poller.reconfigure(replace(poller.config, slave_id=9))  # nothing answers slave 9
+    lost = await snapshot_after(poller, lambda s: s.communication.state is CommunicationState.LOST)
+    assert lost.system is not None and lost.system.derived.ups_status == "ups_status.unknown"
+    poller.reconfigure(replace(poller.config, slave_id=1))
+    await snapshot_after(poller, lambda s: s.communicating)
+
+
+# -- fast lane ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("map_name", ["jbusp", "vumap"])
+async def test_the_fast_lane_publishes_a_status_change_before_the_next_cycle(make_simulator, make_poller, map_name):
+    simulator = await make_simulator(map_name=map_name, topology="three_phase")
+    poller = await make_poller(simulator, polling_rate=60, fast_lane=0.1)
+    before = poller.snapshot
+    cycles = before.communication.statistics.cycles
+    simulator.device.scenario("mains_failure")
+    on_battery = await snapshot_after(poller, lambda s: s.system is not None and s.system.condition("on_battery"))
+    statistics = on_battery.communication.statistics
+    # Published by the fast lane: no full cycle ran since, and the measurements are the cycle's.
+    assert statistics.cycles == cycles and statistics.fast_reads > 0
+    assert on_battery.sequence > before.sequence
+    assert on_battery.system.measurements == before.system.measurements
+    assert on_battery.system.derived.ups_status == "ups_status.on_battery"
+    # Unchanged words publish nothing: a few more fast reads, the same snapshot.
+    requests = simulator.slave.counters.requests
+    await wait_for(lambda: simulator.slave.counters.requests >= requests + 4)
+    assert poller.snapshot.sequence == on_battery.sequence
+
+
+# -- clock and permission table -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("map_name, has_clock", [("jbusp", True), ("vumap", False)])
+async def test_the_snapshot_says_whether_the_ups_has_a_clock(make_simulator, make_poller, map_name, has_clock):
+    simulator = await make_simulator(map_name=map_name, topology="three_phase")
+    poller = await make_poller(simulator)
+    snapshot = await fresh_snapshot(poller, 1)
+    assert snapshot.has_clock is has_clock
+    assert (snapshot.ups_time is not None) is has_clock
+
+
+async def test_jbusp_without_a_permission_table_permits_the_controls_it_announces(make_simulator, make_poller):
+    simulator = await make_simulator(map_name="jbusp", topology="three_phase")
+    simulator.device.permissions("table", False)
+    poller = await make_poller(simulator)
+    snapshot = await fresh_snapshot(poller, 1)
+    assert not snapshot.system.condition("permission_table_managed")
+    assert snapshot.permissions and all(snapshot.permissions.values()), snapshot.permissions
+    result = await poller.submit("transfer_to_bypass", source="test")
+    assert result.accepted, result.reason
+    assert (await fresh_snapshot(poller)).system.derived.ups_status == "ups_status.load_on_bypass"

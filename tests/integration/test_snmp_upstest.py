@@ -6,26 +6,11 @@ import re
 import socket
 from typing import Any
 
-from netvision.daemon import Daemon
 from netvision.ups.battery_test import BatteryTestResult, BatteryTests
 from tests.conftest import free_port, wait_for
 from tests.integration.test_snmp_helpers import number, snmp, values
 
 UPS_TEST = ".1.3.6.1.2.1.33.1.7"
-
-
-def battery_tests(daemon: Daemon) -> BatteryTests:
-    """The daemon's tracker, wired here as the daemon wires it when it has none yet."""
-    context: Any = daemon._context
-    tracker = getattr(context, "battery_tests", None)
-    if tracker is None:
-        assert daemon.poller is not None
-        tracker = BatteryTests(daemon.data_dir)
-        daemon.poller.subscribe(tracker.on_snapshot)
-        daemon.poller.subscribe_controls(tracker.on_control)
-        context.battery_tests = tracker
-    assert isinstance(tracker, BatteryTests)
-    return tracker
 
 
 def ticks(value: str) -> int:
@@ -41,7 +26,8 @@ async def test_ups_test_group_tells_the_result_start_and_duration_of_the_battery
     address = f"127.0.0.1:{port}"
     sim = daemon.test_simulator  # type: ignore[attr-defined]
     sim.device.battery_test_seconds = 2.5
-    tracker = battery_tests(daemon)
+    tracker = daemon.battery_tests
+    assert tracker is not None
     objects = [f"{UPS_TEST}.{column}.0" for column in range(1, 7)]
 
     code, output = await snmp("snmpget", "-v2c", "-c", "public", address, *objects)
@@ -51,7 +37,7 @@ async def test_ups_test_group_tells_the_result_start_and_duration_of_the_battery
     assert number(got[f"{UPS_TEST}.3.0"]) == 6  # noTestsInitiated
     assert ticks(got[f"{UPS_TEST}.5.0"]) == 0 and number(got[f"{UPS_TEST}.6.0"]) == 0
 
-    await wait_for(lambda: daemon.poller.snapshot.remote_controls_permitted)
+    await wait_for(lambda: daemon.ups.snapshot.remote_controls_permitted)
     code, output = await snmp("snmpset", "-v2c", "-c", "private", address, f"{UPS_TEST}.1.0", "o", f"{UPS_TEST}.7.4")
     assert code == 0, output
     await wait_for(lambda: tracker.state().unit(0).running, timeout=30)

@@ -37,7 +37,7 @@ async def test_fahrenheit_shows_fahrenheit_numbers_in_the_live_updates_and_the_t
         async with session.patch(f"{web.http}/api/v1/settings", json=change, headers={"X-CSRF-Token": csrf}) as response:
             assert response.status == 200, await response.text()
         await next_snapshot(web.daemon)
-        poller = web.daemon.poller
+        poller = web.daemon.ups
         seen = {poller.snapshot.sequence: poller.snapshot}
         poller.subscribe(lambda snapshot: seen.__setitem__(snapshot.sequence, snapshot))
         message = await live_message(session, web.http)
@@ -55,16 +55,16 @@ async def test_values_are_marked_stale_with_their_read_time_when_the_ups_is_sile
     web = await make_web()
     sim = web.simulator
     sim.device.alarm("A01", True)
-    await wait_for(lambda: bool(web.daemon.poller.snapshot.system.alarms), timeout=30)
-    last_good = web.daemon.poller.snapshot
+    await wait_for(lambda: bool(web.daemon.ups.snapshot.system.alarms), timeout=30)
+    last_good = web.daemon.ups.snapshot
     async with client() as session:
         await login(session, web.http, "admin", ADMIN_PASSWORD)
         message = await live_message(session, web.http)
         assert not message["stale"] and message["alarm_count"] >= 1 and message["last_read_text"] == ""
 
         sim.slave.fault("no_answer")
-        await wait_for(lambda: web.daemon.poller.snapshot.communication.state is CommunicationState.LOST, timeout=60)
-        lost = web.daemon.poller.snapshot
+        await wait_for(lambda: web.daemon.ups.snapshot.communication.state is CommunicationState.LOST, timeout=60)
+        lost = web.daemon.ups.snapshot
         assert lost.last_read is not None and lost.last_read >= last_good.time
 
         message = await live_message(session, web.http)
@@ -86,6 +86,6 @@ async def test_values_are_marked_stale_with_their_read_time_when_the_ups_is_sile
         assert f'id="stale-notice" role="status">No communication: values last read at {text}</p>' in page
 
         sim.slave.clear_faults()
-        await wait_for(lambda: web.daemon.poller.snapshot.communicating, timeout=60)
+        await wait_for(lambda: web.daemon.ups.snapshot.communicating, timeout=60)
         message = await live_message(session, web.http)
         assert not message["stale"]

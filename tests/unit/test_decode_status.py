@@ -286,3 +286,10 @@ def test_vumap_nominal_power_follows_the_t014_factor():
     assert decode_identity(VUMAP, {"configuration": configuration}).nominal_kva == 20.0
     configuration[13] = 0
     assert decode_identity(VUMAP, {"configuration": configuration}).nominal_kva == 200
+
+
+@pytest.mark.parametrize("register_map", [JBUSP, VUMAP, STS])
+def test_fast_lane_and_clock_are_blocks_the_map_reads(register_map):
+    assert register_map.fast_blocks and set(register_map.fast_blocks) <= set(register_map.cycle_blocks)
+    if register_map.clock_block is not None:
+        assert register_map.clock_block in register_map.slow_blocks

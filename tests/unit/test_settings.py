@@ -366,3 +366,12 @@ def test_write_defaults_command_writes_the_defaults_file(tmp_path: Path) -> None
     assert store_main(["--write-defaults", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == default_settings_toml()
     assert store_main(["--check", str(path)]) == 0
+
+
+def test_fast_lane_is_off_or_at_least_100_ms() -> None:
+    assert Settings().serial.fast_lane_ms == 500
+    assert settings_from_toml("[serial]\nfast_lane_ms = 0\n").serial.fast_lane_ms == 0
+    for value, problem in ((50, "must be 0 (off) or at least 100"), (20000, "must be at most 10000")):
+        with pytest.raises(SettingsError) as caught:
+            settings_from_toml(f"[serial]\nfast_lane_ms = {value}\n")
+        assert f"serial.fast_lane_ms = {value}: {problem}" in str(caught.value)

@@ -274,9 +274,7 @@ async def get_battery_test(request: web.Request) -> web.Response:
 def ups_clock_note(state: Any) -> bool:
     """True when "Synchronize UPS" is on and the UPS has a clock (JBUSP 0x1360): the UPS
     clock is then not written, for lack of a public write register (docs/decisions.md)."""
-    register_map = state.context.ups.register_map
-    has_clock = bool(register_map is not None and register_map.has_block("date_time")) or state.snapshot.ups_time is not None
-    return bool(state.settings.system.synchronize_ups_clock and has_clock)
+    return bool(state.settings.system.synchronize_ups_clock and state.snapshot.has_clock)
 
 
 async def get_clock(request: web.Request) -> web.Response:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 
 class Level(enum.StrEnum):
@@ -113,6 +115,8 @@ class ControlEncoding:
     ``permission_register``/``permission_bit``: the bit that must read 1 before
     the control may be sent (``None`` = no permission table for this control).
     ``per_unit``: the register is repeated per unit/module at the map's unit stride.
+    ``announced_by``: the condition that says the UPS offers the control, the only
+    test left when the UPS manages no permission table (JBUSP S42 = 0, controls.py).
     """
 
     register: int
@@ -120,6 +124,7 @@ class ControlEncoding:
     permission_register: int | None = None
     permission_bit: int | None = None
     per_unit: bool = False
+    announced_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,26 @@ class TextField:
     offset: int
     words: int
     low_byte_first: bool
+
+
+class Installation(NamedTuple):
+    """Topology of an installation code; ``kind`` is a model.TopologyKind value."""
+
+    kind: str
+    bypass: str | None = None  # "distributed" | "centralized" for a parallel system
+
+
+@dataclass(frozen=True)
+class InstallationWords:
+    """A map that states its architecture in configuration words (VU-MAP T001, T003,
+    T010): the codes of the installation word, the presence bitmap's unit bits and
+    bypass-module bit, and the battery-present bit of the DC storage word."""
+
+    codes: Mapping[int, Installation]
+    default_code: int
+    presence_units: int  # bits b00… of the presence bitmap = unit/module 1…n
+    presence_bypass_bit: int
+    battery_present_bit: int
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,19 @@ class RegisterMap:
     # The unit number whose tables stand at the manual's addresses for a single UPS.
     single_unit_number: int = 0
     max_units: int = 1
+    # Status and alarm blocks of the system read between two full cycles (the fast lane).
+    fast_blocks: tuple[str, ...] = ()
+    # The slow block holding the UPS clock (decode.decode_ups_time), if the map has one.
+    clock_block: str | None = None
+    # Architecture (decode.decode_topology): from configuration words where the map
+    # has them; else from the "parallel_system" condition and ``unit_present``.
+    installation: InstallationWords | None = None
+    # unit_present[n - 1]: the acronyms any of which says that unit n is in the system.
+    unit_present: tuple[tuple[str, ...], ...] = ()
+    # Model names that make a single UPS a modular unit (when no installation word says so).
+    modular_models: tuple[str, ...] = ()
+    # The modules of a modular unit answer at their own unit address and are polled.
+    polls_modules: bool = False
 
     def __post_init__(self) -> None:
         for name in ("conditions", "well_known_alarms", "rfc1628_alarms", "trap_conditions", "controls"):
@@ -198,6 +236,15 @@ class RegisterMap:
             if measurement.key == key:
                 return measurement
         raise KeyError(f"{self.title} has no measurement {key!r}")
+
+    def present_units(self, active: AbstractSet[str]) -> tuple[int, ...]:
+        """Unit numbers the status bits ``active`` announce (JBUSP S32–S37, VU-MAP unit synthesis)."""
+        return tuple(number for number, acronyms in enumerate(self.unit_present, start=1) if active & set(acronyms))
+
+    @property
+    def topology_in_statuses(self) -> bool:
+        """The architecture is announced by status bits, so it may change while polling."""
+        return self.installation is None and bool(self.unit_present)
 
     def range_name(self, code: int) -> str | None:
         for entry in self.ranges:
@@ -341,6 +388,7 @@ CONDITIONS: tuple[str, ...] = (
     # topology and control
     "parallel_system",
     "remote_controls_permitted",
+    "permission_table_managed",  # JBUSP S42: the control permission table is read
     # STS
     "source1_ok",
     "source2_ok",

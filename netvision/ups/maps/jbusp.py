@@ -417,6 +417,7 @@ CONDITIONS_JBUSP: dict[str, str] = {
     # topology and control
     "parallel_system": "S30",
     "remote_controls_permitted": "!S06",
+    "permission_table_managed": "S42",
 }
 
 # EN App. "NET VISION 7 MIB FILE OID DESCRIPTION", upsAlarm(6) 3.n, JBUSP column.
@@ -532,7 +533,9 @@ CONTROLS: dict[str, ControlEncoding] = {
     "eco_mode_off": ControlEncoding(COMMAND_REGISTER, 0x0004, PERMISSION_REGISTER, 4),
     "transfer_to_bypass": ControlEncoding(COMMAND_REGISTER, 0x000A, PERMISSION_REGISTER, 10),
     "transfer_to_inverter": ControlEncoding(COMMAND_REGISTER, 0x000B, PERMISSION_REGISTER, 11),
-    "battery_test": ControlEncoding(0x15B0, 0x0010, 0x15C1, 0, per_unit=True),
+    "battery_test": ControlEncoding(
+        0x15B0, 0x0010, 0x15C1, 0, per_unit=True, announced_by="battery_test_supported"
+    ),
 }
 
 JBUSP = RegisterMap(
@@ -569,4 +572,10 @@ JBUSP = RegisterMap(
     controls=CONTROLS,
     single_unit_number=1,
     max_units=6,
+    # 0x1020 and 0x1040 are apart: two 4-word reads between two cycles.
+    fast_blocks=("status", "alarms"),
+    clock_block="date_time",
+    # S30 "UPS on parallel system" (condition parallel_system), S32–S37 "Unit n present".
+    unit_present=tuple((f"S{31 + unit:02d}",) for unit in range(1, 7)),
+    modular_models=("MODULYS",),
 )

@@ -303,4 +303,5 @@ STS = RegisterMap(
     controls={},
     single_unit_number=0,
     max_units=1,
+    fast_blocks=("status", "alarms"),
 )

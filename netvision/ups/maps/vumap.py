@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
 
 from .base import (
     MEASUREMENT_KEYS,
@@ -21,6 +20,8 @@ from .base import (
     Block,
     ConfigWord,
     ControlEncoding,
+    Installation,
+    InstallationWords,
     Level,
     Measurement,
     RangeCode,
@@ -336,13 +337,6 @@ CONFIGURATION: tuple[ConfigWord, ...] = (
     ConfigWord("T014", "configuration", 13, "measure_factor", "Measurements factor", "Facteur de mesures"),
     ConfigWord("T015", "configuration", 14, "device_code", "Device reference code", "Code de référence du dispositif"),
 )
-
-
-class Installation(NamedTuple):
-    """Topology of a T001 code; ``kind`` is a model.TopologyKind value."""
-
-    kind: str
-    bypass: str | None = None  # "distributed" | "centralized" for a parallel system
 
 
 # T001: MSB installation code, LSB device type (App. VU-MAP, T001 remarks). Every
@@ -662,4 +656,17 @@ VUMAP = RegisterMap(
     # level -1 answers at 0xN... (unit_address()).
     single_unit_number=0,
     max_units=UNIT_COUNT,
+    # Status and alarm words follow each other: one 16-word read between two cycles.
+    fast_blocks=("status", "alarms"),
+    installation=InstallationWords(
+        codes=INSTALLATION_CODES,
+        default_code=0x0101,
+        presence_units=len(PRESENCE_UNIT_BITS),
+        presence_bypass_bit=PRESENCE_BYPASS_MODULE_BIT,
+        battery_present_bit=BATTERY_PRESENT_BIT,
+    ),
+    # T003 names units 1–8 only; units 9–15 show in the system's unit synthesis bits
+    # (S096–S110 operating, S112–S126 available).
+    unit_present=tuple(zip(UNIT_SYNTHESIS["operating"], UNIT_SYNTHESIS["available"], strict=True)),
+    polls_modules=True,
 )
