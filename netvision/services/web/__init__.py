@@ -5,12 +5,15 @@ and apply without a restart."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import socket
 from collections.abc import Callable
 
 from aiohttp import web
 
 from ...settings import Settings
+from ..listen import tcp_listener
 from ..registry import ServiceContext
 from .accounts import AccountError, initial_admin_password
 from .app import build_app
@@ -27,7 +30,7 @@ class WebService:
         self.state = WebState(context, mac)
         self.app = build_app(self.state)
         self.runner: web.AppRunner | None = None
-        self.sites: list[tuple[str, web.TCPSite]] = []
+        self.sites: list[tuple[str, web.SockSite]] = []
         self._listening: tuple[object, ...] = ()
 
     async def start(self) -> None:
@@ -45,17 +48,21 @@ class WebService:
         web_settings = settings.web
         assert self.runner is not None
         if web_settings.http_enabled:
-            site = web.TCPSite(self.runner, web_settings.bind, web_settings.http_port, reuse_address=True)
+            site = web.SockSite(self.runner, self._listener(web_settings.bind, web_settings.http_port, "HTTP"))
             await site.start()
             self.sites.append(("http", site))
         if web_settings.https_enabled:
             context = await asyncio.to_thread(self.state.certificates.ssl_context)
-            site = web.TCPSite(
-                self.runner, web_settings.bind, web_settings.https_port, ssl_context=context, reuse_address=True
+            site = web.SockSite(
+                self.runner, self._listener(web_settings.bind, web_settings.https_port, "HTTPS"), ssl_context=context
             )
             await site.start()
             self.sites.append(("https", site))
         self._listening = self._listen_key(settings)
+
+    def _listener(self, bind: str, port: int, protocol: str) -> socket.socket:
+        # The firewall (§18.15) refuses a client at accept, before TLS or HTTP is read.
+        return tcp_listener(bind, port, functools.partial(self.context.allows, protocol=protocol))
 
     @staticmethod
     def _listen_key(settings: Settings) -> tuple[object, ...]:
@@ -99,7 +106,7 @@ class WebService:
         bind = self.context.settings.web.bind
         host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
         for kind, site in self.sites:
-            port = site._port  # the configured port (0 is never configured)
+            port = site._sock.getsockname()[1]
             lines.append(f"web {kind}://{host}:{port}/")
         hint = self.first_login_hint()
         if lines and hint:
