@@ -461,7 +461,8 @@ class AccessControlSettings(Section):
     rules: list[AccessRule] = Field(
         default_factory=list,
         max_length=32,
-        description="Firewall Configuration: up to 32 rules, the first that matches the client decides (§18.15)",
+        description="Firewall Configuration: up to 32 rules, the first that matches the client decides (§18.15); "
+        'e.g. [{address = "192.168.1.0", prefix_length = 24, action = "accept"}]',
     )
 
 

@@ -291,6 +291,12 @@ def _emit(lines: list[str], model: BaseModel, prefix: tuple[str, ...]) -> None:
         if isinstance(value, BaseModel):
             lines.append(f"[{'.'.join(path)}]")
             _emit(lines, value, path)
+        elif all(not isinstance(field, dict) for item in dumped[name] for field in item.values()):
+            # One [[a.b]] block per row: tomli_w would write short rows as an inline array
+            # under a second [a] header, which TOML refuses (the table is already declared).
+            for item in dumped[name]:
+                lines.append(f"[[{'.'.join(path)}]]")
+                lines.extend(tomli_w.dumps(item).rstrip("\n").splitlines())
         else:
             nested: object = dumped[name]
             for part in reversed(path):
