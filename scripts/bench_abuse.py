@@ -150,7 +150,8 @@ def flood_pass_through(ports: dict[str, int], deadline: float) -> None:
                     answer = sock.recv(512)
                     if not answer:
                         break
-                    TALLY["exception answers" if len(answer) > 7 and answer[7] & 0x80 else "answered"] += 1
+                    exception = len(answer) > 8 and answer[7] & 0x80
+                    TALLY[f"exception 0x{answer[8]:02X}" if exception else "answered"] += 1
         except OSError:
             time.sleep(0.5)
 
