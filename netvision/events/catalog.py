@@ -326,6 +326,13 @@ _TYPES: tuple[EventType, ...] = (
         "{count} Modbus TCP connection(s) from {client} refused: {limit} session(s) already open",
         "{count} connexion(s) Modbus TCP de {client} refusée(s) : {limit} session(s) déjà ouverte(s)",
     ),
+    # IP access control (§18.15): at most one event per source and minute, with the count.
+    _nv(
+        "access_denied",
+        W,
+        "{protocol} access from {client} rejected by the firewall: {count} attempt(s)",
+        "Accès {protocol} depuis {client} rejeté par le pare-feu : {count} tentative(s)",
+    ),
     _nv(
         "time_changed_by_user", I, "{source} Time changed by user", "{source} Heure modifiée par utilisateur"
     ),

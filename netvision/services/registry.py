@@ -14,12 +14,14 @@ import asyncio
 import contextlib
 import enum
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..access import AccessGuard, source_key
 from ..clock import ClockSetter, SystemClock
 from ..events.bus import Event, EventBus, Subscription
 from ..settings import Settings
@@ -150,6 +152,8 @@ class ServiceContext:
     services_health: Callable[[], list[ServiceHealth]] = list
     # The battery test read model (ups/battery_test.py); None in tests without it.
     battery_tests: BatteryTests | None = None
+    # The IP access control (§18.15), one for the daemon: every service's context shares it.
+    access: AccessGuard = field(default_factory=AccessGuard)
     name: str = ""
     last_error: str = ""
     _releases: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -162,6 +166,21 @@ class ServiceContext:
     def for_service(self, name: str) -> ServiceContext:
         """A context of the same daemon whose subscriptions belong to service ``name``."""
         return replace(self, name=name, last_error="", _releases=[], _tasks=set())
+
+    def allows(self, address: str, protocol: str = "") -> bool:
+        """May a client at ``address`` be served (the firewall, EN §18.15)? A refusal is
+        counted per source and logged as at most one event per source and minute."""
+        if self.access.allows(self.settings.access_control, address):
+            return True
+        source = source_key(address)
+        count = self.access.denials.record(source, time.monotonic())
+        if count:
+            from ..events.catalog import make_event
+
+            protocol = protocol or self.name
+            log.warning("%s access from %s rejected by the firewall (%d attempt(s))", protocol, source, count)
+            self.bus.publish(make_event("nv.access_denied", protocol=protocol, client=source, count=count))
+        return False
 
     # -- subscriptions, released with the service -------------------------------------------------
 

@@ -525,6 +525,40 @@ class BacnetSettings(Section):
         return value
 
 
+# -- §18.15 firewall (IP access control) ----------------------------------------------------------
+
+
+class AccessRule(Section):
+    """One row of the Firewall Configuration table (EN §18.15)."""
+
+    address: BindAddress = Field(description="IP Address: an IPv4 or IPv6 address (host bits beyond the prefix are ignored)")
+    prefix_length: int = Field(
+        ge=0, le=128, description="Prefix Length: bits of the address that must match, 0-32 (IPv4) or 0-128 (IPv6)"
+    )
+    action: Literal["accept", "reject"] = Field(default="accept", description="Action: Accept or Reject (§18.15)")
+
+    @model_validator(mode="after")
+    def _prefix_fits(self) -> AccessRule:
+        if ipaddress.ip_address(self.address).version == 4 and self.prefix_length > 32:
+            raise ValueError("the prefix length of an IPv4 address is 0 to 32")
+        return self
+
+
+class AccessControlSettings(Section):
+    """IP access control of every listener: web, SNMP, Modbus TCP, BACnet (EN §18.3 "Firewall Setup", §18.15)."""
+
+    enabled: bool = Field(default=False, description="Firewall Setup: the rules apply when enabled (§18.3)")
+    default_action: Literal["accept", "reject"] = Field(
+        default="accept", description="Action for a client no rule matches"
+    )
+    rules: list[AccessRule] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Firewall Configuration: up to 32 rules, the first that matches the client decides (§18.15); "
+        'e.g. [{address = "192.168.1.0", prefix_length = 24, action = "accept"}]',
+    )
+
+
 # -- root ----------------------------------------------------------------------------------------
 
 
@@ -558,6 +592,9 @@ class Settings(BaseModel):
         default_factory=ModbusTcpSettings, description="Modbus TCP server (§18.12)"
     )
     bacnet: BacnetSettings = Field(default_factory=BacnetSettings, description="BACnet/IP (FR §15.13)")
+    access_control: AccessControlSettings = Field(
+        default_factory=AccessControlSettings, description="IP access control, the firewall (§18.3, §18.15)"
+    )
 
     def listeners(self) -> list[tuple[str, str, str, int]]:
         """Enabled listening sockets as (dotted key, protocol, address, port).

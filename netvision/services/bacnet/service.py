@@ -13,12 +13,14 @@ the device is closed until a UPS answers again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from typing import Any
 
 from ...settings import Settings
 from ...ups.model import Snapshot
+from ..listen import guard
 from ..registry import ServiceContext
 from . import device as bacnet_device
 from . import objects as o
@@ -116,6 +118,8 @@ class BacnetService:
         """Create the objects and open the UDP socket (OSError if the port is taken)."""
         bacnet = self.settings.bacnet
         sock = bacnet_device.open_socket(bacnet.bind, bacnet.port)
+        # The firewall (§18.15) drops a refused datagram before bacpypes3 decodes it.
+        sock = guard(sock, functools.partial(self.context.allows, protocol="BACnet"))
         device = bacnet_device.make_device_object(bacnet.device_id)
         objects = bacnet_device.make_value_objects()
         app, link = bacnet_device.build_application(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ...settings.models import ModbusTcpSettings
 from ...ups.link import LinkError
 from ...ups.model import Snapshot
 from ..flood import FloodCounter
+from ..listen import tcp_listener
 from .frames import (
     HEADER_BYTES,
     ExceptionCode,
@@ -138,9 +140,9 @@ class ModbusTcpService:
 
     async def _open_listener(self) -> None:
         settings = self._settings
-        self._server = await asyncio.start_server(
-            self._serve, settings.bind, settings.port, reuse_address=True
-        )
+        # The firewall (§18.15) closes a refused client at accept, before a frame is read.
+        sock = tcp_listener(settings.bind, settings.port, functools.partial(self._context.allows, protocol="Modbus TCP"))
+        self._server = await asyncio.start_server(self._serve, sock=sock)
         log.info("Modbus TCP server listening on %s port %d", settings.bind, settings.port)
 
     async def _close_listener(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import time
@@ -27,6 +28,7 @@ from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
 from ..flood import FloodCounter
+from ..listen import guard
 from ..registry import ServiceContext
 from . import usm
 from .engine_id import engine_id, interface_mac, next_engine_boots
@@ -178,6 +180,8 @@ class SnmpService:
             sock.close()
             raise
         sock.setblocking(False)
+        # The firewall (§18.15) drops a refused datagram before either path parses it.
+        sock = guard(sock, functools.partial(self.context.allows, protocol="SNMP"))
         self._socket = sock
         self.bound_port = sock.getsockname()[1]
 

@@ -5,12 +5,15 @@ and apply without a restart."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import socket
 from collections.abc import Callable
 
 from aiohttp import web
 
 from ...settings import Settings
+from ..listen import tcp_listener
 from ..registry import ServiceContext
 from .accounts import AccountError, initial_admin_password
 from .app import LIMITS_KEY, build_app
@@ -28,7 +31,7 @@ class WebService:
         self.state = WebState(context, mac)
         self.app = build_app(self.state)
         self.runner: web.AppRunner | None = None
-        self.sites: list[tuple[str, web.TCPSite]] = []
+        self.sites: list[tuple[str, web.SockSite]] = []
         self._listening: tuple[object, ...] = ()
 
     async def start(self) -> None:
@@ -54,22 +57,24 @@ class WebService:
         assert self.runner is not None
         limits = self.app[LIMITS_KEY]  # connection caps and deadlines (connections.py)
         if web_settings.http_enabled:
-            site = LimitedSite(self.runner, web_settings.bind, web_settings.http_port, reuse_address=True, limits=limits)
+            site = LimitedSite(self.runner, self._listener(web_settings.bind, web_settings.http_port, "HTTP"), limits=limits)
             await site.start()
             self.sites.append(("http", site))
         if web_settings.https_enabled:
             context = await asyncio.to_thread(self.state.certificates.ssl_context)
             site = LimitedSite(
                 self.runner,
-                web_settings.bind,
-                web_settings.https_port,
+                self._listener(web_settings.bind, web_settings.https_port, "HTTPS"),
                 ssl_context=context,
-                reuse_address=True,
                 limits=limits,
             )
             await site.start()
             self.sites.append(("https", site))
         self._listening = self._listen_key(settings)
+
+    def _listener(self, bind: str, port: int, protocol: str) -> socket.socket:
+        # The firewall (§18.15) refuses a client at accept, before TLS or HTTP is read.
+        return tcp_listener(bind, port, functools.partial(self.context.allows, protocol=protocol))
 
     @staticmethod
     def _listen_key(settings: Settings) -> tuple[object, ...]:
@@ -119,7 +124,7 @@ class WebService:
         bind = self.context.settings.web.bind
         host = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
         for kind, site in self.sites:
-            port = site._port  # the configured port (0 is never configured)
+            port = site._sock.getsockname()[1]
             lines.append(f"web {kind}://{host}:{port}/")
         hint = self.first_login_hint()
         if lines and hint:

@@ -399,10 +399,27 @@ async def validate_settings(request: web.Request) -> web.Response:
     return json_response({"valid": True, "problems": []})
 
 
+def _check_firewall(request: web.Request, changes: dict[str, Any], confirmed: bool) -> None:
+    """A firewall change is admin's, and one that would cut this browser off needs confirmation (§18.15)."""
+    from ...settings.store import apply_changes
+    from .firewall import check_lockout
+
+    if not any(key.startswith("access_control") for key in changes):
+        return
+    state = state_of(request)
+    try:
+        new = apply_changes(state.settings, changes)
+    except SettingsError as problem:
+        raise ApiError(400, "invalid settings", problems=list(problem.problems)) from None
+    check_lockout(request, state.settings, new, confirmed)
+
+
 async def patch_settings(request: web.Request) -> web.Response:
     state = state_of(request)
     session = require_write(request)
-    changes = _changes(await read_json(request))
+    body = await read_json(request)
+    changes = _changes(body)
+    _check_firewall(request, changes, body.get("confirm_lockout") is True)
     try:
         _check_secrets(request, state.settings, apply_changes(state.settings, changes))
         new = await state.context.settings_manager.change(changes, via=VIA, by=session.user)
@@ -514,6 +531,9 @@ async def upload_configuration(request: web.Request) -> web.Response:
     old = state.settings
     new, missing, encrypted = await _uploaded(request)
     _check_secrets(request, old, new)
+    from .firewall import check_lockout
+
+    check_lockout(request, old, new, request.query.get("confirm_lockout") == "true")
     report = _restore_report(old, new, missing, encrypted)
     await state.context.settings_manager.replace(new, via=VIA, by=session.user)
     return json_response({"ok": True, **report})

@@ -23,6 +23,7 @@ the decrypted stream.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ipaddress
 import logging
 import re
@@ -276,11 +277,12 @@ class LimitedProtocol(asyncio.Protocol):
                 self._disarm()
 
 
-class LimitedSite(web.TCPSite):
-    """A TCP site whose connections go through ``LimitedProtocol``."""
+class LimitedSite(web.SockSite):
+    """A site on an open listening socket (the access control's, services/listen.py) whose
+    connections go through ``LimitedProtocol``."""
 
-    def __init__(self, runner: web.BaseRunner, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
-        super().__init__(runner, *args, **kwargs)
+    def __init__(self, runner: web.BaseRunner, sock: socket.socket, *, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(runner, sock, **kwargs)
         self.limits = limits
 
     async def start(self) -> None:
@@ -291,13 +293,4 @@ class LimitedSite(web.TCPSite):
         context = self._ssl_context
         factory: Callable[[], asyncio.Protocol] = lambda: LimitedProtocol(server(), self.limits, context)  # noqa: E731
         # TLS is started by the protocol once the connection is admitted (see LimitedProtocol).
-        self._server = await loop.create_server(
-            factory,
-            self._host,
-            self._port,
-            backlog=self._backlog,
-            reuse_address=self._reuse_address,
-            reuse_port=self._reuse_port,
-        )
-        sockets = self._server.sockets
-        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
+        self._server = await loop.create_server(factory, sock=self._sock, backlog=self._backlog)

@@ -35,6 +35,29 @@ UI: Mapping[str, tuple[str, str]] = {
     "menu.clear_logs": ("Clear and save Logs", "Effacer et sauvegarder les journaux"),
     "menu.links": ("External Links", "Liens externes"),
     "menu.account": ("My account", "Mon compte"),
+    "menu.firewall": ("Firewall Setup", "Configuration du pare-feu"),
+    # firewall (§18.15)
+    "firewall.help": (
+        "Clients allowed to reach NET VISION (web, SNMP, Modbus TCP, BACnet): the first rule whose IP "
+        "segment holds the client's address decides. Prefix Length: number of bits in the mask (/8 = 255.0.0.0).",
+        "Clients autorisés à accéder à NET VISION (web, SNMP, Modbus TCP, BACnet) : la première règle dont le "
+        "segment IP contient l'adresse du client décide. Longueur de préfixe : nombre de bits du masque (/8 = 255.0.0.0).",
+    ),
+    "firewall.index": ("Index", "Index"),
+    "firewall.address": ("IP Address", "Adresse IP"),
+    "firewall.prefix": ("Prefix Length", "Longueur de préfixe"),
+    "firewall.action": ("Action", "Action"),
+    "firewall.accept": ("Accept", "Accepter"),
+    "firewall.reject": ("Reject", "Rejeter"),
+    "firewall.add": ("Add a rule", "Ajouter une règle"),
+    "firewall.remove": ("Remove", "Supprimer"),
+    "firewall.admin_only": ("Only admin changes the firewall rules.", "Seul admin modifie les règles du pare-feu."),
+    "firewall.refused": ("Attempts refused since start", "Tentatives refusées depuis le démarrage"),
+    "firewall.confirm_lockout": (
+        "After this change the firewall refuses this browser's address: you will lose access to this page. Apply anyway?",
+        "Après cette modification, le pare-feu refuse l'adresse de ce navigateur : vous perdrez l'accès à cette page. "
+        "Appliquer quand même ?",
+    ),
     # the services and their health (NET VISION Control, §18.3)
     "services.title": ("Services", "Services"),
     "services.service": ("Service", "Service"),

@@ -27,7 +27,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "Login required",
         403: "Not allowed: role, CSRF token or password change pending",
         404: "Not found",
-        409: "Refused by the UPS",
+        409: "Refused by the UPS, or a firewall change that would cut off this client (confirm_lockout)",
         415: "The body must be JSON (Content-Type: application/json)",
         429: "Locked after repeated failed logins",
         503: "The daemon cannot do it on this board (the message says why)",
@@ -57,7 +57,13 @@ def openapi_document() -> dict[str, Any]:
         {
             "type": "object",
             "required": ["changes"],
-            "properties": {"changes": {"type": "object", "description": 'dotted keys: {"snmp.port": 1161}'}},
+            "properties": {
+                "changes": {"type": "object", "description": 'dotted keys: {"snmp.port": 1161}'},
+                "confirm_lockout": {
+                    "type": "boolean",
+                    "description": "apply a firewall change after which this client would be refused (else 409)",
+                },
+            },
         }
     )
     certificate = {"$ref": "#/components/schemas/Certificate"}
@@ -206,7 +212,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/settings": {
             "get": _op("All settings", _response("Settings", _JSON_OBJECT), 401, 403),
-            "patch": _op("Change settings (admin, Read/Write)", _response("The new settings", _JSON_OBJECT), 400, 401, 403, body=settings_changes, change=True),
+            "patch": _op("Change settings (admin, Read/Write; the firewall: admin)", _response("The new settings", _JSON_OBJECT), 400, 401, 403, 409, body=settings_changes, change=True),
         },
         "/api/v1/settings/validate": {
             "post": _op("Check changes without applying them", _response("Validation result", _JSON_OBJECT), 400, 401, 403, body=settings_changes, change=True)

@@ -79,6 +79,7 @@ def _menu(state: WebState, session: Session, language: str) -> str:
     netvision = [("/datetime", "menu.datetime"), ("/configuration", "menu.configuration"), ("/nv-control", "menu.nv_control")]
     if session.is_admin:
         netvision.append(("/users", "menu.users"))
+        netvision.append(("/firewall", "menu.firewall"))
     netvision.append(("/links-setup", "menu.links_setup"))
     groups.append(("menu.netvision", netvision))
     if state.store() is not None:
@@ -470,6 +471,8 @@ SETTING_LABELS: dict[str, tuple[str, str]] = {
     "modbus_tcp.port": ("Modbus Port", "Port Modbus"),
     "bacnet.enabled": ("BACnet Configuration", "Configuration BACnet"),
     "bacnet.port": ("BACnet Port", "Port BACnet"),
+    "access_control.enabled": ("Firewall Setup", "Configuration du pare-feu"),
+    "access_control.default_action": ("Action when no rule matches", "Action si aucune règle ne correspond"),
 }
 
 CONFIGURATION_KEYS = (
@@ -481,7 +484,7 @@ CONFIGURATION_KEYS = (
 NV_CONTROL_KEYS = (
     "web.https_enabled", "web.https_port", "web.http_enabled", "web.http_port", "snmp.enabled", "snmp.port",
     "snmp.v1", "snmp.v2c", "snmp.v3", "modbus_tcp.enabled", "modbus_tcp.port", "bacnet.enabled", "bacnet.port",
-    "serial.unit_select", "snmp.trap_filter",
+    "serial.unit_select", "snmp.trap_filter", "access_control.enabled",
 )  # fmt: skip
 DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock")
 NTP_KEYS = ("system.ntp_enabled", "system.ntp_server_1", "system.ntp_server_2", "system.ntp_period", "system.ntp_nts")
@@ -812,7 +815,10 @@ async def logout_page(request: web.Request) -> web.Response:
 
 
 def _routes() -> Iterable[tuple[str, Any]]:
+    from .firewall import firewall_page
+
     return (
+        ("/firewall", firewall_page),
         ("/", home),
         ("/alarms", alarms),
         ("/dashboard", dashboard),

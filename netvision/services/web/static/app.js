@@ -317,6 +317,14 @@
   }
 
   // ---------------------------------------------------------------- settings forms (§18)
+  // A change after which the firewall would refuse this browser comes back 409: ask first (§18.15).
+  async function patchSettings(changes, confirmText) {
+    let result = await api("PATCH", "/api/v1/settings", { changes });
+    if (result.status === 409 && result.data.lockout && window.confirm(confirmText || result.data.error)) {
+      result = await api("PATCH", "/api/v1/settings", { changes, confirm_lockout: true });
+    }
+    return result;
+  }
   $$("form[data-settings-form]").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -330,11 +338,36 @@
         changes[input.dataset.key] = value;
       });
       if (!Object.keys(changes).length) { say("✔"); return; }
-      const result = await api("PATCH", "/api/v1/settings", { changes });
+      const result = await patchSettings(changes);
       say(result.ok ? "✔" : problemText(result), !result.ok);
       if (result.ok) $$("[data-secret]", form).forEach((input) => { input.value = ""; });
     });
   });
+  const firewallForm = $("#firewall-form");
+  if (firewallForm) {
+    const body = $("#firewall-rules tbody");
+    const renumber = () => $$("tr[data-rule]", body).forEach((row, index) => { $(".rule-index", row).textContent = index + 1; });
+    body.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-remove-rule]");
+      if (button) { button.closest("tr").remove(); renumber(); }
+    });
+    const add = $("#firewall-add");
+    if (add) add.addEventListener("click", () => {
+      if ($$("tr[data-rule]", body).length >= 32) return;
+      body.appendChild($("#firewall-row").content.cloneNode(true));
+      renumber();
+    });
+    firewallForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const rules = $$("tr[data-rule]", body).map((row) => ({
+        address: $('[name="address"]', row).value.trim(),
+        prefix_length: Number($('[name="prefix_length"]', row).value),
+        action: $('[name="action"]', row).value,
+      }));
+      const result = await patchSettings({ "access_control.rules": rules }, firewallForm.dataset.confirm);
+      say(result.ok ? "✔" : problemText(result), !result.ok);
+    });
+  }
   const linksForm = $("#links-form");
   if (linksForm) {
     linksForm.addEventListener("submit", async (event) => {
@@ -385,7 +418,10 @@
     });
     $("#config-apply").addEventListener("click", async () => {
       if (!pending) return;
-      const result = await api("POST", "/api/v1/configuration", pending);
+      let result = await api("POST", "/api/v1/configuration", pending);
+      if (result.status === 409 && result.data.lockout && window.confirm(result.data.error)) {
+        result = await api("POST", "/api/v1/configuration?confirm_lockout=true", pending);
+      }
       close();
       $("#config-upload-password").value = "";
       say(result.ok ? "✔ " + result.data.note : problemText(result), !result.ok);
