@@ -23,10 +23,10 @@ the decrypted stream.
 from __future__ import annotations
 
 import asyncio
-import socket
 import ipaddress
 import logging
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable
