@@ -47,6 +47,9 @@ from typing import Any
 
 from benchlib import ROOT, free_port, start_simulator
 
+from netvision.services.snmp.fastpath import encode_integer, encode_oid, tlv
+from netvision.services.web.accounts import AccountStore
+
 ADMIN_PASSWORD = "BenchAdmin2024!"
 POLLING_RATE = 1
 SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
@@ -55,37 +58,10 @@ SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 # -- encodings -------------------------------------------------------------------------------------
 
 
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0x80 | len(body),)) + body
-
-
-def tlv(tag: int, body: bytes) -> bytes:
-    return bytes((tag,)) + _length(len(body)) + body
-
-
-def ber_integer(value: int) -> bytes:
-    return tlv(0x02, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
-
-
-def ber_oid(oid: tuple[int, ...]) -> bytes:
-    body = bytearray((oid[0] * 40 + oid[1],))
-    for arc in oid[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        body.extend(reversed(chunk))
-    return tlv(0x06, bytes(body))
-
-
 def snmp_get(oid: tuple[int, ...], request_id: int, community: bytes = b"public") -> bytes:
-    varbinds = tlv(0x30, tlv(0x30, ber_oid(oid) + b"\x05\x00"))
-    pdu = tlv(0xA0, ber_integer(request_id) + ber_integer(0) + ber_integer(0) + varbinds)
-    return tlv(0x30, ber_integer(1) + tlv(0x04, community) + pdu)
+    varbinds = tlv(0x30, tlv(0x30, encode_oid(oid) + b"\x05\x00"))
+    pdu = tlv(0xA0, encode_integer(request_id) + encode_integer(0) + encode_integer(0) + varbinds)
+    return tlv(0x30, encode_integer(1) + tlv(0x04, community) + pdu)
 
 
 def modbus_read(transaction: int, address: int, count: int) -> bytes:
@@ -393,7 +369,7 @@ def legitimate(ports: dict[str, int], seconds: float) -> dict[str, Any]:
                 sock.sendto(snmp_get(SYS_DESCR, request_id), ("127.0.0.1", ports["snmp"]))
                 while True:
                     answer = sock.recv(65_535)
-                    if ber_integer(request_id) in answer[:40]:
+                    if encode_integer(request_id) in answer[:40]:
                         break
                 snmp_times.append(time.perf_counter() - started)
             except OSError:
@@ -503,9 +479,6 @@ def main() -> None:
         config = directory / "netvision.toml"
         config.write_text(settings_text(directory, link, ports))
         (directory / "data").mkdir()
-        sys.path.insert(0, str(ROOT))
-        from netvision.services.web.accounts import AccountStore
-
         AccountStore.open(directory / "data", lambda: "02:00:00:00:00:01").change_password("admin", ADMIN_PASSWORD)
         try:
             processes.append(start_simulator(link, "--map", args.map))
