@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -221,10 +221,16 @@ class Snapshot:
     ups_time: datetime | None = None
     # The UPS answers its clock block (JBUSP 0x1360) with a time: the poller read it.
     has_clock: bool = False
+    # Past this time the values are too old to be called present, even if no cycle has
+    # failed yet (a poller that stopped publishing): the age is part of the state.
+    valid_until: datetime | None = None
 
     @property
     def communicating(self) -> bool:
-        return self.communication.state is CommunicationState.OK
+        """The UPS answers and this snapshot is recent enough to stand for it now."""
+        if self.communication.state is not CommunicationState.OK:
+            return False
+        return self.valid_until is None or datetime.now(UTC) <= self.valid_until
 
     @property
     def last_read(self) -> datetime | None:

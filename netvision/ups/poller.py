@@ -20,7 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from . import controls as control_rules
 from .controls import ControlRefused, ControlRequest, ControlResult
@@ -71,6 +71,9 @@ class PollerConfig:
     # Seconds between two reads of the system's status and alarm words between full
     # cycles (settings serial.fast_lane_ms); 0 = no fast lane.
     fast_lane: float = 0.5
+    # Share of each polling period that Modbus TCP pass-through reads may keep the link
+    # busy: a flood of them delays its own answers (0x0B), never the poll.
+    pass_through_share: float = 0.25
 
     def link_settings(self) -> tuple[str, int, int, bool]:
         """The settings whose change makes the poller close the link and detect the UPS again."""
@@ -163,6 +166,8 @@ class Poller:
         self._control_listeners: list[Callable[[ControlResult], None]] = []
         self._controls: asyncio.Queue[ControlRequest] = asyncio.Queue()
         self._reads: deque[_PassThroughRead] = deque()
+        self._through_period_start = 0.0  # loop time the pass-through reads' share began
+        self._through_spent = 0.0  # link seconds they used of it
         self._identity_registers: tuple[RegisterBlock, ...] = ()
         self._link: ModbusLink | None = None
         self._map: RegisterMap | None = None
@@ -673,11 +678,28 @@ class Poller:
 
     # ------------------------------------------------------------ controls
 
+    def _pass_through_allowed(self) -> bool:
+        """Whether a pass-through read may use the link now: each polling period grants
+        them ``pass_through_share`` of its time; the rest wait for the next period."""
+        now = asyncio.get_running_loop().time()
+        if now - self._through_period_start >= self.config.polling_rate:
+            self._through_period_start, self._through_spent = now, 0.0
+        return self._through_spent < self.config.pass_through_share * self.config.polling_rate
+
+    def _pass_through_renewal(self) -> float:
+        """Seconds until the pass-through reads get a new share of the link."""
+        now = asyncio.get_running_loop().time()
+        return max(0.0, self._through_period_start + self.config.polling_rate - now)
+
     async def _service_controls(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._reads and self._link is not None:
+            while self._reads and self._reads[0].future.done():  # its caller gave up waiting
+                self._reads.popleft()
+            if not self._reads or not self._pass_through_allowed():
+                break
             read = self._reads.popleft()
-            if read.future.done():  # its caller gave up waiting
-                continue
+            started = loop.time()
             try:
                 words = await self._link.read(read.address, read.count)
             except LinkError as error:
@@ -687,6 +709,8 @@ class Poller:
             else:
                 if not read.future.done():
                     read.future.set_result(words)
+            finally:
+                self._through_spent += loop.time() - started
         while not self._controls.empty():
             request = self._controls.get_nowait()
             try:
@@ -820,7 +844,14 @@ class Poller:
             remote_controls_permitted=remote,
             ups_time=self._ups_time,
             has_clock=self._has_clock,
+            valid_until=now + timedelta(seconds=self._validity()),
         )
+
+    def _validity(self) -> float:
+        """How long a snapshot stands for the UPS: until communication would be declared
+        lost had every following cycle failed, plus a second of slack."""
+        period = max(self.config.polling_rate, self._last_cycle[0] if self._last_cycle else 0.0)
+        return (self.config.failed_cycles_before_lost + 1) * period + 1.0
 
     def _publish(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -837,14 +868,19 @@ class Poller:
         deadline = loop.time() + seconds
         version = self._config_version
         while not self._stopping.is_set() and not self._relink and version == self._config_version:
-            if wake_on_control and (not self._controls.empty() or self._reads):
+            reads_ready = bool(self._reads) and self._pass_through_allowed()
+            if wake_on_control and (not self._controls.empty() or reads_ready):
                 await self._service_controls()
                 continue
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
+            if wake_on_control and self._reads:
+                # Reads wait for their next share of the link: wake when it comes.
+                remaining = min(remaining, self._pass_through_renewal() + 0.001)
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=remaining)
             except TimeoutError:
-                return
+                if loop.time() >= deadline:
+                    return
