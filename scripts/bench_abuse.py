@@ -98,13 +98,26 @@ def paced(rate: float, deadline: float) -> Any:
 
 # What each flood did, reported by its process at the end.
 TALLY: Counter[str] = Counter()
+# The floods come from an address of their own, as an intruder's would; the legitimate
+# clients measured meanwhile come from 127.0.0.1. 127.0.0.2 is the one the firewall rejects.
+ATTACKER = "127.0.0.3"
+
+
+def attacker_udp() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((ATTACKER, 0))
+    sock.setblocking(False)
+    return sock
+
+
+def attacker_tcp(port: int, timeout: float = 5) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(ATTACKER, 0))
 
 
 def flood_large_snmp(ports: dict[str, int], deadline: float) -> None:
     # One OID of ~30,000 two-byte arcs: a ~60 KB GET with the read community.
     datagram = snmp_get((1, 3, *([300] * 30_000)), 1)[:65_000]
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
+    with attacker_udp() as sock:
         for _ in paced(5, deadline):
             with contextlib.suppress(OSError):
                 sock.sendto(datagram, ("127.0.0.1", ports["snmp"]))
@@ -118,7 +131,7 @@ def flood_pass_through(ports: dict[str, int], deadline: float) -> None:
     transaction = 0
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", ports["modbus"]), timeout=5) as sock:
+            with attacker_tcp(ports["modbus"]) as sock:
                 for _ in paced(50, deadline):
                     transaction += 1
                     sock.sendall(modbus_read(transaction, 0x7000 + transaction % 64, 16))
@@ -139,7 +152,7 @@ def flood_failed_logins(ports: dict[str, int], deadline: float) -> None:
         f"Origin: http://127.0.0.1:{ports['http']}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body
     for _ in paced(10, deadline):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", ports["http"]), timeout=5) as sock:
+        with contextlib.suppress(OSError), attacker_tcp(ports["http"]) as sock:
             sock.sendall(request)
             TALLY["sent"] += 1
             sock.settimeout(5)
@@ -154,9 +167,9 @@ def flood_refused_modbus(ports: dict[str, int], deadline: float) -> None:
     try:
         for _ in range(3):  # take the remaining sessions (limit 3, one is the pass-through flood's)
             with contextlib.suppress(OSError):
-                held.append(socket.create_connection(("127.0.0.1", ports["modbus"]), timeout=5))
+                held.append(attacker_tcp(ports["modbus"]))
         for n, _ in enumerate(paced(40, deadline)):
-            source = "127.0.0.2" if n % 2 else "127.0.0.1"  # the firewall's refusal, the limit's
+            source = "127.0.0.2" if n % 2 else ATTACKER  # the firewall's refusal, the limit's
             with contextlib.suppress(OSError):
                 TALLY["attempts from " + source] += 1
                 sock = socket.create_connection(("127.0.0.1", ports["modbus"]), timeout=5, source_address=(source, 0))
@@ -186,7 +199,7 @@ def flood_half_sent_http(ports: dict[str, int], deadline: float, count: int) -> 
             opened = [sock for sock in opened if sock.fileno() >= 0]
             while len(opened) < count and time.monotonic() < deadline:
                 try:
-                    sock = socket.create_connection(("127.0.0.1", ports["http"]), timeout=2)
+                    sock = attacker_tcp(ports["http"], timeout=2)
                     sock.sendall(partial)
                     opened.append(sock)
                     TALLY["opened"] += 1
@@ -210,8 +223,7 @@ def flood_half_sent_http(ports: dict[str, int], deadline: float, count: int) -> 
 
 def flood_malformed(ports: dict[str, int], deadline: float) -> None:
     rng = random.Random(10)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
+    with attacker_udp() as sock:
         for _ in paced(100, deadline):
             datagram = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 200)))
             if rng.random() < 0.5:
@@ -227,10 +239,7 @@ def flood_malformed(ports: dict[str, int], deadline: float) -> None:
 def flood_cov(ports: dict[str, int], deadline: float) -> None:
     sockets = []
     for _ in range(16):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        sockets.append(sock)
+        sockets.append(attacker_udp())
     try:
         for n, _ in enumerate(paced(40, deadline)):
             sock = sockets[n % len(sockets)]
@@ -505,6 +514,9 @@ def main() -> None:
             run_phase("under floods", args.minutes * 60, ports, daemon.pid, floods=True, half_open=args.half_open)
             log_lines = (directory / "daemon.log").read_text(errors="replace").splitlines()
             print(f"\ndaemon log: {len(log_lines)} lines, {os.path.getsize(directory / 'daemon.log')} bytes")
+            kinds = Counter(line.split(" ", 3)[-1][:60] for line in log_lines if line.strip())
+            for text, count in kinds.most_common(5):
+                print(f"   {count:6d}  {text}")
         finally:
             for process in processes:
                 process.terminate()

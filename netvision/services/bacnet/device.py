@@ -184,7 +184,7 @@ class NetVisionApplication(Application):
             await super().do_SubscribeCOVRequest(apdu)
             return
         if apdu.lifetime is None or not 1 <= int(apdu.lifetime) <= MAX_COV_LIFETIME:
-            log.info("BACnet COV subscription from %s refused: lifetime %s", apdu.pduSource, apdu.lifetime)
+            self._refused_cov(apdu.pduSource, f"lifetime {apdu.lifetime} outside 1–{MAX_COV_LIFETIME} s")
             raise ExecutionError(errorClass="services", errorCode="valueOutOfRange")
         detection = self._cov_detections.get(apdu.monitoredObjectIdentifier)
         renewal = detection is not None and any(
@@ -193,16 +193,20 @@ class NetVisionApplication(Application):
         )
         if not renewal:
             if self.cov_subscription_count() >= MAX_COV_SUBSCRIPTIONS:
-                log.warning("BACnet COV subscription from %s refused: %d active", apdu.pduSource, MAX_COV_SUBSCRIPTIONS)
+                self._refused_cov(apdu.pduSource, f"{MAX_COV_SUBSCRIPTIONS} active")
                 raise ExecutionError(errorClass="resources", errorCode="noSpaceToAddListElement")
             if self.cov_subscription_count(apdu.pduSource) >= MAX_COV_SUBSCRIPTIONS_PER_SOURCE:
-                log.warning(
-                    "BACnet COV subscription from %s refused: %d active for it",
-                    apdu.pduSource,
-                    MAX_COV_SUBSCRIPTIONS_PER_SOURCE,
-                )
+                self._refused_cov(apdu.pduSource, f"{MAX_COV_SUBSCRIPTIONS_PER_SOURCE} active for it")
                 raise ExecutionError(errorClass="resources", errorCode="noSpaceToAddListElement")
         await super().do_SubscribeCOVRequest(apdu)
+
+    def _refused_cov(self, source: Any, reason: str) -> None:
+        """One log line per source host and minute, with the count (a flood writes no more)."""
+        counter = self.__dict__.setdefault("_cov_refusals", FloodCounter())
+        host = str(source).rsplit(":", 1)[0]
+        count = counter.hit(host)
+        if count:
+            log.warning("BACnet COV subscription(s) from %s refused: %d (%s)", host, count, reason)
 
     def cov_subscription_count(self, source: Any = None) -> int:
         return sum(
