@@ -229,16 +229,19 @@ class LimitedProtocol(asyncio.Protocol):
         view = memoryview(data)
         while view:
             if self._state == "idle":
+                # The head's deadline runs from its first byte; it is armed only if the head
+                # is not whole in this chunk (the common case needs no timer at all).
                 self._state = "head"
-                self._arm(self.limits.header_timeout)
             if self._state == "head":
                 chunk = bytes(view)
-                joined = self._tail + chunk
+                joined = self._tail + chunk if self._tail else chunk
                 end = joined.find(_HEAD_END)
                 if end < 0:
                     if len(self._head) < 65536:  # aiohttp refuses longer heads anyway
                         self._head += chunk
                     self._tail = joined[-3:]
+                    if self._timer is None:
+                        self._arm(self.limits.header_timeout)
                     return
                 used = end + 4 - len(self._tail)
                 self._head += chunk[:used]
