@@ -90,7 +90,7 @@ class LogRecorder:
         self._window: ExtendedWindow | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: dict[str, asyncio.Task[None]] = {}
-        self._last_sequence = -1
+        self._last_cycle = -1
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -157,10 +157,12 @@ class LogRecorder:
     # ------------------------------------------------------------------ recording
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        """Poller listener: every poll of a communicating UPS feeds the extended window."""
-        if not snapshot.communicating or snapshot.system is None or snapshot.sequence == self._last_sequence:
+        """Poller listener: every poll cycle of a communicating UPS feeds the extended window
+        once (a fast-lane snapshot between two cycles carries the same measurements)."""
+        cycle = snapshot.communication.statistics.cycles
+        if not snapshot.communicating or snapshot.system is None or cycle == self._last_cycle:
             return
-        self._last_sequence = snapshot.sequence
+        self._last_cycle = cycle
         if snapshot.identity is not None and snapshot.identity.device_kind == "sts":
             return  # the extended log is a UPS log (FR §11.2.4)
         if self._window is None:

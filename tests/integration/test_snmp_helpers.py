@@ -14,7 +14,7 @@ def need(binary: str) -> str:
     path = shutil.which(binary) or (f"/lib/nut/{binary}" if os.path.exists(f"/lib/nut/{binary}") else None)
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail(f"{binary} is missing (Debian packages snmp, snmptrapd, nut-snmp)")
+            pytest.fail(f"{binary} is missing (Debian packages snmp, snmptrapd, nut-snmp, nut-modbus: scripts/debian-packages.txt)")
         pytest.skip(f"{binary} is not installed")
     return path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from netvision.ups.model import (
     Derived,
     DeviceState,
     Identity,
+    PollStatistics,
     Snapshot,
 )
 
@@ -29,7 +31,9 @@ def _snapshot(sequence: int, measurements: dict[str, float | None], state=Commun
         0, frozenset(), frozenset(), (), measurements, Derived("ups_status.normal_mode", "", "", 3, 2)
     )
     identity = Identity("sts" if kind == "sts" else "jbusp", "", kind, None, "", "")
-    return Snapshot(sequence, now, Communication(state, now), identity=identity, system=device)
+    # One poll cycle per snapshot here: the recorder counts a cycle once.
+    communication = Communication(state, now, statistics=PollStatistics(cycles=sequence))
+    return Snapshot(sequence, now, communication, identity=identity, system=device)
 
 
 @pytest.fixture
@@ -51,6 +55,7 @@ async def test_extended_row_is_min_avg_max_of_every_poll(store: LogStore) -> Non
         latest.append(snapshot)
         recorder.on_snapshot(snapshot)
         recorder.on_snapshot(snapshot)  # the same poll seen twice counts once
+        recorder.on_snapshot(replace(snapshot, sequence=snapshot.sequence + 100))  # a fast-lane snapshot: same cycle
     recorder.on_snapshot(_snapshot(9, {"input_voltage_l1": 0.0}, state=CommunicationState.LOST))
     assert await recorder.close_extended_window()
     assert not await recorder.close_extended_window()  # nothing since
