@@ -52,11 +52,8 @@ class WebState:
         self.sessions = self._sessions(context)
         self.certificates = CertificateStore(data_dir / "tls")
         self.hub = LiveHub()
-        # The daemon's battery test tracker (ups/battery_test.py); a context built
-        # without one gets the web's own, fed by the web's snapshots.
-        shared = context.battery_tests
-        self.battery_tests: BatteryTests = shared if isinstance(shared, BatteryTests) else BatteryTests(data_dir)
-        self._own_battery_tests = not isinstance(shared, BatteryTests)
+        # The daemon's battery test tracker (ups/battery_test.py), fed by the daemon.
+        self.battery_tests: BatteryTests = context.battery_tests or BatteryTests(None)
         self._cache: dict[tuple[str, int, str, str, str, str], bytes] = {}
 
     def _sessions(self, context: ServiceContext) -> SessionManager:
@@ -120,10 +117,7 @@ class WebState:
         return battery.rows(self.battery_tests.state(), snapshot, language)
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        """After every poll: follow the battery tests (§16.2) when the tracker is the
-        web's own, then wake the live streams."""
-        if self._own_battery_tests:
-            self.battery_tests.on_snapshot(snapshot)
+        """After every poll: wake the live streams."""
         self.hub.notify()
 
     def counters(self) -> dict[str, int]:
