@@ -541,13 +541,16 @@ def _fast_transport_class() -> Any:
             self._failed = failed
 
         def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
-            if self._drop(datagram, transportAddress):
-                return  # oversized or out-of-limits OIDs: neither decoder sees it
+            # The fast path bounds its own decoding (size, OID limits) and answers None for
+            # anything beyond them; what it leaves is screened before pysnmp sees it.
             response = self._fast(datagram)
-            if response is None:
-                self.loop.call_soon(self._to_pysnmp, transportAddress, datagram)
-            elif self.transport is not None:
-                self.transport.sendto(response, transportAddress)
+            if response is not None:
+                if self.transport is not None:
+                    self.transport.sendto(response, transportAddress)
+                return
+            if self._drop(datagram, transportAddress):
+                return  # oversized or out-of-limits OIDs: pysnmp never decodes it
+            self.loop.call_soon(self._to_pysnmp, transportAddress, datagram)
 
         def _to_pysnmp(self, address: Any, datagram: bytes) -> None:
             # pysnmp lets some decoding errors escape (pyasn1 TypeError on odd tags): they
