@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,34 @@ def test_services_never_import_the_poller():
             if any(name.endswith("poller") or name == "Poller" for name in names):
                 offenders.append(f"{path.relative_to(services)}:{node.lineno}")
     assert offenders == []
+
+
+def test_disabled_services_are_not_even_imported(tmp_path):
+    """Their libraries cost no memory: a daemon with every service off loads none of them."""
+    script = f"""
+import asyncio, sys
+from netvision.daemon import Daemon
+from netvision.settings import Settings
+
+async def main():
+    settings = Settings.model_validate({{
+        "data_dir": {str(tmp_path / "data")!r}, "serial": {{"device": "simulator"}},
+        "web": {{"http_enabled": False, "https_enabled": False}}, "snmp": {{"enabled": False}},
+    }})
+    daemon = Daemon(settings)
+    await daemon.start()
+    try:
+        while not daemon.ups.snapshot.communicating:
+            await asyncio.sleep(0.1)
+    finally:
+        await daemon.stop()
+    print(sorted(name for name in ("pysnmp", "bacpypes3", "aiohttp", "cryptography") if name in sys.modules))
+    print(sorted(name for name in sys.modules if name.startswith("netvision.services.")))
+
+asyncio.run(asyncio.wait_for(main(), 60))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    libraries, modules = done.stdout.splitlines()
+    assert libraries == "[]"
+    assert modules == "['netvision.services.registry']"
