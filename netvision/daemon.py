@@ -67,8 +67,9 @@ def factory_defaults(current: Settings) -> Settings:
 
 
 @dataclass
-class _Running:
-    """A service the daemon knows: its entry, the instance while it runs, its own context."""
+class _ServiceRecord:
+    """A registered service as the daemon knows it: its entry, its state, and the instance
+    and context while it runs."""
 
     entry: ServiceEntry
     service: Service | None = None
@@ -95,7 +96,7 @@ class Daemon:
         self.simulator: Any = None  # the embedded simulator, when serial.device = "simulator"
         self.poller: Poller | None = None
         self.ups: PollerHandle | None = None  # what services see of the UPS; outlives the poller
-        self._running: dict[str, _Running] = {entry.name: _Running(entry) for entry in SERVICES}
+        self._records: dict[str, _ServiceRecord] = {entry.name: _ServiceRecord(entry) for entry in SERVICES}
         self._context: ServiceContext | None = None
         self._poller_task: asyncio.Future[None] | None = None
         self._device_path = ""
@@ -110,7 +111,7 @@ class Daemon:
     @property
     def services(self) -> list[Service]:
         """The running services, in start order."""
-        return [record.service for record in self._running.values() if record.service is not None]
+        return [record.service for record in self._records.values() if record.service is not None]
 
     async def start(self) -> None:
         make_private(self.data_dir)
@@ -157,7 +158,7 @@ class Daemon:
         )
         self._applied = self.settings_manager.settings
         for entry in enabled_services(self._applied):
-            await self._start_service(self._running[entry.name])
+            await self._start_service(self._records[entry.name])
         # After the services, so that TRAP 27 "NET VISION is restarting" reaches the
         # receivers; before the poller, so that the logs open with the restart (§21.4).
         for event in startup_events(self.data_dir):
@@ -166,7 +167,7 @@ class Daemon:
             self.bus.publish(event)
         self._poller_task = self.ups.start()
 
-    async def _start_service(self, record: _Running) -> None:
+    async def _start_service(self, record: _ServiceRecord) -> None:
         assert self._context is not None
         context = self._context.for_service(record.entry.name)
         try:
@@ -182,7 +183,7 @@ class Daemon:
         record.service, record.context = service, context
         record.set_state(ServiceState.RUNNING)
 
-    async def _stop_service(self, record: _Running, state: ServiceState = ServiceState.DISABLED) -> None:
+    async def _stop_service(self, record: _ServiceRecord, state: ServiceState = ServiceState.DISABLED) -> None:
         """Release what the service subscribed (no callback reaches it any more), then stop it."""
         service, context = record.service, record.context
         record.service, record.context = None, None
@@ -207,12 +208,12 @@ class Daemon:
             self.ups.reconfigure(poller_config(settings, self._device_path))
         wanted = {entry.name for entry in enabled_services(settings)}
         # Stops first: a port may move from one service to another.
-        for record in self._running.values():
+        for record in self._records.values():
             if record.service is not None and record.entry.name not in wanted:
                 await self._stop_service(record)
             elif record.service is None and record.entry.name not in wanted:
                 record.set_state(ServiceState.DISABLED)
-        for record in self._running.values():
+        for record in self._records.values():
             if record.entry.name not in wanted:
                 continue
             if record.service is None:
@@ -229,7 +230,7 @@ class Daemon:
     def services_health(self) -> list[ServiceHealth]:
         """Every registered service's report, disabled ones included."""
         reports = []
-        for record in self._running.values():
+        for record in self._records.values():
             service, context = record.service, record.context
             addresses: tuple[str, ...] = ()
             counters: Mapping[str, int | float] = {}
@@ -312,7 +313,7 @@ class Daemon:
         return lines
 
     async def _stop_services(self) -> None:
-        for record in reversed(self._running.values()):
+        for record in reversed(self._records.values()):
             if record.service is not None:
                 await self._stop_service(record, ServiceState.DISABLED)
 

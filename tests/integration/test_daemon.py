@@ -119,7 +119,7 @@ async def test_a_stopped_service_leaves_no_subscription_behind(make_daemon, coun
     assert daemon.ups is not None
     before = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     await change(daemon, modbus_tcp__enabled=True, bacnet__enabled=True)
-    record = daemon._running["a"]
+    record = daemon._records["a"]
     assert record.context is not None and record.context.subscriptions == 6
     during = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     assert during == (before[0] + 4, before[1] + 4, before[2] + 2)
