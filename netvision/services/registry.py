@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..access import AccessGuard, source_key
 from ..clock import ClockSetter, SystemClock
 from ..events.bus import Event, EventBus, Subscription
+from ..events.catalog import make_event
 from ..settings import Settings
 from ..settings.manager import Listener, SettingsManager
 from ..ups.handle import UpsHandle
@@ -175,8 +176,6 @@ class ServiceContext:
         source = source_key(address)
         count = self.access.denials.record(source, time.monotonic())
         if count:
-            from ..events.catalog import make_event
-
             protocol = protocol or self.name
             log.warning("%s access from %s rejected by the firewall (%d attempt(s))", protocol, source, count)
             self.bus.publish(make_event("nv.access_denied", protocol=protocol, client=source, count=count))
