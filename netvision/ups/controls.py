@@ -12,23 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..i18n import label
 from .maps.base import CONTROLS, ControlEncoding, RegisterMap, unit_address
 
+# The labels live in the i18n tables (``control.<name>``); this view serves the event catalogue.
 CONTROL_LABELS: Mapping[str, tuple[str, str]] = {
-    "transfer_to_inverter": ("Transfer Load to Inverter", "Transfert de la charge sur onduleur"),
-    "transfer_to_bypass": ("Transfer Load to Bypass", "Transfert de la charge sur bypass"),
-    "line_interactive_on": ("Enable Line-interactive", "Activer le mode Line-interactive"),
-    "line_interactive_off": ("Disable Line-interactive", "Désactiver le mode Line-interactive"),
-    "eco_mode_on": ("Enable eco mode", "Activer le mode éco"),
-    "eco_mode_off": ("Disable eco mode", "Désactiver le mode éco"),
-    "standby_on": ("Enable standby mode", "Activer le mode veille"),
-    "standby_off": ("Disable standby mode", "Désactiver le mode veille"),
-    "alarm_acknowledgement": ("Alarm Acknowledgement", "Acquittement des alarmes"),
-    "battery_test": ("Battery test", "Test batterie"),
-    "switch_to_preferred_source": ("Switch to preferred source", "Basculer sur la source préférentielle"),
-    "switch_to_alternate_source": ("Switch to alternate source", "Basculer sur la source alternative"),
-    "source1_preferred": ("Set source 1 preferred", "Source 1 préférentielle"),
-    "source2_preferred": ("Set source 2 preferred", "Source 2 préférentielle"),
+    name: (label(f"control.{name}", "en"), label(f"control.{name}", "fr")) for name in CONTROLS
 }
 assert set(CONTROL_LABELS) == set(CONTROLS)
 

@@ -20,7 +20,7 @@ from ...settings.secrets import is_secret
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
-from .labels import UI, t
+from .labels import has, t
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
@@ -44,11 +44,11 @@ DASHBOARD_TITLES = (
 def measurement_label(key: str, language: str) -> str:
     """ "Output Voltage (V) L1" for output_voltage_l1: the table label and the phase."""
     base, _, phase = key.rpartition("_")
-    if phase in ("l1", "l2", "l3") and f"param.{base}" in UI:
+    if phase in ("l1", "l2", "l3") and has(f"param.{base}"):
         return f"{t(f'param.{base}', language)} {phase.upper()}"
     special = {"ambient_temperature": "param.temperature"}
     label_key = special.get(key, f"param.{key}")
-    return t(label_key, language) if label_key in UI else key
+    return t(label_key, language) if has(label_key) else key
 
 
 def e(value: object) -> str:
@@ -431,50 +431,6 @@ async def battery_test(request: web.Request) -> web.Response:
 
 # -- settings forms (§18.1–§18.3, §20) -------------------------------------------------------------
 
-SETTING_LABELS: dict[str, tuple[str, str]] = {
-    "system.name": ("System Name", "Nom du système"),
-    "system.contact": ("System Contact", "Contact système"),
-    "system.location": ("System Location", "Localisation du système"),
-    "system.temperature_unit": ("Temperature unit", "Unité de température"),
-    "system.language": ("Language", "Langue"),
-    "system.time_zone": ("Time Zone", "Fuseau horaire"),
-    "system.dst": ("Daylight Saving Time", "Heure d'été"),
-    "system.synchronize_ups_clock": ("Synchronize UPS", "Synchroniser l'ASI"),
-    "system.ntp_enabled": ("Synchronize with NTP server", "Synchroniser avec un serveur NTP"),
-    "system.ntp_server_1": ("NTP Server", "Serveur NTP"),
-    "system.ntp_server_2": ("NTP Server 2", "Serveur NTP 2"),
-    "system.ntp_period": ("NTP Synchro", "Synchro NTP"),
-    "system.ntp_nts": ("NTS Support", "Support NTS"),
-    "logs.history_interval": ("History Log Interval (s)", "Intervalle de l'historique (s)"),
-    "logs.extended_interval": ("Extend Log Interval (mn)", "Intervalle de l'historique étendu (mn)"),
-    "serial.polling_rate": ("Polling Rate (s)", "Période d'interrogation (s)"),
-    "serial.baud_rate": ("Baud rate Setting", "Vitesse de communication"),
-    "serial.serial_timeout_ms.b57600": ("Serial Timeout (ms) 57600", "Délai série (ms) 57600"),
-    "serial.serial_timeout_ms.b19200": ("Serial Timeout (ms) 19200", "Délai série (ms) 19200"),
-    "serial.serial_timeout_ms.b9600": ("Serial Timeout (ms) 9600", "Délai série (ms) 9600"),
-    "serial.unit_select": ("SNMP Unit Select", "Sélection d'unité SNMP"),
-    "web.password_validity_days": ("First Login Reset (Day)", "Validité du mot de passe (jours)"),
-    "web.login_timeout": ("Login Timeout (s)", "Délai de déconnexion (s)"),
-    "web.http_enabled": ("HTTP Port", "Port HTTP"),
-    "web.http_port": ("HTTP Port number", "Numéro du port HTTP"),
-    "web.https_enabled": ("HTTPs Port", "Port HTTPs"),
-    "web.https_port": ("HTTPs Port number", "Numéro du port HTTPs"),
-    "snmp.enabled": ("SNMP Support", "Support SNMP"),
-    "snmp.port": ("SNMP Port", "Port SNMP"),
-    "snmp.v1": ("SNMP v1", "SNMP v1"),
-    "snmp.v2c": ("SNMP v2c", "SNMP v2c"),
-    "snmp.v3": ("SNMP v3", "SNMP v3"),
-    "snmp.read_community": ("SNMP read Community", "Communauté SNMP en lecture"),
-    "snmp.write_community": ("SNMP write Community", "Communauté SNMP en écriture"),
-    "snmp.trap_filter": ("SNMP TRAP / email Filter", "Filtre TRAP SNMP / e-mail"),
-    "modbus_tcp.enabled": ("Modbus Configuration", "Configuration Modbus"),
-    "modbus_tcp.port": ("Modbus Port", "Port Modbus"),
-    "bacnet.enabled": ("BACnet Configuration", "Configuration BACnet"),
-    "bacnet.port": ("BACnet Port", "Port BACnet"),
-    "access_control.enabled": ("Firewall Setup", "Configuration du pare-feu"),
-    "access_control.default_action": ("Action when no rule matches", "Action si aucune règle ne correspond"),
-}
-
 CONFIGURATION_KEYS = (
     "system.name", "system.contact", "system.location", "logs.history_interval", "logs.extended_interval",
     "serial.polling_rate", "web.password_validity_days", "serial.serial_timeout_ms.b57600",
@@ -501,12 +457,6 @@ def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
 
 # A secret is never sent to the browser: the field says whether it is set, and a value
 # typed in replaces it (admin only: a community or v3 key grants SNMP access).
-SECRET_STATE = {
-    True: ("set: type a new value to replace it", "défini : saisir une nouvelle valeur pour le remplacer"),
-    False: ("not set", "non défini"),
-}
-
-
 def settings_form(
     settings: Settings, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
 ) -> str:
@@ -516,13 +466,11 @@ def settings_form(
     disabled = "" if can_write else " disabled"
     for key in keys:
         value, info = _field(settings, key)
-        en, fr = SETTING_LABELS.get(key, (key, key))
-        label = fr if language == "fr" else en
+        label = t(f"setting.{key}", language)
         ident = "f-" + key.replace(".", "-")
         annotation = info.annotation
         if is_secret(info):
-            state_en, state_fr = SECRET_STATE[bool(value)]
-            state = state_fr if language == "fr" else state_en
+            state = t("secret.set" if value else "secret.unset", language)
             locked = "" if can_write and can_change_secrets else " disabled"
             control = (
                 f'<input id="{ident}" type="password" data-key="{key}" data-type="str" data-secret value="" '
@@ -552,24 +500,6 @@ def settings_form(
     return f'<form class="settings-form" data-settings-form><table class="grid form"><tbody>{"".join(rows)}</tbody></table>{button}</form>'
 
 
-CONFIG_TEXT = {
-    "backup": ("Encrypted backup", "Sauvegarde chiffrée"),
-    "backup_help": (
-        "The plain download leaves the communities and passwords out. This backup holds them, encrypted "
-        "with the password you choose here; restoring it asks for that password.",
-        "Le téléchargement simple ne contient ni communautés ni mots de passe. Cette sauvegarde les contient, "
-        "chiffrés avec le mot de passe choisi ici ; sa restauration le demande.",
-    ),
-    "backup_password": ("Backup password", "Mot de passe de la sauvegarde"),
-    "backup_download": ("Download encrypted backup", "Télécharger la sauvegarde chiffrée"),
-    "confirm": ("Restore this configuration?", "Restaurer cette configuration ?"),
-    "apply": ("Restore", "Restaurer"),
-    "cancel": ("Cancel", "Annuler"),
-    "secret": ("secret changed", "secret modifié"),
-    "nothing": ("nothing would change", "rien ne changerait"),
-}
-
-
 async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
@@ -584,8 +514,7 @@ async def configuration(request: web.Request) -> web.Response:
     tools = f'<section class="panel files"><p>{mibs}</p></section>' if mibs else ""
 
     def text(key: str) -> str:
-        en, fr = CONFIG_TEXT[key]
-        return fr if language == "fr" else en
+        return t(f"config.{key}", language)
 
     backup = ""
     if session.is_admin:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from ...store.timefmt import format_time
-from ...ups.controls import CONTROL_LABELS
 from ...ups.model import DeviceState, Identity, Snapshot, Topology
 from . import synoptic
 from .labels import t
@@ -394,5 +393,4 @@ def live_json(
 
 
 def control_label(control: str, language: str) -> str:
-    en, fr = CONTROL_LABELS.get(control, (control, control))
-    return fr if language == "fr" else en
+    return t(f"control.{control}", language)
