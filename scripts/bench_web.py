@@ -97,7 +97,7 @@ async def server_main(seconds: float) -> None:
                 async with session.get(base + "/") as response:
                     page = await response.text()
                 total = len(page.encode())
-                for asset in ("app.css", "app.js"):
+                for asset in ("app.css", "js/core.js", "js/main.js", "js/forms.js", "js/pages/home.js"):
                     async with session.get(f"{base}/static/{asset}") as response:
                         total += len(await response.read())
             print(f"home page: {len(page.encode())} bytes HTML, {total} bytes with style sheet and script")

@@ -396,4 +396,22 @@ LABELS: dict[str, str] = {
     "control.switch_to_alternate_source": "Switch to alternate source",
     "control.source1_preferred": "Set source 1 preferred",
     "control.source2_preferred": "Set source 2 preferred",
+    # Layout: skip link, menu, confirmation box
+    "layout.skip": "Skip to content",
+    "layout.menu": "Menu",
+    "layout.alarms": "alarms",
+    "confirm.ok": "Confirm",
+    "confirm.cancel": "Cancel",
+    # --- status banner, synoptic, dashboard ---
+    # (end of status banner, synoptic, dashboard)
+    # --- logs and charts ---
+    # (end of logs and charts)
+    # --- integration settings: SNMP, traps, USM, Modbus, BACnet ---
+    # (end of integration settings: SNMP, traps, USM, Modbus, BACnet)
+    # --- settings pages, help texts and form errors ---
+    # (end of settings pages, help texts and form errors)
+    # --- sessions, accounts and login ---
+    # (end of sessions, accounts and login)
+    # --- API and OpenAPI ---
+    # (end of API and OpenAPI)
 }

@@ -396,4 +396,22 @@ LABELS: dict[str, str] = {
     "control.switch_to_alternate_source": "Basculer sur la source alternative",
     "control.source1_preferred": "Source 1 préférentielle",
     "control.source2_preferred": "Source 2 préférentielle",
+    # Layout: skip link, menu, confirmation box
+    "layout.skip": "Aller au contenu",
+    "layout.menu": "Menu",
+    "layout.alarms": "alarmes",
+    "confirm.ok": "Confirmer",
+    "confirm.cancel": "Annuler",
+    # --- status banner, synoptic, dashboard ---
+    # (end of status banner, synoptic, dashboard)
+    # --- logs and charts ---
+    # (end of logs and charts)
+    # --- integration settings: SNMP, traps, USM, Modbus, BACnet ---
+    # (end of integration settings: SNMP, traps, USM, Modbus, BACnet)
+    # --- settings pages, help texts and form errors ---
+    # (end of settings pages, help texts and form errors)
+    # --- sessions, accounts and login ---
+    # (end of sessions, accounts and login)
+    # --- API and OpenAPI ---
+    # (end of API and OpenAPI)
 }

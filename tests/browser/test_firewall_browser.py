@@ -56,14 +56,14 @@ async def test_rules_are_edited_on_the_page_and_a_lockout_needs_confirmation(mak
 
     # Rejecting 127.0.0.0/8 would cut this browser off: refused until confirmed.
     await add_rule(page, "127.0.0.0", 8, "reject")
-    page.once("dialog", lambda dialog: dialog.dismiss())
     await submit(page, "#firewall-form")
+    await page.click("#confirm-dialog[open] #confirm-cancel")
     await saved(page, "cut off")
     assert rules(web) == [("127.0.0.2", 32, "reject")]
 
     await page.locator("#firewall-rules tbody tr[data-rule]").first.locator("[data-remove-rule]").click()
-    page.once("dialog", lambda dialog: dialog.accept())
     await submit(page, "#firewall-form")
+    await page.click("#confirm-dialog[open] #confirm-ok")
     await saved(page, "✔")
     assert rules(web) == [("127.0.0.0", 8, "reject")]
     assert page.errors == []

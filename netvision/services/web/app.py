@@ -109,8 +109,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if not request.path.startswith("/static/"):
-        headers.setdefault("Cache-Control", "no-store")
+    # Pages and answers are never cached; scripts and styles are revalidated (their
+    # modules import each other by plain address, so a stale copy must not outlive an upgrade).
+    headers.setdefault("Cache-Control", "no-cache" if request.path.startswith("/static/") else "no-store")
     if request.secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
@@ -171,7 +172,7 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 
 
 def build_app(state: WebState) -> web.Application:
-    from . import api, live, logs, pages
+    from . import api, live, logs, pages, templating
 
     app = web.Application(middlewares=[security_headers, https_redirect, authentication], client_max_size=64 * 1024)
     app[STATE_KEY] = state
@@ -186,5 +187,6 @@ def build_app(state: WebState) -> web.Application:
     live.add_routes(app)
     logs.add_routes(app)
     pages.add_routes(app)
+    templating.setup(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=True)
     return app

@@ -6,25 +6,26 @@ the event stream and sends every change through the REST API.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from ...settings import Settings
-from ...settings.models import link_href
 from ...settings.secrets import is_secret
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
 from .labels import has, t
+from .layout import ups_reference
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
-from .views import control_label, devices, last_read_text
+from .templating import render, render_public
+from .views import control_label, devices
 
 MEASUREMENT_CHOICES = (
     "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_voltage_l1", "output_voltage_l2",
@@ -58,146 +59,11 @@ def e(value: object) -> str:
 # -- layout --------------------------------------------------------------------------------------
 
 
-def _menu(state: WebState, session: Session, language: str) -> str:
-    snapshot = state.snapshot
-    battery = snapshot.topology.battery_present if snapshot.topology else True
-    groups: list[tuple[str, list[tuple[str, str]]]] = [
-        (
-            "menu.monitoring",
-            [("/", "menu.comprehensive"), ("/alarms", "menu.alarms"), ("/dashboard", "menu.dashboard"),
-             ("/graph", "menu.graph"), ("/clients", "menu.clients")],
-        ),
-    ]  # fmt: skip
-    management = []
-    # §11.2.2 access conditions: controls for admin and Read/Write, battery test if a battery is present.
-    if session.can_write:
-        management.append(("/control", "menu.control"))
-        if battery:
-            management.append(("/battery-test", "menu.battery_test"))
-    if management:
-        groups.append(("menu.management", management))
-    netvision = [("/datetime", "menu.datetime"), ("/configuration", "menu.configuration"), ("/nv-control", "menu.nv_control")]
-    if session.is_admin:
-        netvision.append(("/users", "menu.users"))
-        netvision.append(("/firewall", "menu.firewall"))
-    netvision.append(("/links-setup", "menu.links_setup"))
-    groups.append(("menu.netvision", netvision))
-    if state.store() is not None:
-        groups.append(
-            (
-                "menu.logs",
-                [("/logs/history", "menu.history"), ("/logs/extended", "menu.extended"), ("/logs/ups", "menu.ups_events"),
-                 ("/logs/netvision", "menu.nv_events"), ("/logs/clear", "menu.clear_logs")],
-            )
-        )  # fmt: skip
-    groups.append(("menu.account", [("/account", "menu.account")]))
-    sts = state.is_sts
-    parts = ['<nav class="menu" aria-label="menu">']
-    for title, items in groups:
-        parts.append(f"<h2>{e(t(title, language, sts))}</h2><ul>")
-        parts.extend(f'<li><a href="{href}">{e(t(key, language, sts))}</a></li>' for href, key in items)
-        parts.append("</ul>")
-    links = [link for link in state.settings.web.external_links if link.enabled and link.address]
-    if links:
-        parts.append(f"<h2>{e(t('menu.links', language))}</h2><ul>")
-        for link in links:
-            href = link_href(link.address)
-            if href is None:  # a file written by hand is not validated by the web form
-                continue
-            parts.append(f'<li><a href="{e(href)}" target="_blank" rel="noopener noreferrer">{e(link.text or link.address)}</a></li>')
-        parts.append("</ul>")
-    parts.append("</nav>")
-    return "".join(parts)
-
-
-def _ups_reference(snapshot: Snapshot) -> str:
-    identity = snapshot.identity
-    if identity is None:
-        return ""
-    text = identity.model
-    if identity.nominal_kva:
-        text += f" {identity.nominal_kva:g} kVA"
-    return text
-
-
 def page(
     request: web.Request, title_key: str, body: str, *, page_name: str, data: dict[str, Any] | None = None
 ) -> web.Response:
-    state = state_of(request)
-    session = session_of(request)
-    language = state.language(session)
-    settings = state.settings
-    snapshot = state.snapshot
-    title = t(title_key, language, state.is_sts)
-    role = t(f"role.{session.role}", language)
-    initial = json.dumps(data or {}, default=str).replace("</", "<\\/")
-    live = state.live_body(language).decode().replace("</", "<\\/")
-    html = f"""<!doctype html>
-<html lang="{language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf-token" content="{e(session.csrf)}">
-<title>{e(title)} — {e(settings.system.name)}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{_static(request, 'app.css')}">
-<script src="{_static(request, 'app.js')}" defer></script>
-</head>
-<body data-page="{page_name}" data-can-write="{int(session.can_write)}" data-language="{language}">
-<header class="topbar">
-  <div class="brand"><a href="/"><span class="logo" aria-hidden="true"></span>{e(settings.system.name)}</a>
-    <span class="location">{e(settings.system.location)}</span></div>
-  <div class="reference" id="ups-reference">{e(_ups_reference(snapshot))}</div>
-  <div class="communication" id="communication"></div>
-  <nav class="shortcuts">
-    <a href="/" title="{e(t('menu.comprehensive', language))}">&#9635;</a>
-    <a href="/dashboard" title="{e(t('menu.dashboard', language, state.is_sts))}">&#9684;</a>
-    <a href="/graph" title="{e(t('menu.graph', language, state.is_sts))}">&#8776;</a>
-  </nav>
-  <a class="alarm-icon" id="alarm-icon" href="/alarms" hidden title="{e(t('menu.alarms', language))}">
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path d="M12 2a6 6 0 0 0-6 6v5l-2 3h16l-2-3V8a6 6 0 0 0-6-6zm-2 17a2 2 0 0 0 4 0z"/></svg>
-    <span id="alarm-count">0</span></a>
-  <div class="login-state"><span class="user">{e(session.user)}</span> <span class="role">({e(role)})</span>
-    <button type="button" id="logout">{e(t('login.logout', language))}</button></div>
-</header>
-<div class="layout">
-{_menu(state, session, language)}
-<main>
-<h1>{e(title)}</h1>
-<div class="message" id="message" role="status" hidden></div>
-{_stale_notice(state, language)}
-{_password_notice(session, language)}
-{body}
-</main>
-</div>
-<script type="application/json" id="page-data">{initial}</script>
-<script type="application/json" id="live-data">{live}</script>
-</body>
-</html>"""
-    return web.Response(text=html, content_type="text/html")
-
-
-def _stale_notice(state: WebState, language: str) -> str:
-    """Communication lost: the values shown are the last read, and say when (live updates keep it)."""
-    system = state.settings.system
-    text = last_read_text(state.snapshot, language, system.time_zone, system.dst)
-    return f'<p class="stale-notice" id="stale-notice" role="status"{"" if text else " hidden"}>{e(text)}</p>'
-
-
-def _password_notice(session: Session, language: str) -> str:
-    """FR §11.6: after the login, the days left before the password must be changed
-    (shown once, on the first page; a box in the page rather than a window, which
-    browsers block)."""
-    days = session.password_notice
-    if days is None:
-        return ""
-    session.password_notice = None
-    text = t("password.days_left", language).format(days=days)
-    return (
-        f'<div class="notice password-notice" id="password-notice" role="alertdialog" aria-labelledby="password-notice-text">'
-        f'<strong>{e(t("password.expired_soon", language))}</strong> <span id="password-notice-text">{e(text)}</span> '
-        f'<button type="button" id="password-notice-ok">{e(t("password.ok", language))}</button></div>'
-    )
+    """A page whose body is still built in Python (a template's ``content`` block is preferred)."""
+    return render(request, "base.html", title_key=title_key, page_name=page_name, data=data, body=Markup(body))
 
 
 def _static(request: web.Request, name: str) -> str:
@@ -209,7 +75,7 @@ def _static(request: web.Request, name: str) -> str:
 
 def _tree(snapshot: Snapshot, language: str) -> str:
     topology = snapshot.topology
-    reference = e(_ups_reference(snapshot) or t("tree.system", language))
+    reference = e(ups_reference(snapshot) or t("tree.system", language))
     items = []
     for device_id, kind, _state in devices(snapshot):
         if kind == "system":
@@ -717,26 +583,12 @@ async def login_page(request: web.Request) -> web.Response:
     language = session.language if session and session.language else settings.system.language
     ended = request.query.get("ended", "")
     notice = t(f"login.{ended}", language) if ended in ("replaced", "timeout") else ""
-    if session is not None and session.must_change:
-        form = f"""<h1>{e(t('login.change_title', language))}</h1><input type="hidden" id="csrf" value="{e(session.csrf)}">{_password_form(language)}"""
-    elif session is not None:
+    if session is not None and not session.must_change:
         raise web.HTTPFound("/")
-    else:
-        form = f"""<h1>{e(t('login.title', language))}</h1>
-<form id="login-form" class="stack">
-<label>{e(t('login.user', language))} <input type="text" name="user" autocomplete="username" required autofocus></label>
-<label>{e(t('login.password', language))} <input type="password" name="password" autocomplete="current-password" required></label>
-<button type="submit">{e(t('login.submit', language))}</button>
-<p class="error" id="login-error" role="alert" data-invalid="{e(t('login.invalid', language))}"
- data-locked="{e(t('login.locked', language))}" data-disabled="{e(t('login.disabled', language))}"></p></form>"""
-    html = f"""<!doctype html>
-<html lang="{language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(t('login.title', language))} — {e(settings.system.name)}</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="{_static(request, 'app.css')}"><script src="{_static(request, 'app.js')}" defer></script></head>
-<body data-page="login" class="login-page"><div class="login-box">
-<div class="brand"><span class="logo" aria-hidden="true"></span>{e(settings.system.name)}</div>
-<p class="notice" id="login-notice"{"" if notice else " hidden"}>{e(notice)}</p>{form}</div></body></html>"""
-    return web.Response(text=html, content_type="text/html")
+    must_change = session is not None and session.must_change
+    return render_public(
+        request, "login.html", language, notice=notice, must_change=must_change, csrf=session.csrf if session else ""
+    )
 
 
 async def logout_page(request: web.Request) -> web.Response:

@@ -1,0 +1,34 @@
+// Battery test (§16.2): one row for the system, or one per unit (distributed batteries).
+import { $, $$, api, onControl, onLive, problemText } from "../core.js";
+import { showResult } from "../controls.js";
+
+function renderBatteryTest(data) {
+  const table = $("#battery-test-table");
+  if (!table || !data.battery_tests) return;
+  let any = false;
+  data.battery_tests.forEach((test) => {
+    const row = $(`tr[data-unit="${test.unit}"]`, table);
+    if (!row) return;
+    const status = $('[data-field="status_label"]', row);
+    status.textContent = test.status_label;
+    status.dataset.status = test.status;
+    $('[data-field="last_test_text"]', row).textContent = test.last_test_text;
+    const result = $('[data-field="result_label"]', row);
+    result.textContent = test.result_label;
+    result.dataset.result = test.result;
+    $("[data-battery-test]", row).disabled = !test.can_start;
+    any = any || test.can_start;
+  });
+  $("#battery-test-none").hidden = any || data.battery_tests.some((test) => test.status === "in_progress");
+}
+{
+  $$("[data-battery-test]").forEach((button) => button.addEventListener("click", async () => {
+    const unit = Number(button.dataset.batteryTest);
+    const body = unit ? { control: "battery_test", unit } : { control: "battery_test" };
+    const result = await api("POST", "/api/v1/controls", body);
+    showResult(result.data.control ? result.data : { control: "battery_test", accepted: false, reason: problemText(result) });
+  }));
+}
+
+onLive(renderBatteryTest);
+onControl(showResult);

@@ -1,0 +1,84 @@
+// Configuration: restore with a preview, encrypted backup, certificate (§18.2).
+import { $, api, csrf, el, problemText, say } from "../core.js";
+
+const upload = (input, path, done) => input && input.addEventListener("change", async () => {
+  const file = input.files[0];
+  if (!file) return;
+  const result = await api("POST", path, undefined, await file.arrayBuffer());
+  say(result.ok ? "✔ " + file.name : problemText(result), !result.ok);
+  input.value = "";
+  if (result.ok && done) done(result.data);
+});
+function certificateInfo(info) {
+  const box = $("#certificate-info");
+  if (box && info) box.textContent = `${info.subject} — ${info.issuer} — ${info.not_after.slice(0, 10)}${info.uploaded ? " (uploaded)" : ""}`;
+}
+// Configuration restore: the file is checked and what it would change is shown first;
+// nothing is applied before the confirmation.
+const configUpload = $("#config-upload");
+if (configUpload) {
+  let pending = null;
+  const preview = $("#config-preview");
+  const close = () => { pending = null; preview.hidden = true; };
+  configUpload.addEventListener("change", async () => {
+    const file = configUpload.files[0];
+    if (!file) return;
+    const body = { file: await file.text() };
+    const password = $("#config-upload-password").value;
+    if (password) body.password = password;
+    configUpload.value = "";
+    const result = await api("POST", "/api/v1/configuration/preview", body);
+    if (!result.ok) { close(); say(problemText(result), true); return; }
+    pending = body;
+    const list = $("#config-preview-changes");
+    list.textContent = "";
+    $("#config-preview-note").textContent = result.data.note;
+    result.data.changes.forEach((change) => list.appendChild(el("li", {},
+      change.secret ? change.key + " (" + preview.dataset.secret + ")" : change.key + ": " + JSON.stringify(change.old) + " → " + JSON.stringify(change.new))));
+    if (!result.data.changes.length) list.appendChild(el("li", {}, preview.dataset.nothing));
+    preview.hidden = false;
+  });
+  $("#config-apply").addEventListener("click", async () => {
+    if (!pending) return;
+    let result = await api("POST", "/api/v1/configuration", pending);
+    if (result.status === 409 && result.data.lockout && window.confirm(result.data.error)) {
+      result = await api("POST", "/api/v1/configuration?confirm_lockout=true", pending);
+    }
+    close();
+    $("#config-upload-password").value = "";
+    say(result.ok ? "✔ " + result.data.note : problemText(result), !result.ok);
+    if (result.ok) setTimeout(() => location.reload(), 1200);
+  });
+  $("#config-cancel").addEventListener("click", close);
+}
+const backupForm = $("#backup-form");
+if (backupForm) backupForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await fetch("/api/v1/configuration/backup", {
+    method: "POST", credentials: "same-origin",
+    headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" },
+    body: JSON.stringify({ password: backupForm.elements.password.value }),
+  });
+  if (!response.ok) {
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    say(problemText({ status: response.status, data }), true);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = el("a", { href: url, download: "netvision-backup.json" });
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  backupForm.reset();
+  say("✔");
+});
+upload($("#cert-upload"), "/api/v1/certificate", certificateInfo);
+if ($("#certificate-info")) api("GET", "/api/v1/certificate").then((r) => certificateInfo(r.data));
+const certRemove = $("#cert-remove");
+if (certRemove) certRemove.addEventListener("click", async () => {
+  const result = await api("DELETE", "/api/v1/certificate");
+  say(result.ok ? "✔" : problemText(result), !result.ok);
+  if (result.ok) certificateInfo(result.data);
+});

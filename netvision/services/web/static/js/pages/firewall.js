@@ -1,0 +1,29 @@
+// Firewall rules (§18.15).
+import { $, $$, problemText, say } from "../core.js";
+import { patchSettings } from "../forms.js";
+
+const firewallForm = $("#firewall-form");
+if (firewallForm) {
+  const body = $("#firewall-rules tbody");
+  const renumber = () => $$("tr[data-rule]", body).forEach((row, index) => { $(".rule-index", row).textContent = index + 1; });
+  body.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-rule]");
+    if (button) { button.closest("tr").remove(); renumber(); }
+  });
+  const add = $("#firewall-add");
+  if (add) add.addEventListener("click", () => {
+    if ($$("tr[data-rule]", body).length >= 32) return;
+    body.appendChild($("#firewall-row").content.cloneNode(true));
+    renumber();
+  });
+  firewallForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const rules = $$("tr[data-rule]", body).map((row) => ({
+      address: $('[name="address"]', row).value.trim(),
+      prefix_length: Number($('[name="prefix_length"]', row).value),
+      action: $('[name="action"]', row).value,
+    }));
+    const result = await patchSettings({ "access_control.rules": rules }, firewallForm.dataset.confirm);
+    say(result.ok ? "✔" : problemText(result), !result.ok);
+  });
+}
