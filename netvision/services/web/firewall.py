@@ -59,7 +59,7 @@ async def firewall_page(request: web.Request) -> web.Response:
         else f'<p class="notice">{e(t("firewall.admin_only", language))}</p>'
     )
     body = f"""<p class="hint">{e(t('firewall.help', language))}</p>
-{settings_form(state.settings, ACCESS_KEYS, language, can_change)}
+{settings_form(request, ACCESS_KEYS, language, can_change)}
 <form id="firewall-form" data-confirm="{e(t('firewall.confirm_lockout', language))}">
 <table class="grid" id="firewall-rules"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
 <template id="firewall-row">{template}</template>

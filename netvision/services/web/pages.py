@@ -12,19 +12,17 @@ from typing import Any
 
 from aiohttp import web
 from markupsafe import Markup
-from pydantic import BaseModel
 
-from ...settings import Settings
-from ...settings.secrets import is_secret
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
+from .forms import form_fields
 from .labels import has, t
 from .layout import ups_reference
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
-from .templating import render, render_public
+from .templating import render, render_fragment, render_public
 from .views import control_label, devices
 
 MEASUREMENT_CHOICES = (
@@ -312,65 +310,23 @@ DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock
 NTP_KEYS = ("system.ntp_enabled", "system.ntp_server_1", "system.ntp_server_2", "system.ntp_period", "system.ntp_nts")
 
 
-def _field(settings: Settings, dotted: str) -> tuple[Any, Any]:
-    """(value, field info) of a dotted settings key."""
-    *parents, leaf = dotted.split(".")
-    node: BaseModel = settings
-    for part in parents:
-        node = getattr(node, part)
-    return getattr(node, leaf), type(node).model_fields[leaf]
-
-
-# A secret is never sent to the browser: the field says whether it is set, and a value
-# typed in replaces it (admin only: a community or v3 key grants SNMP access).
 def settings_form(
-    settings: Settings, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
+    request: web.Request, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
 ) -> str:
-    import typing
-
-    rows = []
-    disabled = "" if can_write else " disabled"
-    for key in keys:
-        value, info = _field(settings, key)
-        label = t(f"setting.{key}", language)
-        ident = "f-" + key.replace(".", "-")
-        annotation = info.annotation
-        if is_secret(info):
-            state = t("secret.set" if value else "secret.unset", language)
-            locked = "" if can_write and can_change_secrets else " disabled"
-            control = (
-                f'<input id="{ident}" type="password" data-key="{key}" data-type="str" data-secret value="" '
-                f'autocomplete="new-password" placeholder="{e(state)}"{locked}> '
-                f'<span class="secret-state" data-secret-state="{"set" if value else "unset"}">{e(state)}</span>'
-            )
-        elif annotation is bool:
-            control = (
-                f'<select id="{ident}" data-key="{key}" data-type="bool"{disabled}>'
-                f'<option value="true"{" selected" if value else ""}>{e(t("form.enabled", language))}</option>'
-                f'<option value="false"{"" if value else " selected"}>{e(t("form.disabled", language))}</option></select>'
-            )
-        elif typing.get_origin(annotation) is typing.Literal:
-            choices = typing.get_args(annotation)
-            kind = "int" if isinstance(choices[0], int) else "str"
-            options = "".join(
-                f'<option value="{e(choice)}"{" selected" if choice == value else ""}>{e(choice)}</option>' for choice in choices
-            )
-            control = f'<select id="{ident}" data-key="{key}" data-type="{kind}"{disabled}>{options}</select>'
-        elif isinstance(value, int):
-            control = f'<input id="{ident}" type="number" data-key="{key}" data-type="int" value="{value}"{disabled}>'
-        else:
-            control = f'<input id="{ident}" type="text" data-key="{key}" data-type="str" value="{e(value)}"{disabled}>'
-        help_text = e(info.description or "")
-        rows.append(f'<tr><th><label for="{ident}">{e(label)}</label></th><td>{control}</td><td class="help">{help_text}</td></tr>')
-    button = f'<button type="submit">{e(t("form.save", language))}</button>' if can_write else f'<p class="notice">{e(t("form.read_only", language))}</p>'
-    return f'<form class="settings-form" data-settings-form><table class="grid form"><tbody>{"".join(rows)}</tbody></table>{button}</form>'
+    fields = form_fields(state_of(request).settings, keys, language, can_write, can_change_secrets)
+    return render_fragment(
+        request,
+        '{% from "partials/forms.html" import settings_form with context %}{{ settings_form(fields, can_write) }}',
+        fields=fields,
+        can_write=can_write,
+    )
 
 
 async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    form = settings_form(state.settings, CONFIGURATION_KEYS, language, session.can_write, session.is_admin)
+    form = settings_form(request, CONFIGURATION_KEYS, language, session.can_write, session.is_admin)
     from .api import mib_files
 
     mibs = "".join(
@@ -407,7 +363,7 @@ async def nv_control(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    form = settings_form(state.settings, NV_CONTROL_KEYS, language, session.can_write)
+    form = settings_form(request, NV_CONTROL_KEYS, language, session.can_write)
     body = form + _services_table(state, language) + _agent_actions(state, session, language)
     return page(request, "menu.nv_control", body, page_name="nv-control")
 
@@ -479,9 +435,9 @@ async def date_time(request: web.Request) -> web.Response:
 <label>{e(t('datetime.time', language))} <input type="text" name="time" value="00:00:00" pattern="\\d{{2}}:\\d{{2}}:\\d{{2}}" required></label>
 <button type="submit">{e(t('datetime.set', language))}</button></form>
 <p id="clock-result" class="result" role="status" data-done="{e(t('datetime.changed', language))}"></p></section>"""
-    form = settings_form(state.settings, DATETIME_KEYS, language, session.can_write)
+    form = settings_form(request, DATETIME_KEYS, language, session.can_write)
     ntp = f"""<h2>{e(t('datetime.ntp', language))}</h2><p class="hint">{e(t('datetime.ntp_later', language))}</p>
-{settings_form(state.settings, NTP_KEYS, language, session.can_write)}"""
+{settings_form(request, NTP_KEYS, language, session.can_write)}"""
     return page(request, "menu.datetime", clock + setters + form + ntp, page_name="datetime")
 
 
