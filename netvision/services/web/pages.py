@@ -314,11 +314,13 @@ def settings_form(
     request: web.Request, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
 ) -> str:
     fields = form_fields(state_of(request).settings, keys, language, can_write, can_change_secrets)
-    return render_fragment(
-        request,
-        '{% from "partials/forms.html" import settings_form with context %}{{ settings_form(fields, can_write) }}',
-        fields=fields,
-        can_write=can_write,
+    return str(  # plain text: concatenated into f-string pages (Markup would escape what it is added to)
+        render_fragment(
+            request,
+            '{% from "partials/forms.html" import settings_form with context %}{{ settings_form(fields, can_write) }}',
+            fields=fields,
+            can_write=can_write,
+        )
     )
 
 
