@@ -63,7 +63,7 @@ def make_ca(directory: Path, name: str) -> tuple[Any, Any]:
     return certificate, key
 
 
-def make_server_certificate(directory: Path, ca: tuple[Any, Any]) -> None:
+def make_server_certificate(directory: Path, ca: tuple[Any, Any], name: str = "server") -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -88,8 +88,8 @@ def make_server_certificate(directory: Path, ca: tuple[Any, Any]) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    (directory / "server.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (directory / "server.key").write_bytes(
+    (directory / f"{name}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / f"{name}.key").write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -109,12 +109,14 @@ class Rsyslog:
             "udp": free_port(socket.SOCK_DGRAM),
             "tcp": free_port(),
             "tls": free_port(),
+            "mtls": free_port(),  # TLS that asks for a client certificate signed by the CA
         }
         self.fields = directory / "fields.log"
         self.raw = directory / "raw.log"
         self.process: subprocess.Popen[bytes] | None = None
         ca = make_ca(directory, "ca")
         make_server_certificate(directory, ca)
+        make_server_certificate(directory, ca, "client")
         make_ca(directory, "other-ca")  # a CA that did not sign the server's certificate
         d = directory
         (d / "rsyslog.conf").write_text(
@@ -126,6 +128,8 @@ class Rsyslog:
             f'input(type="imtcp" address="127.0.0.1" port="{self.ports["tcp"]}" name="tcp")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.ports["tls"]}" name="tls"\n'
             '      streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon")\n'
+            f'input(type="imtcp" address="127.0.0.1" port="{self.ports["mtls"]}" name="mtls"\n'
+            '      streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")\n'
             'template(name="fields" type="string"\n'
             '         string="%inputname%|%pri%|%hostname%|%app-name%|%msgid%|%structured-data%|%msg%\\n")\n'
             'template(name="raw" type="string" string="%inputname% %rawmsg%\\n")\n'
@@ -158,7 +162,7 @@ class Rsyslog:
         )
         for _ in range(200):  # until the TCP listeners accept
             try:
-                for transport in ("tcp", "tls"):
+                for transport in ("tcp", "tls", "mtls"):
                     socket.create_connection(("127.0.0.1", self.ports[transport]), timeout=0.2).close()
                 return
             except OSError:
@@ -348,6 +352,26 @@ async def test_a_new_ca_file_reconnects_and_sends_what_waited(rsyslog: Rsyslog, 
     await running.service.reconfigure(old, new)
     lines = (await received(rsyslog, "tls", before + 1))[before:]
     assert lines[0][5] == "\ufeffTRAP TEST"
+
+
+async def test_a_client_certificate_is_offered_when_configured(rsyslog: Rsyslog, start_syslog: Any) -> None:
+    directory = rsyslog.directory
+    before = len(rsyslog.received("mtls"))
+    syslog = {"server": "127.0.0.1", "port": rsyslog.ports["mtls"], "transport": "tls", "ca_file": rsyslog.ca}
+    without = await start_syslog(syslog)
+    without.bus.publish(make_event("ups.alarm_added", description="without a client certificate"))
+    running = await start_syslog(
+        {
+            **syslog,
+            "client_certificate_file": str(directory / "client.pem"),
+            "client_key_file": str(directory / "client.key"),
+        }
+    )
+    running.bus.publish(make_event("ups.alarm_added", description="with a client certificate"))
+    lines = (await received(rsyslog, "mtls", before + 1))[before:]
+    await asyncio.sleep(0.5)
+    assert [line[5] for line in rsyslog.received("mtls")[before:]] == ["\ufeffwith a client certificate"]
+    assert lines[0][3] == "UPS"
 
 
 # -- the server goes away --------------------------------------------------------------------------

@@ -22,6 +22,9 @@ from .message import octet_counted
 log = logging.getLogger("netvision.syslog")
 
 CONNECT_TIMEOUT = 10.0
+# A connection that lasted less (a server that closes at once, e.g. after refusing the
+# client certificate) does not reset the back-off.
+STABLE_CONNECTION = 10.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class SyslogSender:
         }
         self._wake = asyncio.Event()
         self._closed = False
+        self._connected_at = 0.0
 
     # ------------------------------------------------------------------ queue
 
@@ -98,6 +102,7 @@ class SyslogSender:
 
     async def run(self) -> None:
         """Connect, send, and reconnect with back-off, until cancelled."""
+        loop = asyncio.get_running_loop()
         delay = self.retry_delays[0]
         while True:
             try:
@@ -108,8 +113,8 @@ class SyslogSender:
             except (OSError, ssl.SSLError, TimeoutError, ConnectionError) as error:
                 self.last_error = f"{self.destination}: {error}"
                 log.warning("syslog server %s: %s", self.destination, error)
-                if self.connected:
-                    delay = self.retry_delays[0]  # it worked: try again soon
+                if self.connected and loop.time() - self._connected_at >= STABLE_CONNECTION:
+                    delay = self.retry_delays[0]  # it worked for a while: try again soon
             finally:
                 if self.connected:
                     self.counters["disconnections"] += 1
@@ -126,8 +131,7 @@ class SyslogSender:
         except OSError:
             self.counters["connect_failures"] += 1
             raise
-        self.connected = True
-        self.counters["connections"] += 1
+        self._set_connected()
         try:
             while True:
                 while self.queue:
@@ -155,8 +159,7 @@ class SyslogSender:
         except (OSError, ssl.SSLError, TimeoutError):
             self.counters["connect_failures"] += 1
             raise
-        self.connected = True
-        self.counters["connections"] += 1
+        self._set_connected()
         self.last_error = ""
         log.info("syslog server %s connected", destination)
         self._closed = False
@@ -179,6 +182,11 @@ class SyslogSender:
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(writer.wait_closed(), 2)
+
+    def _set_connected(self) -> None:
+        self.connected = True
+        self._connected_at = asyncio.get_running_loop().time()
+        self.counters["connections"] += 1
 
     async def _watch(self, reader: asyncio.StreamReader) -> None:
         """A syslog server sends nothing: end of stream (or an error) means it went away,
