@@ -18,7 +18,7 @@ from netvision.services.wake_on_lan import WakeOnLanService
 from netvision.services.wake_on_lan.service import MARKER_NAME
 from netvision.settings import Settings
 from netvision.settings.manager import SettingsManager
-from netvision.ups.model import Communication, CommunicationState, Derived, DeviceState, Snapshot
+from netvision.ups.model import Communication, CommunicationState, Derived, DeviceState, Identity, Snapshot
 from tests.conftest import wait_for
 from tests.fakes import NOW, FakeUps
 
@@ -29,10 +29,13 @@ def packet(mac: str) -> bytes:
     return b"\xff" * 6 + bytes.fromhex(mac.replace(":", "")) * 16
 
 
-def snapshot(on_battery: bool, sequence: int = 1) -> Snapshot:
+def snapshot(on_battery: bool, sequence: int = 1, device_kind: str = "ups") -> Snapshot:
     derived = Derived("s", "b", "o", 3, 2, conditions={"on_battery": on_battery})
     system = DeviceState(0, frozenset(), frozenset(), (), {}, derived)
-    return Snapshot(sequence, NOW, Communication(CommunicationState.OK, NOW), system=system)
+    identity = Identity("jbusp", "JBUSP", device_kind, None, "model", "SN")
+    return Snapshot(
+        sequence, NOW, Communication(CommunicationState.OK, NOW), identity=identity, system=system
+    )
 
 
 @pytest.fixture
@@ -174,5 +177,18 @@ async def test_mains_back_before_the_stop_wakes_nobody(tmp_path: Path, capture: 
         await asyncio.sleep(0.2)
         assert captured(capture) == []
         assert service.counters()["packets_sent"] == 0
+    finally:
+        await context.release()
+
+
+async def test_no_wake_up_behind_a_sts(tmp_path: Path, capture: socket.socket) -> None:
+    (tmp_path / MARKER_NAME).write_text("trap.on_battery\n")
+    ups = FakeUps(snapshot(on_battery=False, device_kind="sts"))
+    service, _bus, context = make_service(tmp_path, capture.getsockname()[1], ups)
+    await service.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert captured(capture) == []
+        assert not (tmp_path / MARKER_NAME).exists()
     finally:
         await context.release()

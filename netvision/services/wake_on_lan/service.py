@@ -143,6 +143,10 @@ class WakeOnLanService:
     def _on_snapshot(self, snapshot: Snapshot | None) -> None:
         if not self._wake_pending or snapshot is None or not mains_present(snapshot):
             return
+        if snapshot.identity is not None and snapshot.identity.device_kind == "sts":
+            self._wake_pending = False  # no Wake-on-LAN behind a STS (FR §15.11)
+            self._clear_marker()
+            return
         self._wake_pending = False
         self._clear_marker()
         self._context.create_task(self.wake_all(), "wake")
