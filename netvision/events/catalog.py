@@ -358,6 +358,14 @@ _TYPES: tuple[EventType, ...] = (
     _nv("mail_sent", I, "Mail sent", "Mail envoyé"),
     _nv("mail_test", I, "Mail send test", "Test envoi e-mail"),
     _nv("wol_sent", I, "Wake On LAN packet sent to clients", "Wake On LAN requête envoyée aux clients"),
+    # The syslog queue is full (the server is away or slower than the events): the oldest
+    # messages are dropped; at most one event a minute, with the total so far.
+    _nv(
+        "syslog_dropped",
+        W,
+        "Syslog server {server} unreachable: {count} message(s) dropped",
+        "Serveur Syslog {server} injoignable : {count} message(s) perdu(s)",
+    ),
     _nv(
         "radius_failed",
         W,

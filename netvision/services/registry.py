@@ -302,8 +302,23 @@ def _web(context: ServiceContext) -> Service:
     return WebService(context)
 
 
+def _syslog(context: ServiceContext) -> Service:
+    from .syslog import SyslogService
+
+    return SyslogService(context)
+
+
+def _wake_on_lan(context: ServiceContext) -> Service:
+    from .wake_on_lan import WakeOnLanService
+
+    return WakeOnLanService(context)
+
+
 # The one list of services, in start order. Later features add their entry here.
 SERVICES: list[ServiceEntry] = [
+    # First, so that the events of the other services' start reach the syslog server.
+    # The host name, language and time zone of the messages are read at each event.
+    ServiceEntry("syslog", lambda s: s.syslog.enabled, _syslog, ("syslog",)),
     # The SNMP objects read the identity, the serial link and the logs settings too.
     ServiceEntry("snmp", lambda s: s.snmp.enabled, _snmp, ("snmp", "system", "serial", "logs")),
     ServiceEntry("modbus_tcp", lambda s: s.modbus_tcp.enabled, _modbus_tcp, ("modbus_tcp",)),
@@ -311,6 +326,7 @@ SERVICES: list[ServiceEntry] = [
     ServiceEntry("bacnet", lambda s: s.bacnet.enabled, _bacnet, ("bacnet", "serial")),
     # The pages show every setting.
     ServiceEntry("web", lambda s: s.web.http_enabled or s.web.https_enabled, _web, ALL_SECTIONS),
+    ServiceEntry("wake_on_lan", lambda s: s.wake_on_lan.enabled, _wake_on_lan, ("wake_on_lan",)),
 ]
 
 

@@ -559,6 +559,155 @@ class AccessControlSettings(Section):
     )
 
 
+# -- §18.13 syslog -------------------------------------------------------------------------------
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def _check_host(value: str) -> str:
+    """An IP address or a DNS name; '' for "not set"."""
+    if value == "":
+        return value
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    if not _HOST_NAME.match(value):
+        raise ValueError("not an IP address or a host name")
+    return value
+
+
+HostName = Annotated[str, AfterValidator(_check_host)]
+
+SYSLOG_PORTS = {"udp": 514, "tcp": 514, "tls": 6514}
+SyslogGroup = Literal["ups", "netvision", "service"]
+SYSLOG_GROUPS: tuple[SyslogGroup, ...] = ("ups", "netvision", "service")
+
+
+class SyslogSettings(Section):
+    """Syslog Setup (EN §18.13): UPS and NET VISION events to one syslog server, RFC 5424."""
+
+    enabled: bool = Field(
+        default=False, description="Server Control: Enabled or Disabled (§18.13; off by default)"
+    )
+    server: HostName = Field(
+        default="", max_length=253, description="Server IP: address or name of the syslog server"
+    )
+    port: Port = Field(
+        default=514, description="Server Port (§18.13: 514; 6514 is the port of syslog over TLS)"
+    )
+    transport: Literal["udp", "tcp", "tls"] = Field(
+        default="udp",
+        description="udp (RFC 5426), tcp with octet counting (RFC 6587) or tls (RFC 5425, TLS Control enabled)",
+    )
+    groups: list[SyslogGroup] = Field(
+        default_factory=lambda: list(SYSLOG_GROUPS),
+        description="Syslog filter: the groups of events sent, UPS + NET VISION + SERVICE (§18.13)",
+    )
+    facility: Literal["local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"] = Field(
+        default="local0", description="Syslog facility of every message"
+    )
+    ca_file: str = Field(
+        default="",
+        max_length=4096,
+        description="TLS: file of the CA certificate(s) (PEM) the server's certificate must chain to; "
+        "'' = the system's certificate store",
+    )
+    client_certificate_file: str = Field(
+        default="",
+        max_length=4096,
+        description="TLS: file of the gateway's client certificate (PEM), if the server asks for one",
+    )
+    client_key_file: str = Field(
+        default="",
+        max_length=4096,
+        description="TLS: file of the private key of the client certificate (PEM)",
+    )
+    queue_size: int = Field(
+        default=1000,
+        ge=10,
+        le=100000,
+        description="Messages kept while the server is unreachable; beyond it the oldest are dropped and counted",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tls_port(cls, data: object) -> object:
+        # The port follows the transport unless it is given: 6514 is syslog over TLS (RFC 5425).
+        if isinstance(data, dict) and "port" not in data and data.get("transport") in SYSLOG_PORTS:
+            data = {**data, "port": SYSLOG_PORTS[data["transport"]]}
+        return data
+
+    @field_validator("groups")
+    @classmethod
+    def _distinct_groups(cls, value: list[SyslogGroup]) -> list[SyslogGroup]:
+        return [group for group in SYSLOG_GROUPS if group in value]
+
+    @model_validator(mode="after")
+    def _complete(self) -> SyslogSettings:
+        if self.enabled and not self.server:
+            raise ValueError("a syslog server address is needed to enable syslog")
+        if bool(self.client_certificate_file) != bool(self.client_key_file):
+            raise ValueError("a client certificate needs its private key, and a key its certificate")
+        return self
+
+
+# -- §18.11 Wake-on-LAN --------------------------------------------------------------------------
+
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
+
+
+def _check_mac(value: str) -> str:
+    if not _MAC.match(value):
+        raise ValueError("not a MAC address (six hexadecimal bytes: 00:11:22:33:44:55)")
+    digits = re.sub(r"[:-]", "", value).lower()
+    return ":".join(digits[index : index + 2] for index in range(0, 12, 2))
+
+
+MacAddress = Annotated[str, AfterValidator(_check_mac)]
+
+
+class WakeOnLanTarget(Section):
+    """One row of the Wake On LAN Targets table (EN §18.11)."""
+
+    mac: MacAddress = Field(description="Mac Address of the server to wake")
+    enabled: bool = Field(default=True, description="Control: Enabled or Disabled (§18.11)")
+    description: str = Field(default="", max_length=64, description="Description of the server")
+
+
+class WakeOnLanSettings(Section):
+    """Wake On LAN (EN §18.3 "WOL Target", §18.11): servers shut down after an AC failure are
+    woken when the gateway starts again."""
+
+    enabled: bool = Field(default=False, description="WOL Target enabled (§18.3; off by default)")
+    targets: list[WakeOnLanTarget] = Field(
+        default_factory=list,
+        max_length=32,
+        description='Up to 32 servers (§18.11); e.g. [{mac = "00:11:22:33:44:55", description = "file server"}]',
+    )
+    repeat: int = Field(
+        default=1, ge=1, le=10, description="Repeating Times: packets sent to each server (§18.11)"
+    )
+    interval: int = Field(
+        default=1, ge=1, le=60, description="Interval Timer (s) between two repeats (§18.11)"
+    )
+    address: BindAddress = Field(
+        default="255.255.255.255",
+        description="Address the magic packets are sent to (the IPv4 broadcast by default)",
+    )
+    port: Port = Field(default=9, description="UDP port of the magic packets (9, discard)")
+
+    @field_validator("address")
+    @classmethod
+    def _ipv4(cls, value: str) -> str:
+        if ipaddress.ip_address(value).version != 4:
+            raise ValueError("Wake-on-LAN packets go to an IPv4 address")
+        return value
+
+
 # -- root ----------------------------------------------------------------------------------------
 
 
@@ -594,6 +743,10 @@ class Settings(BaseModel):
     bacnet: BacnetSettings = Field(default_factory=BacnetSettings, description="BACnet/IP (FR §15.13)")
     access_control: AccessControlSettings = Field(
         default_factory=AccessControlSettings, description="IP access control, the firewall (§18.3, §18.15)"
+    )
+    syslog: SyslogSettings = Field(default_factory=SyslogSettings, description="Syslog (§18.13)")
+    wake_on_lan: WakeOnLanSettings = Field(
+        default_factory=WakeOnLanSettings, description="Wake-on-LAN targets (§18.11)"
     )
 
     def listeners(self) -> list[tuple[str, str, str, int]]:

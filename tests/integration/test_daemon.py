@@ -140,13 +140,19 @@ async def test_the_real_services_release_everything_when_switched_off(make_daemo
         modbus_tcp__enabled=True, modbus_tcp__bind="127.0.0.1", modbus_tcp__port=free_port(),
         bacnet__enabled=True, bacnet__bind="127.0.0.1", bacnet__port=free_port(socket.SOCK_DGRAM),
         web__http_enabled=True, web__bind="127.0.0.1", web__http_port=free_port(),
+        syslog__enabled=True, syslog__server="127.0.0.1", syslog__port=free_port(socket.SOCK_DGRAM),
+        wake_on_lan__enabled=True,
     )
     health = {report.name: report for report in daemon.services_health()}
     assert {name: report.state for name, report in health.items()} == dict.fromkeys(
-        ("snmp", "modbus_tcp", "bacnet", "web"), ServiceState.RUNNING
+        ("snmp", "modbus_tcp", "bacnet", "web", "syslog", "wake_on_lan"), ServiceState.RUNNING
     )
     assert all(report.addresses for report in health.values())
-    await change(daemon, snmp__enabled=False, modbus_tcp__enabled=False, bacnet__enabled=False, web__http_enabled=False)
+    await change(
+        daemon,
+        snmp__enabled=False, modbus_tcp__enabled=False, bacnet__enabled=False, web__http_enabled=False,
+        syslog__enabled=False, wake_on_lan__enabled=False,
+    )
     after = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     assert after == before
     await asyncio.sleep(0.3)  # a web reopen scheduled by the change ends with the service
