@@ -153,6 +153,7 @@ async def test_a_control_is_sent_and_its_effect_is_visible(make_web, browser) ->
     await page.wait_for_selector("tr[data-control=eco_mode_on]:not([hidden])", timeout=WAIT_MS)
     await page.check("input[value=eco_mode_on]")
     await page.click("#control-form button[type=submit]")
+    await page.click("#confirm-ok")  # every control asks first
     await page.wait_for_selector("#control-result.accepted", timeout=WAIT_MS)
     await page.goto(web.http + "/")
     await page.wait_for_function(
