@@ -24,6 +24,7 @@ class SummaryKind(enum.StrEnum):
     BATTERY_TEST = "battery_test"  # the battery feeds the load on purpose, mains present
     LOAD_OFF = "load_off"
     ON_BYPASS = "on_bypass"
+    ON_ALTERNATE_SOURCE = "on_alternate_source"  # a STS feeding the load from its alternate source
     ALARM = "alarm"
     NORMAL = "normal"
 
@@ -46,6 +47,7 @@ TONES: dict[SummaryKind, Tone] = {
     SummaryKind.BATTERY_TEST: Tone.INFO,
     SummaryKind.LOAD_OFF: Tone.CRITICAL,
     SummaryKind.ON_BYPASS: Tone.WARNING,
+    SummaryKind.ON_ALTERNATE_SOURCE: Tone.WARNING,
     SummaryKind.ALARM: Tone.WARNING,
     SummaryKind.NORMAL: Tone.OK,
 }
@@ -116,6 +118,10 @@ def summarize(snapshot: Snapshot) -> Summary:
         kind = SummaryKind.LOAD_OFF
     elif c("load_on_automatic_bypass") and not c("eco_mode"):
         kind = SummaryKind.ON_BYPASS
+    elif c("load_on_manual_bypass_1") or c("load_on_manual_bypass_2"):
+        kind = SummaryKind.ON_BYPASS
+    elif c("load_on_alternate_source"):
+        kind = SummaryKind.ON_ALTERNATE_SOURCE
     elif alarms:
         kind = SummaryKind.ALARM
     else:

@@ -212,3 +212,11 @@ def test_control_outcomes_in_words() -> None:
     assert control_outcome(refused, "en") == "Refused: the UPS does not permit this control now"
     assert control_outcome(refused, "fr").startswith("Refusé : ")
     assert refusal_reason("something new", "fr") == "something new"
+
+
+def test_a_sts_on_its_alternate_source_or_a_maintenance_bypass_says_so() -> None:
+    summary = summarize(snapshot({"load_on_alternate_source": True}))
+    assert summary.kind is SummaryKind.ON_ALTERNATE_SOURCE and summary.tone is Tone.WARNING
+    assert summarize(snapshot({"load_on_preferred_source": True})).kind is SummaryKind.NORMAL
+    view = banner_view(snapshot({"load_on_manual_bypass_1": True}), "en", sts=True)
+    assert view["kind"] == "on_bypass" and "maintenance bypass of the STS" in view["detail"]
