@@ -153,6 +153,7 @@ async def test_a_control_is_sent_and_its_effect_is_visible(make_web, browser) ->
     await page.wait_for_selector("tr[data-control=eco_mode_on]:not([hidden])", timeout=WAIT_MS)
     await page.check("input[value=eco_mode_on]")
     await page.click("#control-form button[type=submit]")
+    await page.click("#confirm-ok")  # every control asks first
     await page.wait_for_selector("#control-result.accepted", timeout=WAIT_MS)
     await page.goto(web.http + "/")
     await page.wait_for_function(
@@ -298,6 +299,7 @@ async def test_battery_test_page_shows_the_test_running_then_its_result(make_web
     await page.goto(web.http + "/battery-test")
     assert await page.inner_text('#battery-test-table [data-field="result_label"]') == "No test"
     await page.click('[data-battery-test="0"]:not([disabled])', timeout=WAIT_MS)
+    await page.click("#confirm-ok")  # a battery test asks first
     await page.wait_for_selector('[data-status="in_progress"]', timeout=WAIT_MS)
     await page.wait_for_selector('[data-result="ok"]', timeout=WAIT_MS)
     assert await page.inner_text('[data-field="result_label"]') == "OK"

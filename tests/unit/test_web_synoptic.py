@@ -178,3 +178,12 @@ def test_sts_on_preferred_source_is_green_and_on_alternate_yellow() -> None:
     assert colours["source1_input"] == "grey"
     assert colours["source2_input"] == colours["switch2_output"] == colours["output"] == "yellow"
     assert colours["not_synchronised"] == "yellow"
+
+
+def test_the_battery_path_is_drawn_in_use_while_the_battery_feeds_the_load() -> None:
+    on_battery = {**NORMAL, "rectifier_supply_present": False, "rectifier_on": False, "on_battery": True}
+    assert synoptic.unit_colours(device(on_battery))["battery_path"] == "yellow"
+    assert synoptic.unit_colours(device(NORMAL))["battery_path"] == "green"  # kept charged by the rectifier
+    open_circuit = {**on_battery, "battery_disconnected": True}
+    assert synoptic.unit_colours(device(open_circuit))["battery_path"] == "grey"
+    assert "battery_path" in synoptic.UNIT_ELEMENTS

@@ -12,7 +12,7 @@ from ...settings.models import link_href
 from ...ups.model import Snapshot
 from .sessions import Session
 from .state import WebState
-from .views import last_read_text
+from .views import banner_view, last_read_text
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ def layout_context(request: web.Request, state: WebState, session: Session, lang
         "current_path": request.path,
         "ups_reference": ups_reference(snapshot),
         "stale_text": last_read_text(snapshot, language, system.time_zone, system.dst),
+        "banner": banner_view(snapshot, language, system.time_zone, system.dst, state.is_sts),
         "password_days": notice_days,
         "sts": state.is_sts,
     }

@@ -23,7 +23,7 @@ from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
 from .templating import render, render_fragment, render_public
-from .views import control_label, devices
+from .views import alarms_json, control_label, control_outcomes, devices
 
 MEASUREMENT_CHOICES = (
     "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_voltage_l1", "output_voltage_l2",
@@ -71,132 +71,53 @@ def _static(request: web.Request, name: str) -> str:
 # -- home: tree view and synoptic (§11.3, §12) -----------------------------------------------------
 
 
-def _tree(snapshot: Snapshot, language: str) -> str:
-    topology = snapshot.topology
-    reference = e(ups_reference(snapshot) or t("tree.system", language))
-    items = []
+def _tree(snapshot: Snapshot, language: str, sts: bool) -> list[dict[str, str]]:
+    """The tree view's nodes (§11.3): the system, then its units and modules."""
+    nodes = []
     for device_id, kind, _state in devices(snapshot):
         if kind == "system":
-            items.append(
-                f'<li><button type="button" class="node" data-device="system">'
-                f'<span class="dot" data-tree="system"></span>{reference}</button>'
-            )
-            if topology is None or topology.battery_present:
-                items.append(
-                    f'<ul><li><span class="node battery-node"><span class="dot" data-battery-tree="system"></span>'
-                    f"{e(t('tree.battery', language))}</span></li></ul>"
-                )
-            items.append("<ul>")
+            text = ups_reference(snapshot) or t("tree.system", language, sts)
         elif kind == "unit":
-            number = device_id.removeprefix("unit")
-            items.append(
-                f'<li><button type="button" class="node" data-device="{device_id}">'
-                f'<span class="dot" data-tree="{device_id}"></span>{e(t("tree.unit", language))} {e(number)}</button></li>'
-            )
+            text = f"{t('tree.unit', language, sts)} {device_id.removeprefix('unit')}"
         else:
-            number = device_id.rsplit("module", 1)[1]
-            items.append(
-                f'<li class="module"><button type="button" class="node" data-device="{device_id}">'
-                f'<span class="dot" data-tree="{device_id}"></span>{e(t("tree.module", language))} {e(number)}</button></li>'
-            )
-    items.append("</ul></li>")
-    return f'<ul class="tree" id="tree">{"".join(items)}</ul>'
-
-
-def synoptic_svg(language: str) -> str:
-    """The unit synoptic of §12.1 (and, with fewer elements, the system view of §12.2)."""
-    L = lambda key: e(t(key, language))  # noqa: E731
-    return f"""<svg class="synoptic" id="synoptic" viewBox="0 0 780 300" role="img" aria-label="synoptic">
-  <g id="el-maintenance_bypass" class="line c-grey"><path d="M30 20 H620 V160"/><text x="300" y="14" class="label">{L('synoptic.maintenance_bypass')}</text></g>
-  <g id="el-bypass_supply" class="line c-grey"><path d="M30 70 H120"/></g>
-  <g id="el-bypass_input" class="line c-grey"><path d="M120 70 H310"/></g>
-  <g id="el-bypass" class="box c-grey" data-table="bypass" tabindex="0" role="button"><rect x="310" y="48" width="90" height="44" rx="6"/><text x="355" y="75">{L('synoptic.bypass')}</text></g>
-  <g id="el-bypass_output" class="line c-grey"><path d="M400 70 H580 V160"/></g>
-  <g id="el-rectifier_supply" class="line c-grey"><path d="M30 160 H110"/></g>
-  <g id="el-rectifier" class="box c-grey" data-table="input" tabindex="0" role="button"><rect x="110" y="138" width="90" height="44" rx="6"/><text x="155" y="165">{L('synoptic.rectifier')}</text></g>
-  <g id="el-rectifier_output" class="line c-grey"><path d="M200 160 H235"/></g>
-  <g id="el-dc_bus" class="line c-grey"><path d="M235 160 H270 M252 160 V222"/></g>
-  <g id="el-inverter_input" class="line c-grey"><path d="M270 160 H310"/></g>
-  <g id="el-inverter" class="box c-grey" data-table="inverter" tabindex="0" role="button"><rect x="310" y="138" width="90" height="44" rx="6"/><text x="355" y="165">{L('synoptic.inverter')}</text></g>
-  <g id="el-inverter_output" class="line c-grey"><path d="M400 160 H580"/></g>
-  <g id="el-output" class="line c-grey"><path d="M580 160 H650"/></g>
-  <g id="el-load" class="box c-grey" data-table="output" tabindex="0" role="button"><rect x="650" y="128" width="110" height="64" rx="6"/>
-    <text x="705" y="150">{L('synoptic.load')}</text><rect class="load-track" x="662" y="160" width="86" height="12" rx="2"/>
-    <rect id="load-bar" class="load-bar" x="662" y="160" width="0" height="12" rx="2"/><text id="load-text" x="705" y="187" class="value"></text></g>
-  <g id="el-battery" class="box battery c-grey" data-table="battery" tabindex="0" role="button"><rect x="222" y="222" width="60" height="40" rx="4"/>
-    <rect class="battery-tip" x="246" y="217" width="12" height="5"/><rect id="battery-level" class="battery-level" x="226" y="226" width="52" height="32"/>
-    <text id="battery-text" x="252" y="280" class="value"></text></g>
-  <g id="el-bypass_impossible" class="icon c-hidden"><circle cx="440" cy="70" r="11"/><path d="M434 64 l12 12 m0 -12 l-12 12"/></g>
-  <g id="el-maintenance_alarm" class="icon c-hidden"><circle cx="645" cy="20" r="11"/><text x="645" y="25">M</text></g>
-  <g id="el-alarm_present" class="icon c-hidden"><a href="/alarms"><circle cx="30" cy="270" r="13"/><text x="30" y="276">!</text></a></g>
-  <g id="el-genset" class="icon c-hidden"><circle cx="60" cy="200" r="13"/><text x="60" y="205">G</text></g>
-  <g id="el-battery_sharing" class="icon c-hidden"><text x="300" y="250">&#8596;</text></g>
-  <text x="30" y="62" class="caption">{L('synoptic.bypass_input')}</text>
-  <text x="30" y="130" class="caption">{L('synoptic.rectifier_input')}</text>
-</svg>"""
-
-
-def sts_synoptic_svg(language: str) -> str:
-    """The STS synoptic (FR §11.5, §13.1): two sources, two static switches, one output."""
-    L = lambda key: e(t(key, language))  # noqa: E731
-    return f"""<svg class="synoptic" id="synoptic" viewBox="0 0 780 300" role="img" aria-label="synoptic">
-  <g id="el-maintenance_bypass_1" class="line c-grey"><path d="M30 20 H620 V150"/><text x="300" y="14" class="label">{L('synoptic.maintenance_bypass_1')}</text></g>
-  <g id="el-maintenance_bypass_2" class="line c-grey"><path d="M30 280 H620 V170"/><text x="300" y="294" class="label">{L('synoptic.maintenance_bypass_2')}</text></g>
-  <g id="el-source1_input" class="line c-grey"><path d="M30 80 H310"/></g>
-  <g id="el-switch1" class="box c-grey" data-table="source1" tabindex="0" role="button"><rect x="310" y="58" width="100" height="44" rx="6"/><text x="360" y="85">{L('synoptic.switch1')}</text></g>
-  <g id="el-switch1_output" class="line c-grey"><path d="M410 80 H580 V160"/></g>
-  <g id="el-source2_input" class="line c-grey"><path d="M30 220 H310"/></g>
-  <g id="el-switch2" class="box c-grey" data-table="source2" tabindex="0" role="button"><rect x="310" y="198" width="100" height="44" rx="6"/><text x="360" y="225">{L('synoptic.switch2')}</text></g>
-  <g id="el-switch2_output" class="line c-grey"><path d="M410 220 H580 V160"/></g>
-  <g id="el-output" class="line c-grey"><path d="M580 160 H650"/></g>
-  <g id="el-load" class="box c-grey" data-table="output" tabindex="0" role="button"><rect x="650" y="128" width="110" height="64" rx="6"/>
-    <text x="705" y="150">{L('synoptic.load')}</text><rect class="load-track" x="662" y="160" width="86" height="12" rx="2"/>
-    <rect id="load-bar" class="load-bar" x="662" y="160" width="0" height="12" rx="2"/><text id="load-text" x="705" y="187" class="value"></text></g>
-  <g id="el-source1_preferred" class="icon c-hidden"><circle cx="250" cy="80" r="11"/><text x="250" y="85">P</text></g>
-  <g id="el-source2_preferred" class="icon c-hidden"><circle cx="250" cy="220" r="11"/><text x="250" y="225">P</text></g>
-  <g id="el-not_synchronised" class="icon c-hidden"><circle cx="470" cy="150" r="13"/><text x="470" y="155">&#8800;</text></g>
-  <g id="el-bypass_impossible" class="icon c-hidden"><circle cx="520" cy="150" r="11"/><path d="M514 144 l12 12 m0 -12 l-12 12"/></g>
-  <g id="el-maintenance_alarm" class="icon c-hidden"><circle cx="645" cy="40" r="11"/><text x="645" y="45">M</text></g>
-  <g id="el-alarm_present" class="icon c-hidden"><a href="/alarms"><circle cx="30" cy="150" r="13"/><text x="30" y="156">!</text></a></g>
-  <text x="30" y="72" class="caption">{L('synoptic.source1')}</text>
-  <text x="30" y="212" class="caption">{L('synoptic.source2')}</text>
-</svg>"""
+            text = f"{t('tree.module', language, sts)} {device_id.rsplit('module', 1)[1]}"
+        nodes.append({"id": device_id, "kind": kind, "text": text})
+    return nodes
 
 
 async def home(request: web.Request) -> web.Response:
     state = state_of(request)
     language = state.language(session_of(request))
     snapshot = state.snapshot
-    sts = bool(snapshot.identity and snapshot.identity.device_kind == "sts")
+    sts = state.is_sts
     names = ("ups", "battery", "output", "input", "bypass", "inverter", "source1", "source2")
     table_titles = {name: t(f"table.{name}", language, sts) for name in names}
     parallel = bool(snapshot.topology and snapshot.topology.is_parallel)
-    body = f"""<div class="home">
-<section class="panel tree-panel">{_tree(snapshot, language)}</section>
-<section class="panel synoptic-panel">
-  <div class="status-line"><strong id="ups-status"></strong> <span id="battery-status"></span></div>
-  {sts_synoptic_svg(language) if sts else synoptic_svg(language)}
-  <div class="table-head"><h2 id="table-title"></h2>
-  <button type="button" id="table-back" hidden>{e(t('synoptic.back', language))}</button></div>
-  <table class="params" id="params"><tbody></tbody></table>
-</section>
-</div>"""
     elements = list(STS_ELEMENTS if sts else UNIT_ELEMENTS)
     data = {"titles": table_titles, "parallel": parallel, "elements": elements, "device": "system", "sts": sts}
-    return page(request, "menu.comprehensive", body, page_name="home", data=data)
+    return render(
+        request,
+        "home.html",
+        title_key="menu.comprehensive",
+        page_name="home",
+        data=data,
+        tree=_tree(snapshot, language, sts),
+        battery_present=snapshot.topology is None or snapshot.topology.battery_present,
+    )
+
+
+def _time_settings(state: WebState) -> tuple[str, str]:
+    system = state.settings.system
+    return system.time_zone, system.dst
 
 
 async def alarms(request: web.Request) -> web.Response:
     state = state_of(request)
     language = state.language(session_of(request))
-    sts = state.is_sts
-    body = f"""<table class="grid summary"><tbody>
-<tr><th>{e(t('alarms.count', language))}</th><td id="alarms-count">0</td></tr>
-<tr><th>{e(t('alarms.last', language))}</th><td id="alarms-last"></td></tr></tbody></table>
-<table class="grid" id="alarm-table"><thead><tr><th>{e(t('alarms.index', language))}</th><th>{e(t('alarms.time', language))}</th>
-<th>{e(t('alarms.description', language, sts))}</th><th>{e(t('alarms.level', language))}</th></tr></thead><tbody></tbody></table>
-<p class="empty" id="alarms-none" hidden>{e(t('alarms.none', language))}</p>"""
-    return page(request, "menu.alarms", body, page_name="alarms")
+    snapshot = state.snapshot
+    time_zone, dst = _time_settings(state)
+    rows = [] if snapshot.stale else alarms_json(snapshot.system, language, time_zone, dst)
+    return render(request, "alarms.html", title_key="menu.alarms", page_name="alarms", alarms=rows)
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -207,7 +128,6 @@ async def dashboard(request: web.Request) -> web.Response:
         phases = identity.output_phases or 3
         nominal_current = identity.nominal_kva * 1000 / (phases * identity.nominal_output_voltage)
     language = state.language(session_of(request))
-    body = '<div class="widgets" id="widgets"></div>'
     titles = {key: t(f"param.{key}", language) for key in DASHBOARD_TITLES}
     titles["source1_voltage"] = t("table.source1", language) + " (V)"
     titles["source2_voltage"] = t("table.source2", language) + " (V)"
@@ -217,7 +137,7 @@ async def dashboard(request: web.Request) -> web.Response:
         "titles": titles,
         "temperature_unit": "°" + state.settings.system.temperature_unit,
     }
-    return page(request, "menu.dashboard", body, page_name="dashboard", data=data)
+    return render(request, "dashboard.html", title_key="menu.dashboard", page_name="dashboard", data=data)
 
 
 async def graph(request: web.Request) -> web.Response:
@@ -236,61 +156,69 @@ async def graph(request: web.Request) -> web.Response:
 
 
 async def clients(request: web.Request) -> web.Response:
-    language = state_of(request).language(session_of(request))
-    # §15: filled by the shutdown service once it exists; no client is connected until then.
-    body = f"""<table class="grid summary"><tbody><tr><th>{e(t('clients.count', language))}</th><td>0</td></tr></tbody></table>
-<table class="grid"><thead><tr><th>{e(t('alarms.index', language))}</th><th>{e(t('clients.ip', language))}</th>
-<th>{e(t('clients.name', language))}</th><th>{e(t('clients.time', language))}</th></tr></thead><tbody></tbody></table>"""
-    return page(request, "menu.clients", body, page_name="clients")
+    return render(request, "clients.html", title_key="menu.clients", page_name="clients")
+
+
+def _ask(control: str, language: str, sts: bool, unit: int | None = None) -> str:
+    """The confirmation question of a control: its own where it has one, else a general one."""
+    if control == "battery_test" and unit:
+        return t("control.ask.battery_test_unit", language).format(unit=unit)
+    key = f"control.ask.{control}"
+    if has(key):
+        return t(key, language)
+    return t("control.ask", language).format(control=control_label(control, language))
 
 
 async def control(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    if not session.can_write:
-        return page(request, "menu.control", f'<p class="notice">{e(t("control.read_only", language))}</p>', page_name="control")
-    rows = "".join(
-        f'<tr data-control="{e(name)}" hidden><td>{e(control_label(name, language))}</td>'
-        f'<td><input type="radio" name="control" value="{e(name)}" aria-label="{e(control_label(name, language))}"></td></tr>'
-        for name in state.snapshot.permissions
+    snapshot = state.snapshot
+    sts = state.is_sts
+    controls = [
+        {
+            "name": name,
+            "label": control_label(name, language),
+            "ask": _ask(name, language, sts),
+            "allowed": bool(snapshot.remote_controls_permitted and permitted),
+        }
+        for name, permitted in snapshot.permissions.items()
         if name != "battery_test"
+    ]
+    data = {"outcomes": control_outcomes(snapshot.permissions, language)}
+    return render(
+        request,
+        "control.html",
+        title_key="menu.control",
+        page_name="control",
+        data=data,
+        controls=controls,
+        any_allowed=any(c["allowed"] for c in controls),
     )
-    body = f"""<form id="control-form" class="controls"><table class="grid"><tbody>{rows}</tbody></table>
-<p class="notice" id="controls-none" hidden>{e(t('control.none', language, state.is_sts))}</p>
-<button type="submit">{e(t('control.apply', language))}</button></form>
-<p id="control-result" class="result" role="status"></p>"""
-    return page(request, "menu.control", body, page_name="control")
 
 
 async def battery_test(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    if not session.can_write:
-        return page(request, "menu.battery_test", f'<p class="notice">{e(t("control.read_only", language))}</p>', page_name="battery-test")
     snapshot = state.snapshot
     units = per_unit(snapshot)
-    head = "".join(
-        f"<th>{e(t(key, language))}</th>"
-        for key in (("battery_test.unit",) if units else ())
-        + ("battery_test.status", "battery_test.last", "battery_test.result", "battery_test.control")
-    )
     rows = []
-    for row in state.battery_test_rows(snapshot, language):
-        unit = row["unit"]
-        rows.append(
-            f'<tr data-unit="{unit}">{f"<td>{unit}</td>" if units else ""}'
-            f'<td data-field="status_label" data-status="{e(row["status"])}">{e(row["status_label"])}</td>'
-            f'<td data-field="last_test_text">{e(row["last_test_text"])}</td>'
-            f'<td data-field="result_label" data-result="{e(row["result"])}">{e(row["result_label"])}</td>'
-            f'<td><button type="button" data-battery-test="{unit}"{"" if row["can_start"] else " disabled"}>'
-            f'{e(t("control.apply", language))}</button></td></tr>'
-        )
-    body = f"""<table class="grid" id="battery-test-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p class="notice" id="battery-test-none" hidden>{e(t('control.none', language, state.is_sts))}</p>
-<p id="control-result" class="result" role="status"></p>"""
-    return page(request, "menu.battery_test", body, page_name="battery-test", data={"per_unit": units})
+    if session.can_write:
+        for row in state.battery_test_rows(snapshot, language):
+            ask = _ask("battery_test", language, state.is_sts, row["unit"] if units else None)
+            rows.append({**row, "ask": ask})
+    data = {"per_unit": units, "outcomes": control_outcomes(("battery_test",), language)}
+    return render(
+        request,
+        "battery_test.html",
+        title_key="menu.battery_test",
+        page_name="battery-test",
+        data=data,
+        per_unit=units,
+        rows=rows,
+        any_allowed=any(row["can_start"] for row in rows),
+    )
 
 
 # -- settings forms (§18.1–§18.3, §20) -------------------------------------------------------------

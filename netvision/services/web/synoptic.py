@@ -13,7 +13,7 @@ GREY, GREEN, YELLOW, RED, HIDDEN = "grey", "green", "yellow", "red", "hidden"
 
 UNIT_ELEMENTS = (
     "rectifier_supply", "rectifier", "rectifier_output", "dc_bus", "inverter_input", "inverter",
-    "inverter_output", "output", "load", "battery", "bypass_supply", "bypass_input", "bypass",
+    "inverter_output", "output", "load", "battery", "battery_path", "bypass_supply", "bypass_input", "bypass",
     "bypass_output", "maintenance_bypass", "bypass_impossible", "maintenance_alarm", "alarm_present",
     "genset", "battery_sharing",
 )  # fmt: skip
@@ -87,6 +87,7 @@ def unit_colours(state: DeviceState) -> dict[str, str]:
         "output": output,
         "load": load_colour,
         "battery": battery,
+        "battery_path": _battery_path(state),
         "bypass_supply": GREEN if c("bypass_supply_present") else GREY,
         "bypass_input": YELLOW if bypass_on else GREEN if c("bypass_supply_present") else GREY,
         "bypass": _box(bypass_on, c("bypass_preventive_alarm"), c("bypass_critical_alarm")),
@@ -99,6 +100,17 @@ def unit_colours(state: DeviceState) -> dict[str, str]:
         "battery_sharing": GREY if c("battery_shared") else HIDDEN,
     }
     return colours
+
+
+def _battery_path(state: DeviceState) -> str:
+    """The line between the battery and the DC bus: yellow while the battery feeds the load
+    (the path in use), green while the rectifier keeps it charged, grey when it is open."""
+    c = state.condition
+    if c("battery_disconnected"):
+        return GREY
+    if c("on_battery"):
+        return YELLOW
+    return GREEN if c("rectifier_on") else GREY
 
 
 STS_ELEMENTS = (

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from ...store.timefmt import format_time
+from ...ups.controls import ControlResult
 from ...ups.model import DeviceState, Identity, Snapshot, Topology
+from ...ups.summary import Summary, SummaryKind, summarize
 from . import synoptic
 from .labels import t
 from .units import converted, displayed_measurements
@@ -168,7 +170,11 @@ def table_rows(
     return rows
 
 
-def alarms_json(state: DeviceState | None, language: str) -> list[dict[str, Any]]:
+def alarms_json(
+    state: DeviceState | None, language: str, time_zone: str = "UTC", dst: str = "auto"
+) -> list[dict[str, Any]]:
+    """The alarm table; ``since_text`` is the manual's dd/mm/yyyy hh:mm:ss in NET VISION's
+    time zone, so that every browser shows the same time whatever its own zone."""
     if state is None:
         return []
     return [
@@ -178,6 +184,7 @@ def alarms_json(state: DeviceState | None, language: str) -> list[dict[str, Any]
             "level": alarm.level.value,
             "level_label": t(f"level.{alarm.level.value}", language),
             "since": alarm.since.isoformat(),
+            "since_text": format_time(alarm.since, time_zone, dst),
         }
         for alarm in state.alarms
     ]
@@ -191,6 +198,8 @@ def device_view(
     fahrenheit: bool = False,
     ups_time: datetime | None = None,
     sts: bool = False,
+    time_zone: str = "UTC",
+    dst: str = "auto",
 ) -> dict[str, Any] | None:
     """Everything the synoptic page needs for one device: colours, labels, tables."""
     if state is None:
@@ -226,7 +235,7 @@ def device_view(
         "battery_status": t(state.derived.battery_status, language),
         "output_status": t(state.derived.output_status, language),
         "tables": {name: table_rows(name, state, language, fahrenheit, ups_time, sts) for name in names},
-        "alarms": alarms_json(state, language),
+        "alarms": alarms_json(state, language, time_zone, dst),
     }
 
 
@@ -364,13 +373,15 @@ def live_json(
             fahrenheit=fahrenheit,
             ups_time=snapshot.ups_time if kind == "system" else None,
             sts=sts,
+            time_zone=time_zone,
+            dst=dst,
         )
     system = snapshot.system
     stale = snapshot.stale
     if stale:
         for view in views.values():
             _stale(view)
-    alarms = [] if stale else alarms_json(system, language)
+    alarms = [] if stale else alarms_json(system, language, time_zone, dst)
     last_read = snapshot.last_read
     return {
         "sequence": snapshot.sequence,
@@ -380,6 +391,7 @@ def live_json(
         "stale": stale,
         "last_read": last_read.isoformat() if last_read else None,
         "last_read_text": last_read_text(snapshot, language, time_zone, dst),
+        "banner": banner_view(snapshot, language, time_zone, dst, sts),
         "communication": t(f"communication.{snapshot.communication.state.value}", language, sts),
         "alarm_count": len(alarms),
         "alarms": alarms,
@@ -394,3 +406,114 @@ def live_json(
 
 def control_label(control: str, language: str) -> str:
     return t(f"control.{control}", language)
+
+
+def _minutes(value: float) -> str:
+    return f"{max(0, round(value)):d}"
+
+
+def banner_text(
+    summary: Summary, language: str, time_zone: str = "UTC", dst: str = "auto", sts: bool = False
+) -> tuple[str, str]:
+    """(title, detail) of the status banner, in words."""
+    kind = summary.kind
+
+    def label(key: str, **values: Any) -> str:
+        text = t(key, language, sts)
+        return text.format(**values) if values else text
+
+    def when(moment: datetime | None) -> str:
+        return format_time(moment, time_zone, dst) if moment is not None else "--/--/---- --:--:--"
+
+    title = label(f"banner.{kind.value}")
+    minutes = summary.minutes_left
+    if kind is SummaryKind.COMMUNICATION_LOST:
+        if summary.last_read is None:
+            detail = label("banner.communication_lost_never", since=when(summary.since))
+        else:
+            detail = label(
+                "banner.communication_lost_detail", since=when(summary.since), time=when(summary.last_read)
+            )
+    elif kind in (SummaryKind.ON_BATTERY, SummaryKind.BATTERY_LOW):
+        if minutes is None:
+            detail = label(f"banner.{kind.value}_detail_unknown")
+        else:
+            detail = label(f"banner.{kind.value}_detail", minutes=_minutes(minutes))
+    elif kind is SummaryKind.ALARM:
+        worst = summary.worst_alarm
+        name = "" if worst is None else (worst.label_fr if language == "fr" else worst.label_en)
+        if summary.alarm_count == 1:
+            detail = label("banner.alarm_one", worst=name)
+        else:
+            detail = label("banner.alarm_many", count=summary.alarm_count, worst=name)
+    else:
+        detail = label(f"banner.{kind.value}_detail")
+    return title, detail
+
+
+def banner_view(
+    snapshot: Snapshot, language: str, time_zone: str = "UTC", dst: str = "auto", sts: bool = False
+) -> dict[str, Any]:
+    """What the status banner of every page shows, already in words."""
+    summary = summarize(snapshot)
+    title, detail = banner_text(summary, language, time_zone, dst, sts)
+    extra = ""
+    if summary.kind is not SummaryKind.ALARM and summary.alarm_count:
+        count = summary.alarm_count
+        key = "banner.also_alarms_one" if count == 1 else "banner.also_alarms_many"
+        extra = t(key, language).format(count=count)
+    since = ""
+    if summary.since is not None and summary.kind is not SummaryKind.COMMUNICATION_LOST:
+        since = t("banner.since", language).format(time=format_time(summary.since, time_zone, dst))
+    return {
+        "kind": summary.kind.value,
+        "tone": summary.tone.value,
+        "title": title,
+        "detail": detail,
+        "alarms": extra,
+        "since": since,
+        "alarm_count": summary.alarm_count,
+        "minutes_left": None if summary.minutes_left is None else round(summary.minutes_left),
+    }
+
+
+# Refusals the poller words in English, and the label of each (the first match wins).
+REFUSALS: tuple[tuple[str, str], ...] = (
+    ("remote controls are not permitted", "control.reason.remote_not_permitted"),
+    ("permission table could not be read", "control.reason.permission_unreadable"),
+    ("is not permitted by the UPS", "control.reason.not_permitted"),
+    ("is not offered by the UPS", "control.reason.not_offered"),
+    ("is not available on a", "control.reason.not_available"),
+    ("communication with the UPS was lost", "control.reason.lost"),
+    ("the UPS is not communicating", "control.reason.not_communicating"),
+    ("the poller stopped", "control.reason.stopped"),
+    ("did not accept the control", "control.reason.not_accepted"),
+)
+
+
+def refusal_reason(reason: str, language: str) -> str:
+    for fragment, key in REFUSALS:
+        if fragment in reason:
+            return t(key, language)
+    return reason
+
+
+def control_outcome(result: ControlResult | dict[str, Any], language: str) -> str:
+    """ "Load transferred to bypass" or "Refused: the UPS does not permit this control now"."""
+    if isinstance(result, dict):
+        control, accepted = str(result.get("control", "")), bool(result.get("accepted"))
+        reason = str(result.get("reason", ""))
+    else:
+        control, accepted, reason = result.control, result.accepted, result.reason
+    if accepted:
+        return t(f"control.done.{control}", language)
+    return t("control.refused_because", language).format(reason=refusal_reason(reason, language) or "—")
+
+
+def control_outcomes(controls: Any, language: str) -> dict[str, Any]:
+    """The words a control page needs to report an outcome by itself."""
+    return {
+        "done": {name: t(f"control.done.{name}", language) for name in controls},
+        "refused": t("control.refused_because", language),
+        "reasons": [[fragment, t(key, language)] for fragment, key in REFUSALS],
+    }

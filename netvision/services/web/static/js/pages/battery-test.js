@@ -1,6 +1,6 @@
 // Battery test (§16.2): one row for the system, or one per unit (distributed batteries).
-import { $, $$, api, onControl, onLive, problemText } from "../core.js";
-import { showResult } from "../controls.js";
+import { $, $$, onControl, onLive } from "../core.js";
+import { onControlResult, sendControl } from "../controls.js";
 
 function renderBatteryTest(data) {
   const table = $("#battery-test-table");
@@ -21,14 +21,10 @@ function renderBatteryTest(data) {
   });
   $("#battery-test-none").hidden = any || data.battery_tests.some((test) => test.status === "in_progress");
 }
-{
-  $$("[data-battery-test]").forEach((button) => button.addEventListener("click", async () => {
-    const unit = Number(button.dataset.batteryTest);
-    const body = unit ? { control: "battery_test", unit } : { control: "battery_test" };
-    const result = await api("POST", "/api/v1/controls", body);
-    showResult(result.data.control ? result.data : { control: "battery_test", accepted: false, reason: problemText(result) });
-  }));
-}
+$$("[data-battery-test]").forEach((button) => button.addEventListener("click", async () => {
+  const unit = Number(button.dataset.batteryTest);
+  await sendControl("battery_test", button.dataset.ask, unit || undefined);
+}));
 
 onLive(renderBatteryTest);
-onControl(showResult);
+onControl(onControlResult);

@@ -1,4 +1,4 @@
-// Dashboard (§13).
+// Dashboard (§13): a big status tile, then one widget per measurement, readable from afar.
 import { $, el, onLive, pageData } from "../core.js";
 
 const WIDGETS = [
@@ -15,22 +15,40 @@ const WIDGETS = [
   ["input_frequency", ["input_frequency"], 70, "Hz"],
   ["temperature", ["ambient_temperature"], 60, ""],
 ];
+const TONES = ["ok", "info", "warning", "critical"];
+
+function renderTile(data) {
+  const tile = $("#status-tile");
+  const banner = data.banner;
+  if (!tile || !banner) return;
+  tile.classList.remove(...TONES.map((tone) => "tone-" + tone));
+  tile.classList.add("tone-" + banner.tone);
+  $("#tile-state").textContent = banner.title;
+  $("#tile-detail").textContent = banner.detail;
+  const minutes = $("#tile-minutes");
+  minutes.hidden = banner.minutes_left === null || banner.minutes_left === undefined;
+  $("#tile-minutes-value").textContent = minutes.hidden ? "" : String(banner.minutes_left);
+  const stale = $("#tile-stale");
+  stale.hidden = !data.stale;
+  stale.textContent = data.stale ? data.last_read_text : "";
+}
+
+function widget(title) {
+  const w = el("section", { class: "widget" });
+  w.append(el("h3", {}, title));
+  return w;
+}
+
 function renderDashboard(data) {
+  renderTile(data);
   const m = data.measurements || {};
   const widgets = [];
-  const onBattery = data.views.system && data.views.system.colours.inverter_input === "yellow";
-  if (onBattery && m.remaining_backup_time != null) {
-    const w = el("div", { class: "widget" });
-    w.append(el("h3", {}, pageData.titles.remaining_backup_time), el("div", { class: "big" }, String(Math.round(m.remaining_backup_time))));
-    widgets.push(w);
-  }
   WIDGETS.forEach(([name, keys, max, unit]) => {
     const title = pageData.titles[name];
     if (name === "temperature") unit = pageData.temperature_unit;
     const present = keys.filter((k) => m[k] !== null && m[k] !== undefined);
     if (!present.length) return; // §13: measurements not available are not represented
-    const w = el("div", { class: "widget" });
-    w.append(el("h3", {}, title));
+    const w = widget(title);
     let scale = max;
     const nominal = keys[0].startsWith("output_current") ? pageData.nominal_current : null;
     if (!scale) scale = Math.max(...present.map((k) => m[k]), nominal || 0) * 1.25 || 1;
@@ -49,11 +67,14 @@ function renderDashboard(data) {
         line.style.left = (Math.min(1, nominal / scale) * 100).toFixed(1) + "%";
         bar.append(line);
       }
-      row.append(el("span", {}, present.length > 1 ? "L" + (index + 1) : ""), bar, el("span", {}, m[k].toFixed(unit === "Hz" ? 1 : 0) + " " + unit));
+      row.append(el("span", { class: "phase" }, present.length > 1 ? "L" + (index + 1) : ""), bar,
+        el("span", { class: "reading" }, m[k].toFixed(unit === "Hz" ? 1 : 0) + " " + unit));
       w.append(row);
     });
     widgets.push(w);
   });
-  $("#widgets").replaceChildren(...widgets);
+  const box = $("#widgets");
+  box.replaceChildren(...widgets);
+  box.classList.toggle("stale", !!data.stale);
 }
 onLive(renderDashboard);

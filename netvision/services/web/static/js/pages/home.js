@@ -17,14 +17,20 @@ function renderHome(data) {
   const view = data.views[device];
   Object.entries(data.views).forEach(([id, v]) => {
     const dot = $(`[data-tree="${id}"]`);
-    if (dot && v) dot.className = "dot t-" + v.tree;
+    if (dot && v) dot.className = "dot t-" + (data.stale ? "unknown" : v.tree); // not known while the UPS is silent
   });
   const bdot = $('[data-battery-tree="system"]');
-  if (bdot && data.views.system) bdot.className = "dot b-" + data.views.system.battery_tree;
+  if (bdot && data.views.system) bdot.className = "dot b-" + (data.stale ? "unknown" : data.views.system.battery_tree);
   $$(".tree .node[data-device]").forEach((node) => node.classList.toggle("selected", node.dataset.device === device));
+  const stale = $("#home-stale");
+  stale.hidden = !data.stale;
+  stale.textContent = data.stale ? data.last_read_text : "";
   if (!view) { $("#ups-status").textContent = data.communication; return; }
-  $("#ups-status").textContent = view.ups_status;
-  $("#battery-status").textContent = pageData.sts ? "" : view.battery_status;
+  // Communication lost: the status the UPS last gave is not its state now; the drawing stays,
+  // greyed, with the time of the last read.
+  $("#ups-status").textContent = data.stale ? data.communication : view.ups_status;
+  $("#battery-status").textContent = pageData.sts || data.stale ? "" : view.battery_status;
+  $("#synoptic").classList.toggle("stale", !!data.stale);
   pageData.elements.forEach((name) => {
     const node = document.getElementById("el-" + name);
     if (!node) return;
