@@ -42,7 +42,7 @@ def test_the_document_lists_every_route_of_the_registry() -> None:
     assert len(routes) == len({(route.method, route.path) for route in routes})
 
 
-async def test_the_document_lists_exactly_the_api_routes_served(make_web) -> None:
+async def test_the_document_lists_exactly_the_api_routes_served_and_bodies_are_checked(make_web) -> None:
     web = await make_web()
     served = {
         (route.method, route.resource.canonical)
@@ -52,6 +52,27 @@ async def test_the_document_lists_exactly_the_api_routes_served(make_web) -> Non
         and route.method != "HEAD"
     }
     assert operations(openapi_document()) == served
+    async with client() as session:
+        headers = {"X-CSRF-Token": (await login(session, web.http, "admin", ADMIN_PASSWORD))["csrf"]}
+        # A wrong body: 422, each wrong field named (for the page to highlight it).
+        wrong = {"language": "de", "colour": "blue"}
+        async with session.patch(f"{web.http}/api/v1/account", json=wrong, headers=headers) as response:
+            body = await response.json()
+            assert response.status == 422, body
+            assert [problem["field"] for problem in body["fields"]] == ["language", "colour"]
+        async with session.patch(
+            f"{web.http}/api/v1/settings", json={"changes": {}}, headers=headers
+        ) as response:
+            body = await response.json()
+            assert response.status == 422 and body["fields"][0]["field"] == "changes", body
+        async with session.post(
+            f"{web.http}/api/v1/configuration/backup", json={"password": 12345678}, headers=headers
+        ) as response:
+            assert response.status == 422  # strict: a number is no password
+        # The login keeps its 400 for a wrong body, naming the field all the same.
+        async with session.post(f"{web.http}/api/v1/login", json={"user": "admin"}) as response:
+            body = await response.json()
+            assert response.status == 400 and body["fields"][0]["field"] == "password", body
 
 
 def test_request_bodies_and_answers_come_from_models() -> None:
