@@ -551,8 +551,10 @@ async def get_clock(request: web.Request) -> web.Response:
     )
 
 
-def parse_new_time(value: str, time_zone: str) -> datetime:
+def parse_new_time(value: object, time_zone: str) -> datetime:
     """ISO 8601 date and time; without an offset it is local time of the configured zone."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        raise ApiError(400, 'time is a required ISO 8601 string such as "2026-03-01T12:30:00+01:00"')
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -933,14 +935,14 @@ CONFIGURATION_FILES = (
 ROUTES = [
     Route("POST", "/api/v1/login", login, "Open a session: same-origin JSON only; a new admin or Read/Write "
           "login takes the write session over; locked after repeated failures per account and address",
-          body=LoginBody, response=LoginAnswer, errors=(400, 401, 403, 415, 429), public=True,
+          body=LoginBody, response=LoginAnswer, errors=(401, 403, 415, 429), public=True, invalid_body=400,
           description="The session cookie is set. A wrong body is a 400 here, naming each wrong field."),
     Route("POST", "/api/v1/logout", logout, "Close the session", response=Ok),
     Route("GET", "/api/v1/session", get_session, "The current session and its CSRF token", response=Session),
     Route("POST", "/api/v1/password", change_password, "Change one's own password; the session ends",
-          body=PasswordBody, response=LoggedOut, errors=(400, 422)),
+          body=PasswordBody, response=LoggedOut, errors=(400,)),
     Route("PATCH", "/api/v1/account", patch_account, "One's own preferences: the page language",
-          body=AccountPatch, response=Account, errors=(400, 422)),
+          body=AccountPatch, response=Account, errors=(400,)),
     Route("GET", "/api/v1/snapshot", get_snapshot, "The latest snapshot: identity, topology, system, units, modules",
           response=Snapshot),
     Route("GET", "/api/v1/alarms", get_alarms, "The alarm table of the system or of one unit", parameters=AlarmsQuery,
@@ -950,21 +952,21 @@ ROUTES = [
     Route("GET", "/api/v1/controls", get_controls, "The controls of this UPS and whether it permits them now",
           response=Controls),
     Route("POST", "/api/v1/controls", post_control, "Send a control through the poller's queue (admin, Read/Write)",
-          body=ControlBody, response=ControlResult, errors=(400, 409),
+          body=ControlBody, response=ControlResult, errors=(400, 409), invalid_body=400,
           description="409: refused by the UPS (the answer says why). A wrong body is a 400 here, naming each wrong field."),
     Route("GET", "/api/v1/battery-test", get_battery_test, "Battery test: status, last test and result, per unit for distributed batteries",
           response=BatteryTest),
     Route("GET", "/api/v1/clock", get_clock, "The date and time of NET VISION and of the UPS", response=Clock),
     Route("POST", "/api/v1/clock", set_clock, "Set the clock by hand or from the browser's clock (admin, Read/Write)",
-          body=ClockBody, response=ClockSet, errors=(400, 503),
+          body=ClockBody, response=ClockSet, errors=(400, 503), invalid_body=400,
           description="The change is logged. A wrong body is a 400 here, naming each wrong field."),
     Route("GET", "/api/v1/settings", get_settings, "Every setting; a secret is \"********\" when set, \"\" when not",
           response=Settings),
     Route("PATCH", "/api/v1/settings", patch_settings, "Change settings (admin, Read/Write; the firewall, SNMP secrets and v3 users: admin)",
-          body=SettingsPatch, response=Settings, errors=(400, 409, 422),
+          body=SettingsPatch, response=Settings, errors=(400, 409),
           description="400: a value is refused (problems says which). 409: a firewall change would refuse this client."),
     Route("POST", "/api/v1/settings/validate", validate_settings, "Check changes without applying them",
-          body=SettingsCheck, response=Validation, errors=(400, 422)),
+          body=SettingsCheck, response=Validation, errors=(400,)),
     Route("GET", "/api/v1/configuration", download_configuration,
           "Download the configuration (TOML) without its secrets: restoring it keeps the current ones",
           raw_response=(TOML, "netvision.toml")),
@@ -972,16 +974,16 @@ ROUTES = [
           "Restore a configuration, merged over the current settings (a partial file changes only what it holds); "
           "checked completely before anything changes",
           body=ConfigurationFile, raw_body=CONFIGURATION_FILES, parameters=LockoutQuery, response=Restored,
-          errors=(400, 409, 413, 422)),
+          errors=(400, 409, 413)),
     Route("POST", "/api/v1/configuration/preview", preview_configuration,
           "What restoring this configuration would change, for the confirmation (nothing is applied)",
-          body=ConfigurationFile, raw_body=CONFIGURATION_FILES, response=RestoreReport, errors=(400, 413, 422)),
+          body=ConfigurationFile, raw_body=CONFIGURATION_FILES, response=RestoreReport, errors=(400, 413)),
     Route("POST", "/api/v1/configuration/backup", download_backup,
           "Encrypted backup with the secrets (admin): AES-256-GCM under a key derived (scrypt) from the password",
-          body=BackupBody, raw_response=("application/json", "netvision-backup.json"), errors=(400, 422)),
+          body=BackupBody, raw_response=("application/json", "netvision-backup.json"), errors=(400,)),
     Route("GET", "/api/v1/accounts", get_accounts, "The multi-user table (admin)", response=Accounts),
     Route("PUT", "/api/v1/accounts/{name}", put_account, "Create or change a user (admin)", parameters=AccountName,
-          body=AccountPut, response=Account, errors=(400, 422)),
+          body=AccountPut, response=Account, errors=(400,)),
     Route("DELETE", "/api/v1/accounts/{name}", delete_account, "Delete a user (admin)", parameters=AccountName,
           response=Ok, errors=(400, 404)),
     Route("GET", "/api/v1/certificate", get_certificate, "The HTTPS certificate in use", response=Certificate),

@@ -290,6 +290,8 @@ def _operation(route: Route, components: Components) -> Schema:
     else:
         ok = {"description": "Done", "content": {"application/json": {"schema": {"type": "object"}}}}
     codes = set(route.errors) | (set() if route.public else {401, 403})
+    if route.body is not None:
+        codes.add(route.invalid_body)
     error = {"$ref": "#/components/schemas/Error"}
     responses = {"200": ok}
     for code in sorted(codes):

@@ -51,6 +51,8 @@ class Route:
     # The answer when it is not JSON: (media type, description), e.g. a CSV file.
     raw_response: tuple[str, str] | None = None
     public: bool = False  # answered without a session (the login, this document)
+    # The status of a body its model refuses (parse_body's ``status``): documented with the body.
+    invalid_body: int = 422
 
     @property
     def path_names(self) -> list[str]:
