@@ -367,10 +367,11 @@ async def login(request: web.Request) -> web.Response:
         raise ApiError(403, "a login from another site is refused")
     try:
         body = await parse_body(request, LoginBody, status=400)
-    except ApiError:
-        user = (await read_json(request)).get("user")
-        if isinstance(user, str) and len(user) > MAX_USER_NAME:  # logged, never stored whole
-            failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
+    except ApiError as problem:
+        if "fields" in problem.extra:  # JSON, but not a login: a long user name is logged, cut
+            user = (await read_json(request)).get("user")
+            if isinstance(user, str) and len(user) > MAX_USER_NAME:
+                failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
         raise
     user, password = body.user, body.password
     validity = state.settings.web.password_validity_days
