@@ -12,10 +12,7 @@ import aiohttp
 import pytest
 
 from netvision.services.web.accounts import initial_admin_password, mac_address
-from netvision.services.web.api import ROUTES
 from netvision.services.web.app import FAILURES_KEY
-from netvision.services.web.logs import API_ROUTES
-from netvision.services.web.openapi import openapi_document
 from tests.conftest import next_snapshot, wait_for
 from tests.integration.test_web_helpers import (
     ADMIN_PASSWORD,
@@ -427,56 +424,6 @@ async def test_sts_pages_render(make_web) -> None:
         for path in ("/", "/alarms", "/dashboard", "/graph", "/control", "/configuration", "/nv-control", "/datetime", "/users", "/links-setup", "/account", "/clients", "/battery-test"):
             async with session.get(web.http + path) as response:
                 assert response.status == 200, path
-
-
-def test_openapi_document_lists_exactly_the_api_routes() -> None:
-    document = openapi_document()
-    documented = {
-        (method.upper(), path) for path, item in document["paths"].items() for method in item if method != "parameters"
-    }
-    served = {(method, path) for method, path, _handler in ROUTES + API_ROUTES} | {("GET", "/api/v1/live")}
-    assert documented == served
-
-
-async def test_openapi_document_holds_against_the_running_api(make_web) -> None:
-    """schemathesis calls every read operation of the document and checks status codes,
-    content types and response schemas against what the daemon answers."""
-    schemathesis = pytest.importorskip("schemathesis")
-    web = await make_web()
-    async with client() as session:
-        await login(session, web.http, "reader", READER_PASSWORD)
-        cookie = next(c.value for c in session.cookie_jar if c.key == "nv_session")
-
-    def check() -> tuple[int, list[str]]:
-        from schemathesis import openapi
-
-        schema = openapi.from_dict(openapi_document())
-        schema.config.base_url = web.http  # type: ignore[attr-defined]
-        failures = []
-        checked = 0
-        for result in schema.get_all_operations():
-            operation = result.ok()
-            if operation.method.upper() != "GET" or operation.path == "/api/v1/live":
-                continue
-            choices: tuple[dict[str, str] | None, ...] = (None,)
-            if "{log}" in operation.path:
-                choices = tuple({"log": log} for log in ("ups", "netvision", "history", "extended"))
-            elif "{name}" in operation.path:
-                choices = ({"name": "NETVISION-MIB.txt"}, {"name": "missing.txt"})
-            for parameters in choices:
-                log = json.dumps(parameters) if parameters else ""
-                case = operation.Case(cookies={"nv_session": cookie}, path_parameters=parameters)
-                checked += 1
-                try:
-                    case.call_and_validate(base_url=web.http)
-                except Exception as failure:  # noqa: BLE001
-                    failures.append(f"{operation.method} {operation.path} {log or ''}: {failure}")
-        return checked, failures
-
-    assert schemathesis is not None
-    checked, failures = await asyncio.to_thread(check)
-    assert not failures, "\n".join(failures)
-    assert checked >= 20
 
 
 async def test_web_service_follows_port_changes_without_restart(make_web) -> None:

@@ -10,10 +10,11 @@ import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema
 from yarl import URL
 
 from ...clock import ClockError
@@ -29,7 +30,8 @@ from ...settings.store import (
     settings_from_upload,
     settings_to_toml,
 )
-from .accounts import ADMIN, MAX_USER_NAME, AccountError
+from . import routes
+from .accounts import ADMIN, MAX_USER_NAME, MAX_USERS, USER_ROLES, AccountError
 from .app import (
     SESSION_COOKIE,
     ApiError,
@@ -41,7 +43,7 @@ from .app import (
     state_of,
 )
 from .battery import battery_test_permitted, per_unit
-from .openapi import openapi_document
+from .routes import Route, parse_body
 from .tls import MAX_UPLOAD_BYTES, CertificateError
 from .views import alarms_json, control_label
 
@@ -88,6 +90,272 @@ def remote(request: web.Request) -> str:
     return request.remote or "???"
 
 
+# -- request and answer models (the OpenAPI document is made from them) --------------------------
+
+
+class Body(BaseModel):
+    """A JSON request body: unknown keys are errors, and types are strict ("1" is no number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Answer(BaseModel):
+    """A JSON answer's shape, for the document (answers may gain keys in later versions)."""
+
+
+WRITE_ONLY: dict[str, JsonValue] = {"writeOnly": True}
+Language = Literal["", "en", "fr"]
+# A password is at most 256 characters: a longer one could never be given at the login.
+Password = Annotated[str, Field(max_length=256, json_schema_extra=WRITE_ONLY)]
+
+
+class LoginBody(Body):
+    user: str = Field(min_length=1, max_length=MAX_USER_NAME)
+    password: Password
+
+
+class PasswordBody(Body):
+    current: Password
+    new: Password = Field(description="12 characters at least, with upper and lower case, a digit and one of ! % # @ ^ *")
+
+
+class AccountPatch(Body):
+    language: Language = Field(description='The page language; "" = the system language')
+
+
+class ControlBody(Body):
+    control: str = Field(min_length=1, max_length=64, description="A control of GET /api/v1/controls")
+    unit: int | None = Field(default=None, ge=0, le=15, description="Unit of a parallel system (0 or none = system)")
+
+
+class ClockBody(Body):
+    time: str = Field(
+        min_length=10,
+        max_length=40,
+        description="ISO 8601 date and time, such as 2026-03-01T12:30:00+01:00; "
+        "without an offset it is local time of system.time_zone; years 2000 to 2099",
+    )
+    source: Literal["manual", "browser"] = "manual"
+
+
+# The changes' schema is made from the settings models (openapi.py, SettingsChanges).
+Changes = Annotated[
+    dict[str, JsonValue],
+    Field(min_length=1),
+    WithJsonSchema({"type": "object", "x-settings-changes": True}),
+]
+
+
+class SettingsPatch(Body):
+    changes: Changes
+    confirm_lockout: bool = Field(
+        default=False, description="Apply a firewall change after which this client would be refused (else 409)"
+    )
+
+
+class SettingsCheck(Body):
+    changes: Changes
+    confirm_lockout: bool = Field(default=False, description="Ignored when checking")
+
+
+class ConfigurationFile(Body):
+    file: str = Field(description="The configuration file (TOML) or an encrypted backup")
+    password: Password | None = Field(default=None, description="The backup's password, for an encrypted backup")
+
+
+class BackupBody(Body):
+    password: Password = Field(description="The password that encrypts the backup: 8 characters at least")
+
+
+class AccountPut(Body):
+    role: Literal[USER_ROLES] = Field(description="Access type")  # type: ignore[valid-type]
+    password: Password = Field(default="", description='A first password, changed at the first login; "" keeps the current one')
+    language: Language = ""
+
+
+class Ok(Answer):
+    ok: bool
+
+
+class LoggedOut(Ok):
+    login_again: bool = False
+
+
+class Restarting(Ok):
+    restarting: bool
+
+
+class Session(Answer):
+    user: str
+    role: Literal["admin", "read_write", "read_only"]
+    language: str
+    must_change: bool
+    can_write: bool
+    csrf: str
+
+
+class LoginAnswer(Session):
+    password_days_left: int | None = Field(description="Days before the password must be changed (none: no limit)")
+
+
+class Account(Answer):
+    name: str
+    role: Literal["admin", "read_write", "read_only", "disabled"]
+    language: str
+    must_change: bool
+    password_changed: float = Field(description="When the password was set (seconds since 1970)")
+
+
+class Accounts(Answer):
+    accounts: list[Account]
+    max_users: int = Field(description=f"Users besides admin ({MAX_USERS})")
+
+
+class Communication(Answer):
+    state: str
+    since: str
+    baud_rate: int | None
+    map_name: str | None
+    last_error: str
+    cycles: int
+    errors: int
+
+
+class Snapshot(Answer):
+    sequence: int
+    time: str
+    stale: bool = Field(description="Communication lost: the values are the last read")
+    last_read: str | None = Field(description="When the values were read")
+    communication: Communication
+    identity: dict[str, JsonValue] | None
+    topology: dict[str, JsonValue] | None
+    system: dict[str, JsonValue] | None
+    units: list[dict[str, JsonValue]]
+    modules: list[dict[str, JsonValue]]
+    permissions: dict[str, bool]
+    remote_controls_permitted: bool
+    ups_time: str | None
+
+
+class ServiceHealth(Answer):
+    name: str
+    state: Literal["disabled", "running", "failed"]
+    addresses: list[str]
+    last_error: str
+    since: str | None = Field(description="When it entered this state")
+    counters: dict[str, float]
+
+
+class Services(Answer):
+    services: list[ServiceHealth]
+
+
+class Alarm(Answer):
+    acronym: str
+    label: str
+    level: str
+    level_label: str
+    since: str
+
+
+class Alarms(Answer):
+    unit: int
+    alarms: list[Alarm]
+    stale: bool = Field(description="Communication lost: the alarms are not known (none listed)")
+    last_read: str | None = None
+
+
+class AlarmsQuery(Body):
+    unit: str = Field(default="0", pattern="^[0-9]+$", description="0 = the system, else a unit of a parallel system")
+
+
+class Control(Answer):
+    control: str
+    label: str
+    permitted: bool
+
+
+class Controls(Answer):
+    remote_controls_permitted: bool
+    controls: list[Control]
+
+
+class ControlResult(Answer):
+    control: str
+    accepted: bool
+    reason: str
+
+
+class BatteryTest(Answer):
+    per_unit: bool
+    permitted: bool
+    rows: list[dict[str, JsonValue]]
+
+
+class Clock(Answer):
+    time: str
+    time_zone: str
+    ups_time: str | None
+    ups_clock_written: bool
+    ups_clock_note: bool = Field(description="The UPS clock is not written (no public write register)")
+
+
+class ClockSet(Ok):
+    time: str
+    ups_clock_written: bool
+    ups_clock_note: bool
+
+
+class Validation(Answer):
+    valid: bool
+    problems: list[str]
+
+
+class RestoreChange(Answer):
+    key: str
+    old: JsonValue = Field(description='The current value ("********" for a secret)')
+    new: JsonValue = Field(description='The value after the restore ("********" for a secret)')
+    secret: bool
+
+
+class RestoreReport(Answer):
+    changes: list[RestoreChange]
+    partial: bool
+    kept: list[str] = Field(description="Settings the file leaves out: they keep their current values")
+    encrypted: bool
+    note: str
+
+
+class Restored(RestoreReport):
+    ok: bool
+
+
+class Certificate(Answer):
+    subject: str
+    issuer: str
+    not_before: str
+    not_after: str
+    uploaded: bool
+
+
+class Mibs(Answer):
+    mibs: list[str]
+
+
+class MibName(Body):
+    name: str = Field(description="A name of GET /api/v1/mibs")
+
+
+class AccountName(Body):
+    name: str = Field(min_length=1, max_length=MAX_USER_NAME)
+
+
+class LockoutQuery(Body):
+    confirm_lockout: Literal["true", "false"] = Field(
+        default="false", description="Apply a firewall change after which this client would be refused (else 409)"
+    )
+
+
 # -- login, session, password (§11.5) ------------------------------------------------------------
 
 
@@ -97,13 +365,15 @@ async def login(request: web.Request) -> web.Response:
         raise ApiError(415, "the login is a JSON body (Content-Type: application/json)")
     if not same_origin(request):
         raise ApiError(403, "a login from another site is refused")
-    body = await read_json(request)
-    user, password = body.get("user"), body.get("password")
-    if not isinstance(user, str) or not isinstance(password, str) or not user or len(password) > 256:
-        raise ApiError(400, "user and password are required strings")
-    if len(user) > MAX_USER_NAME:
-        failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
-        raise ApiError(400, f"user names have at most {MAX_USER_NAME} characters")
+    try:
+        body = await parse_body(request, LoginBody, status=400)
+    except ApiError as problem:
+        if "fields" in problem.extra:  # JSON, but not a login: a long user name is logged, cut
+            user = (await read_json(request)).get("user")
+            if isinstance(user, str) and len(user) > MAX_USER_NAME:
+                failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
+        raise
+    user, password = body.user, body.password
     validity = state.settings.web.password_validity_days
     outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity, remote(request))
     bus = state.context.bus
@@ -158,10 +428,8 @@ async def change_password(request: web.Request) -> web.Response:
     """Own password; after it the session ends and a new login is needed (§11.5)."""
     state = state_of(request)
     session = session_of(request)
-    body = await read_json(request)
-    current, new = body.get("current"), body.get("new")
-    if not isinstance(current, str) or not isinstance(new, str):
-        raise ApiError(400, "current and new are required strings")
+    body = await parse_body(request, PasswordBody)
+    current, new = body.current, body.new
     validity = state.settings.web.password_validity_days
     outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity, remote(request))
     if outcome.account is None:
@@ -181,12 +449,9 @@ async def patch_account(request: web.Request) -> web.Response:
     """Own preferences: the page language (per user)."""
     state = state_of(request)
     session = session_of(request)
-    body = await read_json(request)
-    language = body.get("language")
-    if not isinstance(language, str):
-        raise ApiError(400, "language is a required string")
+    body = await parse_body(request, AccountPatch)
     try:
-        account = state.accounts.set_language(session.user, language)
+        account = state.accounts.set_language(session.user, body.language)
     except AccountError as problem:
         raise ApiError(400, str(problem)) from None
     session.language = account.language or state.settings.system.language
@@ -246,13 +511,8 @@ async def get_controls(request: web.Request) -> web.Response:
 async def post_control(request: web.Request) -> web.Response:
     state = state_of(request)
     session = require_write(request)
-    body = await read_json(request)
-    control = body.get("control")
-    unit = body.get("unit")
-    if not isinstance(control, str) or not control:
-        raise ApiError(400, "control is a required string")
-    if unit is not None and (not isinstance(unit, int) or isinstance(unit, bool) or not 0 <= unit <= 15):
-        raise ApiError(400, "unit must be an integer 0..15")
+    body = await parse_body(request, ControlBody, status=400)
+    control, unit = body.control, body.unit
     if control not in state.snapshot.permissions:
         raise ApiError(400, f"unknown control {control!r} for this UPS")
     result = await state.context.ups.submit(control, source=VIA, user=session.user, unit=unit or None)
@@ -312,11 +572,9 @@ async def set_clock(request: web.Request) -> web.Response:
     """§18.1 "Set values manually" and "Synchronize with computer time" (admin, Read/Write)."""
     state = state_of(request)
     session = require_write(request)
-    body = await read_json(request)
-    source = body.get("source", "manual")
-    if source not in ("manual", "browser"):
-        raise ApiError(400, "source is manual or browser")
-    when = parse_new_time(body.get("time"), state.settings.system.time_zone)
+    body = await parse_body(request, ClockBody, status=400)
+    source = body.source
+    when = parse_new_time(body.time, state.settings.system.time_zone)
     before = datetime.now(UTC)
     try:
         await asyncio.to_thread(state.context.clock.set_time, when)
@@ -363,10 +621,8 @@ async def get_settings(request: web.Request) -> web.Response:
     return json_response(settings_json(state_of(request).settings))
 
 
-def _changes(body: dict[str, Any]) -> dict[str, Any]:
-    changes = body.get("changes")
-    if not isinstance(changes, dict) or not changes:
-        raise ApiError(400, 'the body must be {"changes": {"section.key": value, ...}}')
+def _changes(body: SettingsPatch | SettingsCheck) -> dict[str, Any]:
+    changes = body.changes
     if "data_dir" in changes:
         raise ApiError(400, "data_dir cannot be changed from the web")
     return changes
@@ -391,7 +647,7 @@ def _check_secrets(request: web.Request, old: Settings, new: Settings) -> None:
 async def validate_settings(request: web.Request) -> web.Response:
     state = state_of(request)
     require_write(request)
-    changes = _changes(await read_json(request))
+    changes = _changes(await parse_body(request, SettingsCheck))
     try:
         apply_changes(state.settings, changes)
     except SettingsError as problem:
@@ -417,9 +673,9 @@ def _check_firewall(request: web.Request, changes: dict[str, Any], confirmed: bo
 async def patch_settings(request: web.Request) -> web.Response:
     state = state_of(request)
     session = require_write(request)
-    body = await read_json(request)
+    body = await parse_body(request, SettingsPatch)
     changes = _changes(body)
-    _check_firewall(request, changes, body.get("confirm_lockout") is True)
+    _check_firewall(request, changes, body.confirm_lockout)
     try:
         _check_secrets(request, state.settings, apply_changes(state.settings, changes))
         new = await state.context.settings_manager.change(changes, via=VIA, by=session.user)
@@ -446,10 +702,10 @@ async def download_backup(request: web.Request) -> web.Response:
 
     state = state_of(request)
     require_admin(request)
-    password = (await read_json(request)).get("password")
+    password = (await parse_body(request, BackupBody)).password
     text = settings_to_toml(state.settings)
     try:
-        sealed = await asyncio.to_thread(backup.encrypt, text, password)  # type: ignore[arg-type]
+        sealed = await asyncio.to_thread(backup.encrypt, text, password)
     except backup.BackupError as problem:
         raise ApiError(400, str(problem)) from None
     return web.Response(
@@ -467,27 +723,23 @@ async def _uploaded(request: web.Request) -> tuple[Settings, list[str], bool]:
     from ...settings import backup
 
     state = state_of(request)
-    password: object = None
-    text: object
+    password: str | None = None
     if request.content_type == "application/json":
-        body = await read_json(request)
-        text, password = body.get("file"), body.get("password")
-        if not isinstance(text, str):
-            raise ApiError(400, 'the body must be {"file": "<the configuration file>", "password": "..."}')
+        body = await parse_body(request, ConfigurationFile)
+        text, password = body.file, body.password
     else:
         try:
             text = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             raise ApiError(400, "the configuration file is not UTF-8 text") from None
-    assert isinstance(text, str)
     encrypted = backup.is_backup(text)
     if encrypted:
         try:
-            text = await asyncio.to_thread(backup.decrypt, str(text), password)
+            text = await asyncio.to_thread(backup.decrypt, text, password)
         except backup.BackupError as problem:
             raise ApiError(400, str(problem), encrypted=True) from None
     try:
-        new, missing = settings_from_upload(str(text), state.settings)
+        new, missing = settings_from_upload(text, state.settings)
     except SettingsError as problem:
         raise ApiError(400, "the configuration file was refused, nothing changed", problems=list(problem.problems)) from None
     return new, missing, encrypted
@@ -553,12 +805,9 @@ async def put_account(request: web.Request) -> web.Response:
     state = state_of(request)
     session = require_admin(request)
     name = request.match_info["name"]
-    body = await read_json(request)
-    role, password, language = body.get("role"), body.get("password", ""), body.get("language", "")
-    if not isinstance(role, str) or not isinstance(password, str) or not isinstance(language, str):
-        raise ApiError(400, "role is required; password and language are strings")
+    body = await parse_body(request, AccountPut)
     try:
-        account = await asyncio.to_thread(state.accounts.put_user, name, role, password, language)
+        account = await asyncio.to_thread(state.accounts.put_user, name, body.role, body.password, body.language)
     except AccountError as problem:
         raise ApiError(400, str(problem)) from None
     state.sessions.end_user(name)  # a changed account logs in again with its new rights
@@ -673,45 +922,90 @@ async def download_mib(request: web.Request) -> web.Response:
 
 
 async def get_openapi(request: web.Request) -> web.Response:
+    from .openapi import openapi_document
+
     return json_response(openapi_document())
 
 
+TOML = "application/toml"
+CONFIGURATION_FILES = (
+    (TOML, "The configuration file (TOML), whole or in part"),
+    ("application/octet-stream", "The configuration file (TOML) or an encrypted backup, as a file"),
+)
+
 ROUTES = [
-    ("POST", "/api/v1/login", login),
-    ("POST", "/api/v1/logout", logout),
-    ("GET", "/api/v1/session", get_session),
-    ("POST", "/api/v1/password", change_password),
-    ("PATCH", "/api/v1/account", patch_account),
-    ("GET", "/api/v1/snapshot", get_snapshot),
-    ("GET", "/api/v1/alarms", get_alarms),
-    ("GET", "/api/v1/services", get_services),
-    ("GET", "/api/v1/controls", get_controls),
-    ("POST", "/api/v1/controls", post_control),
-    ("GET", "/api/v1/battery-test", get_battery_test),
-    ("GET", "/api/v1/clock", get_clock),
-    ("POST", "/api/v1/clock", set_clock),
-    ("GET", "/api/v1/settings", get_settings),
-    ("PATCH", "/api/v1/settings", patch_settings),
-    ("POST", "/api/v1/settings/validate", validate_settings),
-    ("GET", "/api/v1/configuration", download_configuration),
-    ("POST", "/api/v1/configuration", upload_configuration),
-    ("POST", "/api/v1/configuration/preview", preview_configuration),
-    ("POST", "/api/v1/configuration/backup", download_backup),
-    ("GET", "/api/v1/accounts", get_accounts),
-    ("PUT", "/api/v1/accounts/{name}", put_account),
-    ("DELETE", "/api/v1/accounts/{name}", delete_account),
-    ("GET", "/api/v1/certificate", get_certificate),
-    ("POST", "/api/v1/certificate", upload_certificate),
-    ("DELETE", "/api/v1/certificate", delete_certificate),
-    ("GET", "/api/v1/certificate/ca", download_ca),
-    ("POST", "/api/v1/agent/restart", restart_agent),
-    ("POST", "/api/v1/agent/reset", reset_agent),
-    ("GET", "/api/v1/mibs", get_mibs),
-    ("GET", "/api/v1/mibs/{name}", download_mib),
-    ("GET", "/api/v1/openapi.json", get_openapi),
-]
+    Route("POST", "/api/v1/login", login, "Open a session: same-origin JSON only; a new admin or Read/Write "
+          "login takes the write session over; locked after repeated failures per account and address",
+          body=LoginBody, response=LoginAnswer, errors=(401, 403, 415, 429), public=True, invalid_body=400,
+          description="The session cookie is set. A wrong body is a 400 here, naming each wrong field."),
+    Route("POST", "/api/v1/logout", logout, "Close the session", response=Ok),
+    Route("GET", "/api/v1/session", get_session, "The current session and its CSRF token", response=Session),
+    Route("POST", "/api/v1/password", change_password, "Change one's own password; the session ends",
+          body=PasswordBody, response=LoggedOut, errors=(400,)),
+    Route("PATCH", "/api/v1/account", patch_account, "One's own preferences: the page language",
+          body=AccountPatch, response=Account, errors=(400,)),
+    Route("GET", "/api/v1/snapshot", get_snapshot, "The latest snapshot: identity, topology, system, units, modules",
+          response=Snapshot),
+    Route("GET", "/api/v1/alarms", get_alarms, "The alarm table of the system or of one unit", parameters=AlarmsQuery,
+          response=Alarms, errors=(400, 404)),
+    Route("GET", "/api/v1/services", get_services, "Every service's health: state, listening addresses, last error, counters",
+          response=Services),
+    Route("GET", "/api/v1/controls", get_controls, "The controls of this UPS and whether it permits them now",
+          response=Controls),
+    Route("POST", "/api/v1/controls", post_control, "Send a control through the poller's queue (admin, Read/Write)",
+          body=ControlBody, response=ControlResult, errors=(400, 409), invalid_body=400,
+          description="409: refused by the UPS (the answer says why). A wrong body is a 400 here, naming each wrong field."),
+    Route("GET", "/api/v1/battery-test", get_battery_test, "Battery test: status, last test and result, per unit for distributed batteries",
+          response=BatteryTest),
+    Route("GET", "/api/v1/clock", get_clock, "The date and time of NET VISION and of the UPS", response=Clock),
+    Route("POST", "/api/v1/clock", set_clock, "Set the clock by hand or from the browser's clock (admin, Read/Write)",
+          body=ClockBody, response=ClockSet, errors=(400, 503), invalid_body=400,
+          description="The change is logged. A wrong body is a 400 here, naming each wrong field."),
+    Route("GET", "/api/v1/settings", get_settings, "Every setting; a secret is \"********\" when set, \"\" when not",
+          response=Settings),
+    Route("PATCH", "/api/v1/settings", patch_settings, "Change settings (admin, Read/Write; the firewall, SNMP secrets and v3 users: admin)",
+          body=SettingsPatch, response=Settings, errors=(400, 409),
+          description="400: a value is refused (problems says which). 409: a firewall change would refuse this client."),
+    Route("POST", "/api/v1/settings/validate", validate_settings, "Check changes without applying them",
+          body=SettingsCheck, response=Validation, errors=(400,)),
+    Route("GET", "/api/v1/configuration", download_configuration,
+          "Download the configuration (TOML) without its secrets: restoring it keeps the current ones",
+          raw_response=(TOML, "netvision.toml")),
+    Route("POST", "/api/v1/configuration", upload_configuration,
+          "Restore a configuration, merged over the current settings (a partial file changes only what it holds); "
+          "checked completely before anything changes",
+          body=ConfigurationFile, raw_body=CONFIGURATION_FILES, parameters=LockoutQuery, response=Restored,
+          errors=(400, 409, 413)),
+    Route("POST", "/api/v1/configuration/preview", preview_configuration,
+          "What restoring this configuration would change, for the confirmation (nothing is applied)",
+          body=ConfigurationFile, raw_body=CONFIGURATION_FILES, response=RestoreReport, errors=(400, 413)),
+    Route("POST", "/api/v1/configuration/backup", download_backup,
+          "Encrypted backup with the secrets (admin): AES-256-GCM under a key derived (scrypt) from the password",
+          body=BackupBody, raw_response=("application/json", "netvision-backup.json"), errors=(400,)),
+    Route("GET", "/api/v1/accounts", get_accounts, "The multi-user table (admin)", response=Accounts),
+    Route("PUT", "/api/v1/accounts/{name}", put_account, "Create or change a user (admin)", parameters=AccountName,
+          body=AccountPut, response=Account, errors=(400,)),
+    Route("DELETE", "/api/v1/accounts/{name}", delete_account, "Delete a user (admin)", parameters=AccountName,
+          response=Ok, errors=(400, 404)),
+    Route("GET", "/api/v1/certificate", get_certificate, "The HTTPS certificate in use", response=Certificate),
+    Route("POST", "/api/v1/certificate", upload_certificate,
+          "Upload a PEM file holding the private key and its certificate (8 KB at most)",
+          raw_body=(("application/x-pem-file", "The PEM file, sent as is"),), response=Certificate, errors=(400, 413)),
+    Route("DELETE", "/api/v1/certificate", delete_certificate, "Remove the uploaded certificate (back to the generated one)",
+          response=Certificate),
+    Route("GET", "/api/v1/certificate/ca", download_ca, "The root CA certificate (cacert.crt)",
+          raw_response=("application/x-x509-ca-cert", "cacert.crt")),
+    Route("POST", "/api/v1/agent/restart", restart_agent, "Restart NET VISION (admin): answered, then every service restarts",
+          response=Restarting, errors=(503,)),
+    Route("POST", "/api/v1/agent/reset", reset_agent,
+          "Reset the configuration to default, serial link and accounts kept, then restart (admin)",
+          response=Restarting, errors=(503,)),
+    Route("GET", "/api/v1/mibs", get_mibs, "The MIB files shipped", response=Mibs),
+    Route("GET", "/api/v1/mibs/{name}", download_mib, "One MIB file", parameters=MibName,
+          raw_response=("text/plain", "The MIB file"), errors=(404,)),
+    Route("GET", "/api/v1/openapi.json", get_openapi, "This document", public=True),
+]  # fmt: skip
 
 
 def add_routes(app: web.Application) -> None:
-    for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+    routes.add(app, ROUTES)

@@ -13,6 +13,7 @@ import json
 from aiohttp import web
 
 from .app import SESSION_COOKIE, session_of, state_of
+from .routes import Route, add
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -56,5 +57,16 @@ async def live(request: web.Request) -> web.StreamResponse:
     return response
 
 
+ROUTES = [
+    Route(
+        "GET",
+        "/api/v1/live",
+        live,
+        "Server-sent events: 'snapshot' after every poll, 'control' results, 'ended' when the session ends",
+        raw_response=("text/event-stream", "The event stream"),
+    )
+]
+
+
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/v1/live", live)
+    add(app, ROUTES)

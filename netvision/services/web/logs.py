@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import BaseModel, Field, JsonValue
 
 from ...events.catalog import LOG_CLEARED_EVENTS, make_event
 from ...store import StoreError, format_time
 from ...store.columns import STS_HISTORY, UPS_HISTORY, UPS_HISTORY_EXTRA
 from .app import ApiError, require_write, session_of, state_of
 from .labels import t
+from .routes import Route, add
 from .units import converted, is_temperature
 
 LOGS = ("ups", "netvision", "history", "extended")
@@ -211,13 +213,77 @@ async def get_counts(request: web.Request) -> web.Response:
     return json_response({name: await store.count(name) for name in LOGS})
 
 
+# -- the API routes and what the OpenAPI document says of them --------------------------------------
+
+def _number() -> Any:
+    return Field(default=None, pattern="^[0-9]+$")
+
+
+def _moment() -> Any:
+    return Field(default=None, description="ISO 8601 date or date and time (UTC without an offset)")
+
+
+class LogName(BaseModel):
+    log: Literal[LOGS]  # type: ignore[valid-type]
+
+
+class LogQuery(LogName):
+    page: str | None = _number()
+    per_page: str | None = _number()
+    start: str | None = _moment()
+    end: str | None = _moment()
+    sort: Literal["time", "severity"] = "time"
+    order: Literal["asc", "desc"] = "desc"
+
+
+class SeriesQuery(LogName):
+    range: Literal[tuple(GRAPH_PRESETS)] = "1h"  # type: ignore[valid-type]
+
+
+class CsvQuery(LogName):
+    start: str | None = _moment()
+    end: str | None = _moment()
+
+
+class LogCounts(BaseModel):
+    ups: int
+    netvision: int
+    history: int
+    extended: int
+
+
+class LogPage(BaseModel):
+    log: str
+    rows: list[dict[str, JsonValue]]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    columns: list[dict[str, JsonValue]] = Field(description="The history's columns (none for an event log)")
+
+
+class Series(BaseModel):
+    log: str
+    range: str
+    points: list[dict[str, JsonValue]]
+
+
+class Cleared(BaseModel):
+    log: str
+    cleared: int = Field(description="Records removed")
+
+
 API_ROUTES = [
-    ("GET", "/api/v1/logs", get_counts),
-    ("GET", "/api/v1/logs/{log}", get_log),
-    ("GET", "/api/v1/logs/{log}/series", get_series),
-    ("GET", "/api/v1/logs/{log}/csv", get_csv),
-    ("DELETE", "/api/v1/logs/{log}", clear_log),
-]
+    Route("GET", "/api/v1/logs", get_counts, "The record count of each log", response=LogCounts, errors=(404,)),
+    Route("GET", "/api/v1/logs/{log}", get_log, "One page of a log: events, history or extended history",
+          parameters=LogQuery, response=LogPage, errors=(400, 404)),
+    Route("GET", "/api/v1/logs/{log}/series", get_series, "Points for the log graph (history, extended history)",
+          parameters=SeriesQuery, response=Series, errors=(400, 404)),
+    Route("GET", "/api/v1/logs/{log}/csv", get_csv, "The log as CSV (admin, Read/Write)", parameters=CsvQuery,
+          raw_response=("text/csv", "The log, one record a line"), errors=(400, 404)),
+    Route("DELETE", "/api/v1/logs/{log}", clear_log, "Clear a log (admin, Read/Write)", parameters=LogName,
+          response=Cleared, errors=(404,)),
+]  # fmt: skip
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -313,8 +379,7 @@ PAGE_ROUTES = [
 
 
 def add_routes(app: web.Application) -> None:
-    for method, path, handler in API_ROUTES:
-        app.router.add_route(method, path, handler)
+    add(app, API_ROUTES)
     for path, handler in PAGE_ROUTES:
         app.router.add_get(path, handler)
 
