@@ -29,11 +29,10 @@ from ...settings.store import (
     settings_from_upload,
     settings_to_toml,
 )
-from .accounts import ADMIN, MAX_USER_NAME, AccountError
+from .accounts import ADMIN, AccountError
 from .app import (
     SESSION_COOKIE,
     ApiError,
-    failed_logins,
     require_admin,
     require_write,
     session_of,
@@ -41,6 +40,7 @@ from .app import (
     state_of,
 )
 from .battery import battery_test_permitted, per_unit
+from .login import LoginRefused, open_session
 from .openapi import openapi_document
 from .tls import MAX_UPLOAD_BYTES, CertificateError
 from .views import alarms_json, control_label
@@ -92,7 +92,6 @@ def remote(request: web.Request) -> str:
 
 
 async def login(request: web.Request) -> web.Response:
-    state = state_of(request)
     if request.content_type != "application/json":
         raise ApiError(415, "the login is a JSON body (Content-Type: application/json)")
     if not same_origin(request):
@@ -101,31 +100,10 @@ async def login(request: web.Request) -> web.Response:
     user, password = body.get("user"), body.get("password")
     if not isinstance(user, str) or not isinstance(password, str) or not user or len(password) > 256:
         raise ApiError(400, "user and password are required strings")
-    if len(user) > MAX_USER_NAME:
-        failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
-        raise ApiError(400, f"user names have at most {MAX_USER_NAME} characters")
-    validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity, remote(request))
-    bus = state.context.bus
-    if outcome.account is None:
-        if outcome.reason in ("invalid", "locked"):
-            failed_logins(request).failed(remote(request), user)
-        if outcome.locked_now:
-            bus.publish(make_event("nv.web_account_locked", user=user, ip=remote(request)))
-        if outcome.delay:
-            await asyncio.sleep(outcome.delay)  # slows guessing down; other requests go on
-        status = {"locked": 429, "disabled": 403}.get(outcome.reason, 401)
-        messages = {
-            "locked": "too many failed logins: try again later",
-            "disabled": "this account is disabled",
-        }
-        raise ApiError(status, messages.get(outcome.reason, "invalid user name or password"), reason=outcome.reason)
-    account = outcome.account
-    language = account.language or state.settings.system.language
-    session = state.sessions.open(account.name, account.role, language, outcome.must_change, remote(request))
-    if not outcome.must_change:
-        session.password_notice = state.accounts.days_left(account, validity)
-    bus.publish(make_event("nv.web_login", user=account.name, ip=remote(request)))
+    try:
+        session = await open_session(request, user, password)
+    except LoginRefused as refusal:
+        raise ApiError(refusal.status, refusal.message, reason=refusal.reason) from None
     response = json_response({**session_json(session), "password_days_left": session.password_notice})
     set_session_cookie(request, response, session.token)
     return response
