@@ -415,6 +415,8 @@ LABELS: dict[str, str] = {
     "login.required": "Enter your user name and password.",
     "login.too_long": "User names have at most 32 characters.",
     "login.unreachable": "NET VISION does not answer: check the network and try again.",
+    "login.change_required": "Enter your current password and the new one twice.",
+    "login.wrong_current": "The current password is wrong.",
     "setting.web.read_only_sessions": "Read Only sessions",
     "help.web.read_only_sessions": (
         "How many Read Only users may be logged in beside the one admin or Read/Write session (0 to 16). "

@@ -415,6 +415,8 @@ LABELS: dict[str, str] = {
     "login.required": "Saisissez votre nom d'utilisateur et votre mot de passe.",
     "login.too_long": "Les noms d'utilisateur ont au plus 32 caractères.",
     "login.unreachable": "NET VISION ne répond pas : vérifiez le réseau et réessayez.",
+    "login.change_required": "Saisissez votre mot de passe actuel et deux fois le nouveau.",
+    "login.wrong_current": "Le mot de passe actuel est incorrect.",
     "setting.web.read_only_sessions": "Sessions en lecture seule",
     "help.web.read_only_sessions": (
         "Nombre d'utilisateurs en lecture seule connectés en même temps que l'unique session admin ou "

@@ -224,3 +224,51 @@ async def test_the_login_page_speaks_the_configured_language(make_web) -> None:
         form = {"user": "admin", "password": "Wrong1234567!"}
         async with browser.post(f"{web.http}/login", data=form) as response:
             assert "Nom d&#39;utilisateur ou mot de passe incorrect" in await response.text()
+
+
+async def test_the_forced_password_change_works_as_a_plain_form_too(make_web) -> None:
+    web = await make_web()
+    first = "First1234567!"
+    web.accounts.put_user("newcomer", "read_write", first)  # a first password: change it at login
+    async with client() as browser:
+        form = {"user": "newcomer", "password": first}
+        async with browser.post(f"{web.http}/login", data=form, allow_redirects=False) as response:
+            assert response.status == 303 and response.headers["Location"] == "/login"
+        async with browser.get(f"{web.http}/login") as response:
+            page = await response.text()
+            assert 'id="password-form"' in page and "choose a new one" in page
+        csrf = web.service.state.sessions.writer.csrf
+        change = {"csrf": csrf, "current": first, "new": "Second123456!", "confirm": "Other1234567!"}
+        async with browser.post(f"{web.http}/login/password", data=change) as response:
+            assert response.status == 400 and "The two passwords differ" in await response.text()
+        change.update(current="Wrong1234567!", confirm="Second123456!")
+        async with browser.post(f"{web.http}/login/password", data=change) as response:
+            assert response.status == 400 and "The current password is wrong" in await response.text()
+        async with browser.post(f"{web.http}/login/password", data={**change, "csrf": "forged"}) as response:
+            assert response.status == 403
+        change.update(current=first)
+        async with browser.post(f"{web.http}/login/password", data=change) as response:
+            page = await response.text()
+            assert (
+                response.status == 200
+                and "Password changed: log in again" in page
+                and 'id="login-form"' in page
+            )
+        assert await status_of(browser, web.http) == 401
+        await login(browser, web.http, "newcomer", "Second123456!")
+        assert await status_of(browser, web.http) == 200
+
+
+async def test_a_login_form_posted_from_another_site_is_refused(make_web) -> None:
+    web = await make_web()
+    async with client() as browser:
+        form = {"user": "admin", "password": ADMIN_PASSWORD}
+        for headers in (
+            {"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+            {"Origin": "http://evil.example"},
+        ):
+            async with browser.post(
+                f"{web.http}/login", data=form, headers=headers, allow_redirects=False
+            ) as response:
+                assert response.status == 403, headers
+        assert await status_of(browser, web.http) == 401

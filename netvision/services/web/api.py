@@ -40,7 +40,7 @@ from .app import (
     state_of,
 )
 from .battery import battery_test_permitted, per_unit
-from .login import LoginRefused, open_session
+from .login import LoginRefused, PasswordRefused, change_own_password, open_session
 from .openapi import openapi_document
 from .tls import MAX_UPLOAD_BYTES, CertificateError
 from .views import alarms_json, control_label
@@ -134,22 +134,15 @@ async def get_session(request: web.Request) -> web.Response:
 
 async def change_password(request: web.Request) -> web.Response:
     """Own password; after it the session ends and a new login is needed (§11.5)."""
-    state = state_of(request)
     session = session_of(request)
     body = await read_json(request)
     current, new = body.get("current"), body.get("new")
     if not isinstance(current, str) or not isinstance(new, str):
         raise ApiError(400, "current and new are required strings")
-    validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity, remote(request))
-    if outcome.account is None:
-        raise ApiError(403, "the current password is wrong")
     try:
-        await asyncio.to_thread(state.accounts.change_password, session.user, new)
-    except AccountError as problem:
-        raise ApiError(400, str(problem)) from None
-    state.context.bus.publish(make_event("nv.setting_changed", key=f"password of {session.user}", via=VIA, by=session.user))
-    state.sessions.close(session.token)
+        await change_own_password(request, session, current, new)
+    except PasswordRefused as refusal:
+        raise ApiError(403 if refusal.reason == "wrong_current" else 400, refusal.message) from None
     response = json_response({"ok": True, "login_again": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -27,7 +27,8 @@ STATIC_DIR = Path(__file__).with_name("static")
 SESSION_COOKIE = "nv_session"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = web.RequestKey("session", Session)
-PUBLIC_PATHS = {"/login", "/api/v1/login", "/api/v1/openapi.json", "/favicon.ico"}
+# /login/password checks its session and CSRF token itself (a form posted without script).
+PUBLIC_PATHS = {"/login", "/login/password", "/api/v1/login", "/api/v1/openapi.json", "/favicon.ico"}
 # Requests allowed while the password must be changed (§11.5 first login).
 CHANGE_PASSWORD_PATHS = {"/api/v1/password", "/api/v1/logout", "/api/v1/session", "/logout"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

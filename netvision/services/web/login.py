@@ -10,13 +10,15 @@ never sends the password in the address and always gets an answer in words.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from ...events.catalog import make_event
-from .accounts import MAX_USER_NAME
-from .app import failed_logins, set_session_cookie, state_of
+from ...i18n import label
+from .accounts import MAX_USER_NAME, AccountError
+from .app import SESSION_COOKIE, failed_logins, set_session_cookie, state_of
 from .sessions import Session
 
 MAX_PASSWORD = 256
@@ -27,6 +29,12 @@ REFUSALS = {
     "locked": (429, "too many failed logins: try again later"),
     "disabled": (403, "this account is disabled"),
 }
+
+
+@dataclass
+class PasswordRefused(Exception):
+    reason: str  # "wrong_current" | "policy"
+    message: str
 
 
 @dataclass
@@ -68,6 +76,34 @@ async def open_session(request: web.Request, user: str, password: str) -> Sessio
     return session
 
 
+def form_from_this_site(request: web.Request, same_origin: Callable[[web.Request], bool]) -> bool:
+    """A form posted by one of this gateway's pages. The pages send no referrer, so a
+    browser posts their forms with ``Origin: null``; its Sec-Fetch-Site header still
+    tells where the form came from, and a page cannot forge it."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    return same_origin(request)
+
+
+async def change_own_password(request: web.Request, session: Session, current: str, new: str) -> None:
+    """The session's own password (policy §11.5); the session ends after it."""
+    state = state_of(request)
+    validity = state.settings.web.password_validity_days
+    outcome = await asyncio.to_thread(
+        state.accounts.authenticate, session.user, current, validity, remote(request)
+    )
+    if outcome.account is None:
+        raise PasswordRefused("wrong_current", "the current password is wrong")
+    try:
+        await asyncio.to_thread(state.accounts.change_password, session.user, new)
+    except AccountError as problem:
+        raise PasswordRefused("policy", str(problem)) from None
+    event = make_event("nv.setting_changed", key=f"password of {session.user}", via="Web", by=session.user)
+    state.context.bus.publish(event)
+    state.sessions.close(session.token)
+
+
 async def login_form(request: web.Request) -> web.StreamResponse:
     """``POST /login``: the login form sent without its script. Success goes on to the
     home page (or to the password change); a refusal shows the login page again with
@@ -77,7 +113,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
     state = state_of(request)
     language = state.settings.system.language
-    if not same_origin(request):
+    if not form_from_this_site(request, same_origin):
         raise web.HTTPForbidden(text="a login from another site is refused")
     form = await request.post()
     user, password = form.get("user"), form.get("password")
@@ -113,5 +149,50 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return page
 
 
+async def password_form(request: web.Request) -> web.StreamResponse:
+    """``POST /login/password``: the password change form sent without its script. The
+    answer is the login page: to log in with the new password, or the form again with
+    the reason."""
+    from .api import same_origin
+    from .templating import render_public
+
+    state = state_of(request)
+    if not form_from_this_site(request, same_origin):
+        raise web.HTTPForbidden(text="a change from another site is refused")
+    token = request.cookies.get(SESSION_COOKIE)
+    session = state.sessions.lookup(token)
+    if session is None:
+        why = state.sessions.why_ended(token)
+        return web.Response(status=303, headers={"Location": f"/login?ended={why}" if why else "/login"})
+    form = await request.post()
+    csrf = form.get("csrf")
+    if not session.csrf_ok(csrf if isinstance(csrf, str) else None):
+        raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    language = state.language(session)
+    current, new, confirm = (form.get(name) for name in ("current", "new", "confirm"))
+    error = ""
+    if not all(isinstance(value, str) and value for value in (current, new, confirm)):
+        error = "login.change_required"
+    elif new != confirm:
+        error = "login.mismatch"
+    else:
+        assert isinstance(current, str) and isinstance(new, str)
+        try:
+            await change_own_password(request, session, current, new)
+        except PasswordRefused as refusal:
+            error = "login.wrong_current" if refusal.reason == "wrong_current" else refusal.message
+        else:
+            notice = label("login.changed", language)
+            page = render_public(request, "login.html", language, notice=notice, must_change=False, csrf="")
+            page.del_cookie(SESSION_COOKIE, path="/")
+            return page
+    page = render_public(
+        request, "login.html", language, notice="", must_change=True, csrf=session.csrf, password_error=error
+    )
+    page.set_status(400)
+    return page
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/login", login_form)
+    app.router.add_post("/login/password", password_form)
