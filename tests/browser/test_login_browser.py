@@ -99,3 +99,16 @@ async def test_every_control_of_the_login_page_has_a_name(make_web, browser) -> 
             .map((el) => el.outerHTML)"""
     )
     assert unnamed == []
+
+
+async def test_the_login_box_keeps_its_width_and_fits_a_phone(make_web, browser) -> None:  # noqa: F811
+    web = await make_web()
+    for width, height, name in ((1440, 900, "login_desktop.png"), (390, 844, "login_phone.png")):
+        context = await browser.new_context(viewport={"width": width, "height": height})
+        page = await context.new_page()
+        await page.goto(web.http + "/login")
+        box = await page.locator(".login-box").bounding_box()
+        assert box is not None and box["width"] <= 380 and box["x"] > 0
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await screenshot(page, name)
+        await context.close()

@@ -201,6 +201,14 @@ async def test_the_login_form_posted_without_its_script_answers_in_words(make_we
         cross_site = {"Origin": "http://evil.example"}
         async with browser.post(f"{web.http}/login", data=form, headers=cross_site) as response:
             assert response.status == 403
+        for _ in range(5):
+            async with browser.post(
+                f"{web.http}/login", data={"user": "writer", "password": "Wrong1234567!"}
+            ):
+                pass
+        locked = {"user": "writer", "password": WRITER_PASSWORD}
+        async with browser.post(f"{web.http}/login", data=locked) as response:
+            assert response.status == 429 and "Too many failed logins" in await response.text()
         good = {"user": "admin", "password": ADMIN_PASSWORD}
         async with browser.post(f"{web.http}/login", data=good, allow_redirects=False) as response:
             assert response.status == 303 and response.headers["Location"] == "/"
