@@ -4,7 +4,9 @@ control permission, and the login form posted without its script."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 from typing import Any
 
 import aiohttp
@@ -99,14 +101,12 @@ async def test_with_no_read_only_places_one_session_at_a_time_as_the_card_does(m
 
 
 async def read_events(
-    response: aiohttp.ClientResponse, wanted: str, limit: int = 200
+    response: aiohttp.ClientResponse, wanted: str, limit: int = 5000
 ) -> dict[str, Any] | None:
     """Read the event stream up to the first ``wanted`` event; its data."""
-    import json
-
     event = ""
     for _ in range(limit):
-        line = (await response.content.readline()).decode().rstrip("\n")
+        line = (await asyncio.wait_for(response.content.readline(), 30)).decode().rstrip("\n")
         if line.startswith("event: "):
             event = line[7:]
         elif line.startswith("data: ") and event == wanted:
