@@ -486,6 +486,23 @@ LABELS: dict[str, str] = {
     # --- settings pages, help texts and form errors ---
     # (end of settings pages, help texts and form errors)
     # --- sessions, accounts and login ---
+    "login.must_change": "This is your first login with this password: choose a new one before going on.",
+    "login.required": "Enter your user name and password.",
+    "login.too_long": "User names have at most 32 characters.",
+    "login.unreachable": "NET VISION does not answer: check the network and try again.",
+    "login.change_required": "Enter your current password and the new one twice.",
+    "login.wrong_current": "The current password is wrong.",
+    "setting.web.read_only_sessions": "Read Only sessions",
+    "help.web.read_only_sessions": (
+        "How many Read Only users may be logged in beside the one admin or Read/Write session (0 to 16). "
+        "When all places are taken, a new Read Only login closes the Read Only session idle the longest. "
+        "0: one session at a time, whoever logs in closes the previous session."
+    ),
+    "setting.web.monitoring_stays_logged_in": "Monitoring pages stay logged in",
+    "help.web.monitoring_stays_logged_in": (
+        "A Read Only user with a monitoring page open stays logged in (for a screen left on the dashboard). "
+        "Admin and Read/Write sessions always close after the Login Timeout without activity."
+    ),
     # (end of sessions, accounts and login)
     # --- API and OpenAPI ---
     # (end of API and OpenAPI)

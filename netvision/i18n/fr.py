@@ -486,6 +486,25 @@ LABELS: dict[str, str] = {
     # --- settings pages, help texts and form errors ---
     # (end of settings pages, help texts and form errors)
     # --- sessions, accounts and login ---
+    "login.must_change": "Première connexion avec ce mot de passe : choisissez-en un nouveau pour continuer.",
+    "login.required": "Saisissez votre nom d'utilisateur et votre mot de passe.",
+    "login.too_long": "Les noms d'utilisateur ont au plus 32 caractères.",
+    "login.unreachable": "NET VISION ne répond pas : vérifiez le réseau et réessayez.",
+    "login.change_required": "Saisissez votre mot de passe actuel et deux fois le nouveau.",
+    "login.wrong_current": "Le mot de passe actuel est incorrect.",
+    "setting.web.read_only_sessions": "Sessions en lecture seule",
+    "help.web.read_only_sessions": (
+        "Nombre d'utilisateurs en lecture seule connectés en même temps que l'unique session admin ou "
+        "lecture/écriture (0 à 16). Quand toutes les places sont prises, une nouvelle connexion en lecture seule "
+        "ferme la session en lecture seule inactive depuis le plus longtemps. "
+        "0 : une seule session à la fois, toute nouvelle connexion ferme la précédente."
+    ),
+    "setting.web.monitoring_stays_logged_in": "Les pages de supervision restent connectées",
+    "help.web.monitoring_stays_logged_in": (
+        "Un utilisateur en lecture seule dont une page de supervision est ouverte reste connecté (pour un écran "
+        "laissé sur le tableau de bord). Les sessions admin et lecture/écriture se ferment toujours après le "
+        "délai de déconnexion sans activité."
+    ),
     # (end of sessions, accounts and login)
     # --- API and OpenAPI ---
     # (end of API and OpenAPI)

@@ -300,6 +300,22 @@ class WebSettings(Section):
         le=86400,
         description="Login Timeout (s): an idle session is closed after N s (§18.2, §11.5)",
     )
+    read_only_sessions: int = Field(
+        default=4,
+        ge=0,
+        le=16,
+        description=(
+            "Read Only sessions open beside the single write session; when all are taken, a new "
+            "Read Only login ends the one idle longest. 0 = one session at a time, whoever logs in (§11.5)"
+        ),
+    )
+    monitoring_stays_logged_in: bool = Field(
+        default=True,
+        description=(
+            "A Read Only session stays logged in while one of its pages is open (live updates); "
+            "write sessions always close after the Login Timeout"
+        ),
+    )
     password_validity_days: int = Field(
         default=90,
         ge=1,

@@ -186,7 +186,7 @@ async def test_read_only_user_cannot_change_anything(make_web, browser) -> None:
 async def test_a_second_login_ends_the_first_session_in_the_open_page(make_web, browser) -> None:
     web = await make_web()
     first = await new_page(browser)
-    await log_in(first, web.http, "reader", READER_PASSWORD)
+    await log_in(first, web.http, "writer", WRITER_PASSWORD)  # one session with write rights
     await first.wait_for_selector("#synoptic")
     second = await new_page(browser)
     await log_in(second, web.http, "admin", ADMIN_PASSWORD)

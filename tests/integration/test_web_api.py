@@ -125,11 +125,11 @@ async def test_read_only_user_reads_everything_but_secrets(make_web) -> None:
             assert 'id="control-form"' not in await response.text()
 
 
-async def test_a_second_login_ends_the_first_session(make_web) -> None:
+async def test_a_second_write_login_ends_the_first_write_session(make_web) -> None:
     web = await make_web()
     async with client() as first, client() as second:
         await login(first, web.http, "admin", ADMIN_PASSWORD)
-        await login(second, web.http, "reader", READER_PASSWORD)
+        await login(second, web.http, "writer", WRITER_PASSWORD)
         async with first.get(f"{web.http}/api/v1/snapshot") as response:
             assert response.status == 401
             assert (await response.json())["ended"] == "replaced"
@@ -386,7 +386,7 @@ async def test_live_stream_pushes_a_new_alarm_within_a_poll(make_web) -> None:
 async def test_live_stream_ends_when_the_session_ends(make_web) -> None:
     web = await make_web()
     async with client() as first, client() as second:
-        await login(first, web.http, "reader", READER_PASSWORD)
+        await login(first, web.http, "writer", WRITER_PASSWORD)
         async with first.get(f"{web.http}/api/v1/live") as response:
             await response.content.readline()
             await login(second, web.http, "admin", ADMIN_PASSWORD)

@@ -143,13 +143,52 @@ def test_multi_user_table_holds_eight_users_with_roles(tmp_path: Path) -> None:
         accounts.delete_user("admin")
 
 
-def test_new_login_ends_the_previous_session() -> None:
+def test_new_write_login_ends_the_previous_write_session() -> None:
     sessions = SessionManager(timeout=lambda: 300.0, clock=Clock())
     first = sessions.open("admin", "admin", "en", False)
-    second = sessions.open("operator", "read_only", "en", False)
+    reader = sessions.open("operator", "read_only", "en", False)
+    assert sessions.lookup(first.token) is first  # a Read Only login leaves the write session
+    second = sessions.open("writer", "read_write", "en", False)
     assert sessions.lookup(first.token) is None
     assert sessions.why_ended(first.token) == "replaced"
     assert sessions.lookup(second.token) is second
+    assert sessions.lookup(reader.token) is reader
+
+
+def test_read_only_sessions_beside_the_write_session_up_to_the_limit() -> None:
+    clock = Clock()
+    limit = [2]
+    sessions = SessionManager(timeout=lambda: 300.0, clock=clock, read_only_limit=lambda: limit[0])
+    admin = sessions.open("admin", "admin", "en", False)
+    clock.now += 1
+    first = sessions.open("a", "read_only", "en", False)
+    first.streams = 1  # a live page open: replaced last
+    clock.now += 1
+    second = sessions.open("b", "read_only", "en", False)
+    clock.now += 1
+    third = sessions.open("c", "read_only", "en", False)
+    assert sessions.why_ended(second.token) == "replaced"
+    assert [s.token for s in sessions.sessions()] == [admin.token, first.token, third.token]
+    limit[0] = 0  # the card's rule: one session at a time
+    last = sessions.open("d", "read_only", "en", False)
+    assert sessions.sessions() == [last]
+
+
+def test_a_live_stream_keeps_only_read_only_sessions_alive() -> None:
+    clock = Clock()
+    keep = [True]
+    sessions = SessionManager(timeout=lambda: 300.0, clock=clock, stream_keeps_read_only=lambda: keep[0])
+    admin = sessions.open("admin", "admin", "en", False)
+    reader = sessions.open("reader", "read_only", "en", False)
+    for _ in range(3):
+        clock.now += 200
+        assert sessions.lookup(reader.token, touch=False, streaming=True) is reader
+    assert sessions.lookup(admin.token, touch=False, streaming=True) is None
+    keep[0] = False
+    clock.now += 200
+    assert sessions.lookup(reader.token, touch=False, streaming=True) is reader
+    clock.now += 200
+    assert sessions.lookup(reader.token, touch=False, streaming=True) is None
 
 
 def test_session_ends_after_login_timeout_of_inactivity() -> None:

@@ -43,6 +43,7 @@ from .app import (
     state_of,
 )
 from .battery import battery_test_permitted, per_unit
+from .login import LoginRefused, PasswordRefused, change_own_password, open_session
 from .routes import Route, parse_body
 from .tls import MAX_UPLOAD_BYTES, CertificateError
 from .views import alarms_json, control_label
@@ -360,7 +361,6 @@ class LockoutQuery(Body):
 
 
 async def login(request: web.Request) -> web.Response:
-    state = state_of(request)
     if request.content_type != "application/json":
         raise ApiError(415, "the login is a JSON body (Content-Type: application/json)")
     if not same_origin(request):
@@ -373,29 +373,10 @@ async def login(request: web.Request) -> web.Response:
             if isinstance(user, str) and len(user) > MAX_USER_NAME:
                 failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
         raise
-    user, password = body.user, body.password
-    validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity, remote(request))
-    bus = state.context.bus
-    if outcome.account is None:
-        if outcome.reason in ("invalid", "locked"):
-            failed_logins(request).failed(remote(request), user)
-        if outcome.locked_now:
-            bus.publish(make_event("nv.web_account_locked", user=user, ip=remote(request)))
-        if outcome.delay:
-            await asyncio.sleep(outcome.delay)  # slows guessing down; other requests go on
-        status = {"locked": 429, "disabled": 403}.get(outcome.reason, 401)
-        messages = {
-            "locked": "too many failed logins: try again later",
-            "disabled": "this account is disabled",
-        }
-        raise ApiError(status, messages.get(outcome.reason, "invalid user name or password"), reason=outcome.reason)
-    account = outcome.account
-    language = account.language or state.settings.system.language
-    session = state.sessions.open(account.name, account.role, language, outcome.must_change, remote(request))
-    if not outcome.must_change:
-        session.password_notice = state.accounts.days_left(account, validity)
-    bus.publish(make_event("nv.web_login", user=account.name, ip=remote(request)))
+    try:
+        session = await open_session(request, body.user, body.password)
+    except LoginRefused as refusal:
+        raise ApiError(refusal.status, refusal.message, reason=refusal.reason) from None
     response = json_response({**session_json(session), "password_days_left": session.password_notice})
     set_session_cookie(request, response, session.token)
     return response
@@ -426,20 +407,13 @@ async def get_session(request: web.Request) -> web.Response:
 
 async def change_password(request: web.Request) -> web.Response:
     """Own password; after it the session ends and a new login is needed (§11.5)."""
-    state = state_of(request)
     session = session_of(request)
     body = await parse_body(request, PasswordBody)
     current, new = body.current, body.new
-    validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, session.user, current, validity, remote(request))
-    if outcome.account is None:
-        raise ApiError(403, "the current password is wrong")
     try:
-        await asyncio.to_thread(state.accounts.change_password, session.user, new)
-    except AccountError as problem:
-        raise ApiError(400, str(problem)) from None
-    state.context.bus.publish(make_event("nv.setting_changed", key=f"password of {session.user}", via=VIA, by=session.user))
-    state.sessions.close(session.token)
+        await change_own_password(request, session, current, new)
+    except PasswordRefused as refusal:
+        raise ApiError(403 if refusal.reason == "wrong_current" else 400, refusal.message) from None
     response = json_response({"ok": True, "login_again": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

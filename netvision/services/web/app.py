@@ -27,7 +27,8 @@ STATIC_DIR = Path(__file__).with_name("static")
 SESSION_COOKIE = "nv_session"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = web.RequestKey("session", Session)
-PUBLIC_PATHS = {"/login", "/api/v1/login", "/api/v1/openapi.json", "/favicon.ico"}
+# /login/password checks its session and CSRF token itself (a form posted without script).
+PUBLIC_PATHS = {"/login", "/login/password", "/api/v1/login", "/api/v1/openapi.json", "/favicon.ico"}
 # Requests allowed while the password must be changed (§11.5 first login).
 CHANGE_PASSWORD_PATHS = {"/api/v1/password", "/api/v1/logout", "/api/v1/session", "/logout"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -172,10 +173,14 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 
 
 def build_app(state: WebState) -> web.Application:
-    from . import api, live, logs, pages, templating
+    from . import api, live, login, logs, pages, templating
 
     app = web.Application(middlewares=[security_headers, https_redirect, authentication], client_max_size=64 * 1024)
     app[STATE_KEY] = state
+    # How many Read Only sessions beside the write session, and whether a live page keeps
+    # them logged in: read at each login and each check, so a change applies at once.
+    state.sessions.read_only_limit = lambda: state.settings.web.read_only_sessions
+    state.sessions.stream_keeps_read_only = lambda: state.settings.web.monitoring_stays_logged_in
     app[FAILURES_KEY] = FailedLogins(lambda: state.context.bus)
     app[LIMITS_KEY] = ConnectionLimits()
 
@@ -185,6 +190,7 @@ def build_app(state: WebState) -> web.Application:
     app.on_cleanup.append(close_failures)
     api.add_routes(app)
     live.add_routes(app)
+    login.add_routes(app)
     logs.add_routes(app)
     pages.add_routes(app)
     templating.setup(app)

@@ -29,6 +29,13 @@ class MenuGroup:
     items: tuple[MenuItem, ...]
 
 
+def remote_controls_permitted(snapshot: Snapshot) -> bool:
+    """The UPS lets the network control it (§11.2.2 "if remote controls enabled by UPS"):
+    UPS Control and Battery Test are shown only then, and stay hidden until the UPS has
+    said so. Read Only users never see them."""
+    return bool(snapshot.remote_controls_permitted)
+
+
 def menu(state: WebState, session: Session) -> list[MenuGroup]:
     """The menu (§11.2), with the manual's access conditions (§11.2.2)."""
     snapshot = state.snapshot
@@ -46,7 +53,7 @@ def menu(state: WebState, session: Session) -> list[MenuGroup]:
         )
     ]
     management: list[MenuItem] = []
-    if session.can_write:
+    if session.can_write and remote_controls_permitted(snapshot):
         management.append(MenuItem("/control", "menu.control"))
         if battery:
             management.append(MenuItem("/battery-test", "menu.battery_test"))

@@ -1,7 +1,9 @@
 """Live updates pushed to the pages: server-sent events, one message per poll.
 
 The stream ends when the session ends (timeout, logout, or a new login
-elsewhere, §11.5); the page then goes back to the login page.
+elsewhere, §11.5); the page then goes back to the login page. An open stream is
+not activity for a write session; it keeps a Read Only session logged in while
+``web.monitoring_stays_logged_in`` is on (sessions.py).
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ async def live(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     wake = asyncio.Event()
     state.hub.waiters.add(wake)
+    session.streams += 1
     sent_sequence = -1
     sent_controls = len(state.hub.controls)
     try:
         while True:
-            if state.sessions.lookup(token, touch=False) is not session:
+            if state.sessions.lookup(token, touch=False, streaming=True) is not session:
                 reason = state.sessions.why_ended(token) or "ended"
                 await response.write(f"event: ended\ndata: {json.dumps({'reason': reason})}\n\n".encode())
                 break
@@ -54,6 +57,7 @@ async def live(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         state.hub.waiters.discard(wake)
+        session.streams -= 1
     return response
 
 
