@@ -26,6 +26,7 @@ async def saved(page: Any, text: str) -> None:
 
 
 async def submit(page: Any, form: str) -> None:
+    await page.evaluate("() => { document.querySelector('#message').hidden = true; }")  # the last outcome is gone
     await page.click(f"{form} button[type=submit]")
 
 
