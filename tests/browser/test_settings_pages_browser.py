@@ -192,3 +192,26 @@ async def test_date_and_time_page_shows_the_manual_format_in_the_configured_zone
         assert abs((datetime.strptime(shown, MANUAL_FORMAT) - expected).total_seconds()) < 30, (selector, shown)
     assert "Asia/Tokyo" in await page.inner_text("main")
     assert page.errors == []
+
+
+async def test_settings_pages_fit_a_phone(make_web, browser, language) -> None:  # noqa: F811
+    web = await make_web()
+    await web.daemon.settings_manager.change({"system.language": language}, via="test", by="test")
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await log_in(page, web.http, "admin", ADMIN_PASSWORD)
+    await page.wait_for_selector("#synoptic")
+    wide = {}
+    for path in ("/configuration", "/nv-control", "/datetime", "/links-setup", "/firewall", "/users", "/account"):
+        await page.goto(web.http + path)
+        await page.wait_for_load_state("load")
+        width = await page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    # A table of rows becomes one card per row, each cell with its column's name.
+    await page.goto(web.http + "/users")
+    assert await page.evaluate("() => getComputedStyle(document.querySelector('#users-table tr')).display") == "block"
+    assert wide == {}
+    assert errors == []
