@@ -540,7 +540,7 @@ LABELS: dict[str, str] = {
     "settings.agent_ok_reset": "Reset and restart",
     "settings.agent_done_restart": "NET VISION is restarting; this page reconnects by itself.",
     "settings.agent_done_reset": "The configuration is back to default and NET VISION is restarting; this page reconnects by itself.",
-    "settings.listener_off": "This page is open over {scheme}. After this change {scheme} is disabled and this browser loses this page. Continue?",
+    "settings.listener_off": "This page is open over {scheme}. After this change {scheme} is disabled: this browser can only reach NET VISION over {other}, and this page moves there. Continue?",
     "settings.listener_off_ok": "Disable it",
     "settings.listener_port": "This page is open over {scheme}. After this change {scheme} answers on port {port} only: reopen the page at the new port. Continue?",
     "settings.listener_port_ok": "Change the port",

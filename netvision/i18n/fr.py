@@ -540,7 +540,7 @@ LABELS: dict[str, str] = {
     "settings.agent_ok_reset": "Réinitialiser et redémarrer",
     "settings.agent_done_restart": "NET VISION redémarre ; cette page se reconnecte d'elle-même.",
     "settings.agent_done_reset": "La configuration par défaut est rétablie et NET VISION redémarre ; cette page se reconnecte d'elle-même.",
-    "settings.listener_off": "Cette page est ouverte en {scheme}. Après ce changement {scheme} est désactivé et ce navigateur perd cette page. Continuer ?",
+    "settings.listener_off": "Cette page est ouverte en {scheme}. Après ce changement {scheme} est désactivé : ce navigateur ne peut plus joindre NET VISION qu'en {other}, et cette page s'y déplace. Continuer ?",
     "settings.listener_off_ok": "Désactiver",
     "settings.listener_port": "Cette page est ouverte en {scheme}. Après ce changement {scheme} ne répond plus que sur le port {port} : rouvrez la page sur le nouveau port. Continuer ?",
     "settings.listener_port_ok": "Changer le port",

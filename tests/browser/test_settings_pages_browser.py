@@ -14,7 +14,7 @@ import pytest
 
 from netvision.i18n import label
 from netvision.store.timefmt import MANUAL_FORMAT, format_time
-from tests.browser.test_web_browser import WAIT_MS, browser, log_in, new_page  # noqa: F401
+from tests.browser.test_web_browser import WAIT_MS, browser, log_in, new_page, screenshot  # noqa: F401
 from tests.conftest import wait_for
 from tests.integration.test_web_helpers import ADMIN_PASSWORD
 
@@ -208,6 +208,7 @@ async def test_settings_pages_fit_a_phone(make_web, browser, language) -> None: 
         await page.goto(web.http + path)
         await page.wait_for_load_state("load")
         width = await page.evaluate("() => document.documentElement.scrollWidth")
+        await screenshot(page, f"settings{path.replace('/', '_')}_{language}_phone.png")
         if width > 390:
             wide[path] = width
     # A table of rows becomes one card per row, each cell with its column's name.

@@ -47,6 +47,15 @@ export function changedKeys(form) {
 // true to go on. ``check(changes, form)``.
 const beforeSave = [];
 export function onBeforeSave(check) { beforeSave.push(check); }
+// What a page does once a save went through: ``after(changes, form, before)``, ``before``
+// holding the values the fields had until then.
+const afterSave = [];
+export function onAfterSave(after) { afterSave.push(after); }
+function initialValues(form) {
+  const values = {};
+  $$("[data-key]", form).forEach((input) => { values[input.dataset.key] = initialValue(input); });
+  return values;
+}
 
 export function messagesOf(root) {
   const holder = (root && root.closest && root.closest("[data-messages]")) || $("[data-messages]");
@@ -161,11 +170,13 @@ $$("form[data-settings-form]").forEach((form) => {
       if (!(await check(changes, form))) return;
     }
     const changed = changedKeys(form);
+    const before = initialValues(form);
     const result = await patchSettings(changes);
     if (!result.ok) { showProblems(result, form, changed); return; }
     clearProblems(form);
     keepAsInitial(form);
     $$("[data-secret]", form).forEach((input) => { input.value = ""; });
     say(messages.saved || "OK");
+    afterSave.forEach((after) => after(changes, form, before));
   });
 });

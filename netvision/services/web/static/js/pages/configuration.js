@@ -1,7 +1,7 @@
 // Configuration: restore with a preview, encrypted backup, certificate (§18.2). Each
 // change asks first and reports its outcome in words.
 import { $, api, confirmAction, csrf, el, pageData, problemText, say } from "../core.js";
-import { fill } from "../forms.js";
+import { fill, onAfterSave } from "../forms.js";
 
 const words = pageData.words || {};
 
@@ -93,4 +93,10 @@ if (certRemove) certRemove.addEventListener("click", async () => {
   const result = await api("DELETE", "/api/v1/certificate");
   say(result.ok ? words.cert_removed : problemText(result), !result.ok);
   if (result.ok) certificateInfo(result.data);
+});
+// A new language or temperature unit: the pages are drawn again with it.
+onAfterSave((changes, form, before) => {
+  if (["system.language", "system.temperature_unit"].some((key) => key in changes && String(changes[key]) !== before[key])) {
+    setTimeout(() => location.reload(), 800);
+  }
 });

@@ -1,5 +1,6 @@
 // Date and time (§18.1): every time as dd/mm/yyyy hh:mm:ss in NET VISION's time zone.
 import { $, api, confirmAction, onLive, pageData, problemText, say } from "../core.js";
+import { onAfterSave } from "../forms.js";
 
 const two = (n) => String(n).padStart(2, "0");
 // The manual's format in the configured zone: the zone's own rules when DST is "auto",
@@ -57,3 +58,9 @@ if (clockForm) clockForm.addEventListener("submit", (event) => {
   setClock(`${date[3]}-${date[2]}-${date[1]}T${time[1]}:${time[2]}:${time[3]}`, "manual");
 });
 onLive((data) => { if (data.time) $("#nv-time").textContent = manualTime(data.time); });
+// A new time zone or summer time rule: the page is drawn again with it.
+onAfterSave((changes, form, before) => {
+  if (["system.time_zone", "system.dst"].some((key) => key in changes && String(changes[key]) !== before[key])) {
+    setTimeout(() => location.reload(), 800);
+  }
+});

@@ -1,7 +1,7 @@
 // NET VISION control: the web server's listeners, the services, and the restart and reset
 // of NET VISION (§18.3, App. SSH). Each changing action asks first and reports in words.
 import { $, $$, api, confirmAction, pageData, problemText, say } from "../core.js";
-import { fill, initialValue, onBeforeSave } from "../forms.js";
+import { fill, initialValue, onAfterSave, onBeforeSave } from "../forms.js";
 
 // Switching off, or moving, the listener this page came through cuts this browser off.
 onBeforeSave(async (changes, form) => {
@@ -13,12 +13,28 @@ onBeforeSave(async (changes, form) => {
   if (!enabledInput || initialValue(enabledInput) !== "true") return true;
   const words = pageData.listener || {};
   if (changes[enabledKey] === false) {
-    return confirmAction(fill(words.off, { scheme: scheme.toUpperCase() }), words.off_ok);
+    return confirmAction(fill(words.off, { scheme: scheme.toUpperCase(), other: scheme === "https" ? "HTTP" : "HTTPS" }), words.off_ok);
   }
   if (portInput && changes[portKey] !== undefined && String(changes[portKey]) !== initialValue(portInput)) {
     return confirmAction(fill(words.port, { scheme: scheme.toUpperCase(), port: changes[portKey] }), words.port_ok);
   }
   return true;
+});
+
+// Once the listener in use moved or stopped, this page follows it to where it answers now.
+onAfterSave((changes, form, before) => {
+  const scheme = location.protocol === "https:" ? "https" : "http";
+  const other = scheme === "https" ? "http" : "https";
+  const target = new URL(location.href);
+  if (before[`web.${scheme}_enabled`] === "true" && changes[`web.${scheme}_enabled`] === false && changes[`web.${other}_enabled`]) {
+    target.protocol = other + ":";
+    target.port = String(changes[`web.${other}_port`]);
+  } else if (changes[`web.${scheme}_port`] !== undefined && String(changes[`web.${scheme}_port`]) !== before[`web.${scheme}_port`]) {
+    target.port = String(changes[`web.${scheme}_port`]);
+  } else {
+    return;
+  }
+  setTimeout(() => { location.href = target.href; }, 1500);
 });
 
 $$("[data-agent-action]").forEach((button) => button.addEventListener("click", async () => {
