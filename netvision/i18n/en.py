@@ -521,6 +521,7 @@ LABELS: dict[str, str] = {
     "setting.web.external_links.enabled": "Status",
     # Form outcomes and problems ({label}, {field}, {other}: field labels)
     "form.msg.saved": "Settings saved.",
+    "form.msg.cancelled": "Cancelled: nothing changed.",
     "form.msg.not_saved": "Not saved: {problems}",
     "form.msg.problem": "{label}: {reason}",
     "form.msg.port_clash": "{field}: port {port} is already used by {other}. Choose another port.",

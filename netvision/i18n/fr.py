@@ -521,6 +521,7 @@ LABELS: dict[str, str] = {
     "setting.web.external_links.enabled": "État",
     # Résultats et problèmes des formulaires ({label}, {field}, {other} : libellés des champs)
     "form.msg.saved": "Réglages enregistrés.",
+    "form.msg.cancelled": "Annulé : rien n'a changé.",
     "form.msg.not_saved": "Non enregistré : {problems}",
     "form.msg.problem": "{label} : {reason}",
     "form.msg.port_clash": "{field} : le port {port} est déjà utilisé par {other}. Choisissez un autre port.",

@@ -59,7 +59,7 @@ async def test_rules_are_edited_on_the_page_and_a_lockout_needs_confirmation(mak
     await add_rule(page, "127.0.0.0", 8, "reject")
     await submit(page, "#firewall-form")
     await page.click("#confirm-dialog[open] #confirm-cancel")
-    await saved(page, "cut off")
+    await saved(page, "nothing changed")
     assert rules(web) == [("127.0.0.2", 32, "reject")]
 
     await page.locator("#firewall-rules tbody tr[data-rule]").first.locator("[data-remove-rule]").click()

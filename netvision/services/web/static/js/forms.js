@@ -5,7 +5,8 @@ import { $, $$, api, confirmAction, problemText, say } from "./core.js";
 // A change after which the firewall would refuse this browser comes back 409: ask first (§18.15).
 export async function patchSettings(changes, confirmText) {
   let result = await api("PATCH", "/api/v1/settings", { changes });
-  if (result.status === 409 && result.data.lockout && await confirmAction(confirmText || result.data.error)) {
+  if (result.status === 409 && result.data.lockout) {
+    if (!(await confirmAction(confirmText || result.data.error))) return { ...result, cancelled: true };
     result = await api("PATCH", "/api/v1/settings", { changes, confirm_lockout: true });
   }
   return result;
@@ -139,6 +140,7 @@ export function clearProblems(root) {
 export function showProblems(result, root, changed) {
   clearProblems(root);
   const messages = messagesOf(root);
+  if (result.cancelled) { say(messages.cancelled); return; }
   const problems = fieldProblems(result, root, changed || []);
   let first = null;
   problems.forEach((problem) => {
