@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from ...store.timefmt import to_display
+from ...store.timefmt import MANUAL_FORMAT, to_display
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
@@ -405,7 +405,8 @@ async def date_time(request: web.Request) -> web.Response:
         page_name="datetime",
         data=data,
         nv_time=now,
-        ups_time=state.snapshot.ups_time,
+        # The UPS clock is the UPS's own wall time, with no zone: shown as it reads.
+        ups_time=state.snapshot.ups_time.strftime(MANUAL_FORMAT) if state.snapshot.ups_time else "—",
         ups_clock_note=ups_clock_note(state),
         fields=_fields(request, DATETIME_KEYS, session.can_write),
         ntp_fields=_fields(request, NTP_KEYS, session.can_write),
