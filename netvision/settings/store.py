@@ -308,9 +308,27 @@ def apply_changes(settings: Settings, changes: Mapping[str, object]) -> Settings
 
     keep_secrets(data, settings.model_dump())  # a placeholder or a row without its secret keeps it
     try:
-        return Settings.model_validate(data)
+        new = Settings.model_validate(data)
     except ValidationError as exc:
         raise SettingsError(None, validation_problems(exc)) from None
+    problem = web_unreachable_problem(settings, new)
+    if problem:
+        raise SettingsError(None, [problem])
+    return new
+
+
+def web_unreachable_problem(old: Settings, new: Settings) -> str | None:
+    """The problem of a change that switches off the last web listener, else None.
+
+    With HTTP and HTTPS both off, no browser reaches the pages again until the file is
+    edited by hand. A file may still start with both off (a headless gateway), but a
+    change never turns the last one off. The problem names both fields.
+    """
+    if (old.web.http_enabled or old.web.https_enabled) and not (new.web.http_enabled or new.web.https_enabled):
+        turned_off = "web.http_enabled" if old.web.http_enabled else "web.https_enabled"
+        other = "web.https_enabled" if turned_off == "web.http_enabled" else "web.http_enabled"
+        return f"{turned_off}: cannot be disabled while {other} is disabled too: no browser could reach the web pages"
+    return None
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The NET VISION Control page's restart button in headless Chromium: confirmed in the page,
+"""The NET VISION Control page's restart button in headless Chromium: confirmed in the dialog,
 and the page reconnects by itself once NET VISION is back (App. SSH menu 4, §18.3)."""
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ async def test_restart_button_asks_for_confirmation_and_the_page_comes_back(make
     await page.wait_for_selector("#synoptic")
     await page.goto(web.http + "/nv-control")
     await page.click('[data-agent-action="restart"]')
-    assert await page.is_visible('[data-agent-confirm="restart"]')
-    await page.click('[data-agent-cancel="restart"]')
-    assert await page.is_hidden('[data-agent-confirm="restart"]')
+    assert "Restart NET VISION now?" in await page.inner_text("#confirm-dialog[open] #confirm-text")
+    await page.click("#confirm-dialog[open] #confirm-cancel")
+    assert await page.is_hidden("#confirm-dialog")
     assert not web.daemon.agent.busy  # cancelled: nothing asked
 
     await page.evaluate("() => { window.beforeRestart = true; }")
     await page.click('[data-agent-action="restart"]')
-    await page.click('[data-agent-go="restart"]')
+    await page.click("#confirm-dialog[open] #confirm-ok")
     await page.wait_for_function("() => document.querySelector('#agent-result').textContent.length > 0")
     # The page reloads itself once the live stream is back: the marker is gone, the session kept.
     await page.wait_for_function("() => window.beforeRestart === undefined", timeout=WAIT_MS)

@@ -200,7 +200,7 @@ async def test_web_restart_and_reset_are_admin_only_with_csrf(make_web) -> None:
                 assert response.status == 403
         async with session.get(f"{web.http}/nv-control") as response:
             page = await response.text()
-        assert 'data-agent-action="restart"' in page and 'data-agent-confirm="reset"' in page
+        assert 'data-agent-action="restart"' in page and 'data-agent-action="reset"' in page
     assert csrf and not web.daemon.agent.busy
     texts = [row.text_en for row in await netvision_log(web.daemon)]
     assert "Warm boot" not in texts

@@ -148,11 +148,12 @@ async def test_the_real_services_release_everything_when_switched_off(make_daemo
         ("snmp", "modbus_tcp", "bacnet", "web", "syslog", "wake_on_lan"), ServiceState.RUNNING
     )
     assert all(report.addresses for report in health.values())
-    await change(
-        daemon,
-        snmp__enabled=False, modbus_tcp__enabled=False, bacnet__enabled=False, web__http_enabled=False,
-        syslog__enabled=False, wake_on_lan__enabled=False,
-    )
+    # A change never turns the last web listener off: a whole new configuration does.
+    data = daemon.settings_manager.settings.model_dump()
+    for section in ("snmp", "modbus_tcp", "bacnet", "syslog", "wake_on_lan"):
+        data[section]["enabled"] = False
+    data["web"]["http_enabled"] = False
+    await daemon.settings_manager.replace(Settings.model_validate(data), via="test", by="test")
     after = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     assert after == before
     await asyncio.sleep(0.3)  # a web reopen scheduled by the change ends with the service

@@ -12,8 +12,8 @@ from aiohttp import web
 from ...access import AccessControl
 from ...settings import Settings
 from .app import ApiError, session_of, state_of
-from .labels import t
-from .pages import e, page, settings_form
+from .forms import form_fields
+from .templating import render
 
 
 def check_lockout(request: web.Request, old: Settings, new: Settings, confirmed: bool) -> None:
@@ -37,49 +37,22 @@ def check_lockout(request: web.Request, old: Settings, new: Settings, confirmed:
 
 
 ACCESS_KEYS = ("access_control.enabled", "access_control.default_action")
+MAX_RULES = 32
 
 
 async def firewall_page(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    section = state.settings.access_control
     can_change = session.is_admin
-    disabled = "" if can_change else " disabled"
-    rows = []
-    for index, rule in enumerate(section.rules):
-        rows.append(_row(index, rule.address, rule.prefix_length, rule.action, language, disabled))
-    template = _row(-1, "", 32, "accept", language, disabled)
-    denials = state.context.access.denials.total
-    head = "".join(f"<th>{e(t(key, language))}</th>" for key in ("firewall.index", "firewall.address", "firewall.prefix", "firewall.action", ""))
-    buttons = (
-        f'<button type="button" id="firewall-add">{e(t("firewall.add", language))}</button> '
-        f'<button type="submit">{e(t("form.save", language))}</button>'
-        if can_change
-        else f'<p class="notice">{e(t("firewall.admin_only", language))}</p>'
+    return render(
+        request,
+        "firewall.html",
+        title_key="menu.firewall",
+        page_name="firewall",
+        data={"max_rules": MAX_RULES},
+        fields=form_fields(state.settings, ACCESS_KEYS, language, can_change),
+        rules=list(state.settings.access_control.rules),
+        can_change=can_change,
+        denials=state.context.access.denials.total,
     )
-    body = f"""<p class="hint">{e(t('firewall.help', language))}</p>
-{settings_form(request, ACCESS_KEYS, language, can_change)}
-<form id="firewall-form" data-confirm="{e(t('firewall.confirm_lockout', language))}">
-<table class="grid" id="firewall-rules"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-<template id="firewall-row">{template}</template>
-{buttons}</form>
-<p>{e(t('firewall.refused', language))}: <span id="firewall-refused">{denials}</span></p>"""
-    return page(request, "menu.firewall", body, page_name="firewall")
-
-
-def _row(index: int, address: str, prefix: int, action: str, language: str, disabled: str) -> str:
-    options = "".join(
-        f'<option value="{value}"{" selected" if value == action else ""}>{e(t("firewall." + value, language))}</option>'
-        for value in ("accept", "reject")
-    )
-    number = str(index + 1) if index >= 0 else ""
-    remove = f'<button type="button" class="secondary" data-remove-rule>{e(t("firewall.remove", language))}</button>' if not disabled else ""
-    return (
-        f'<tr data-rule><td class="rule-index">{number}</td>'
-        f'<td><input type="text" name="address" value="{e(address)}" maxlength="45" required{disabled}></td>'
-        f'<td><input type="number" name="prefix_length" value="{prefix}" min="0" max="128" required{disabled}></td>'
-        f'<td><select name="action"{disabled}>{options}</select></td><td>{remove}</td></tr>'
-    )
-
-

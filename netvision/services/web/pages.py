@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
+from ...store.timefmt import MANUAL_FORMAT, to_display
 from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
@@ -22,7 +23,7 @@ from .layout import ups_reference
 from .sessions import Session
 from .state import WebState
 from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
-from .templating import render, render_fragment, render_public
+from .templating import render, render_public
 from .views import alarms_json, control_label, control_outcomes, devices
 
 MEASUREMENT_CHOICES = (
@@ -221,242 +222,164 @@ async def battery_test(request: web.Request) -> web.Response:
     )
 
 
-# -- settings forms (§18.1–§18.3, §20) -------------------------------------------------------------
+# -- settings pages (§18.1–§18.4, §20) ------------------------------------------------------------
 
 CONFIGURATION_KEYS = (
     "system.name", "system.contact", "system.location", "logs.history_interval", "logs.extended_interval",
     "serial.polling_rate", "web.password_validity_days", "serial.serial_timeout_ms.b57600",
     "serial.serial_timeout_ms.b19200", "serial.serial_timeout_ms.b9600", "system.temperature_unit",
-    "snmp.read_community", "snmp.write_community", "web.login_timeout", "serial.baud_rate", "system.language",
+    "web.login_timeout", "serial.baud_rate", "system.language",
 )  # fmt: skip
-NV_CONTROL_KEYS = (
-    "web.https_enabled", "web.https_port", "web.http_enabled", "web.http_port", "snmp.enabled", "snmp.port",
-    "snmp.v1", "snmp.v2c", "snmp.v3", "modbus_tcp.enabled", "modbus_tcp.port", "bacnet.enabled", "bacnet.port",
-    "serial.unit_select", "snmp.trap_filter", "access_control.enabled",
-)  # fmt: skip
+# SNMP, Modbus TCP and BACnet have their own pages; this one keeps the web server's listeners.
+NV_CONTROL_KEYS = ("web.https_enabled", "web.https_port", "web.http_enabled", "web.http_port", "access_control.enabled")
 DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock")
 NTP_KEYS = ("system.ntp_enabled", "system.ntp_server_1", "system.ntp_server_2", "system.ntp_period", "system.ntp_nts")
+LANGUAGES = ("", "en", "fr")
+ROLES = ("disabled", "read_only", "read_write")
+MAX_USERS = 8
+MAX_LINKS = 4
+CONFIGURATION_WORDS = (
+    "secret", "nothing", "restored", "restore_cancelled", "lockout", "backup_done", "cert_installed", "cert_confirm",
+    "cert_ok", "cert_removed", "cert_info", "cert_uploaded_info",
+)  # fmt: skip
+USERS_WORDS = ("saved", "added", "deleted", "confirm_delete", "delete_ok", "name_needed")
 
 
-def settings_form(
-    request: web.Request, keys: Sequence[str], language: str, can_write: bool, can_change_secrets: bool = False
-) -> str:
-    fields = form_fields(state_of(request).settings, keys, language, can_write, can_change_secrets)
-    return str(  # plain text: concatenated into f-string pages (Markup would escape what it is added to)
-        render_fragment(
-            request,
-            '{% from "partials/forms.html" import settings_form with context %}{{ settings_form(fields, can_write) }}',
-            fields=fields,
-            can_write=can_write,
-        )
-    )
+def _words(language: str, names: Sequence[str], prefix: str = "settings.") -> dict[str, str]:
+    """The sentences a page's script reports with, in the page's language."""
+    return {name: t(f"{prefix}{name}", language) for name in names}
+
+
+def _fields(request: web.Request, keys: Sequence[str], can_write: bool, can_change_secrets: bool = False) -> list[Any]:
+    state = state_of(request)
+    language = state.language(session_of(request))
+    return form_fields(state.settings, keys, language, can_write, can_change_secrets)
 
 
 async def configuration(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
-    language = state.language(session)
-    form = settings_form(request, CONFIGURATION_KEYS, language, session.can_write, session.is_admin)
     from .api import mib_files
 
-    mibs = "".join(
-        f'<a class="button secondary" href="/api/v1/mibs/{e(name)}" download>{e(t("config.mib", language))}: {e(name)}</a> '
-        for name in mib_files()
+    return render(
+        request,
+        "configuration.html",
+        title_key="menu.configuration",
+        page_name="configuration",
+        data={"words": _words(state.language(session), CONFIGURATION_WORDS)},
+        fields=_fields(request, CONFIGURATION_KEYS, session.can_write, session.is_admin),
+        mibs=mib_files(),
     )
-    tools = f'<section class="panel files"><p>{mibs}</p></section>' if mibs else ""
-
-    def text(key: str) -> str:
-        return t(f"config.{key}", language)
-
-    backup = ""
-    if session.is_admin:
-        backup = f"""<h2>{e(text("backup"))}</h2><p class="hint">{e(text("backup_help"))}</p>
-<form id="backup-form" class="inline"><label>{e(text("backup_password"))} <input type="password" name="password" minlength="8" autocomplete="new-password" required></label>
-<button type="submit">{e(text("backup_download"))}</button></form>"""
-    if session.can_write:
-        tools += f"""<section class="panel files"><h2>{e(t('config.download', language))}</h2>
-<p><a class="button" href="/api/v1/configuration" download>{e(t('config.download', language))}</a>
-<a class="button" href="/api/v1/certificate/ca" download>{e(t('config.ca_download', language))}</a></p>
-<p><label>{e(t('config.upload', language))} <input type="file" id="config-upload" accept=".toml,.json,text/plain"></label>
-<label>{e(text("backup_password"))} <input type="password" id="config-upload-password" autocomplete="off"></label></p>
-<div class="notice" id="config-preview" role="alertdialog" hidden data-secret="{e(text("secret"))}" data-nothing="{e(text("nothing"))}">
-<p><strong>{e(text("confirm"))}</strong> <span id="config-preview-note"></span></p><ul id="config-preview-changes"></ul>
-<button type="button" id="config-apply">{e(text("apply"))}</button>
-<button type="button" class="secondary" id="config-cancel">{e(text("cancel"))}</button></div>
-{backup}<h2>{e(t('config.certificate', language))}</h2><p id="certificate-info"></p>
-<p><label>{e(t('config.cert_upload', language))} <input type="file" id="cert-upload" accept=".pem,.crt,.key"></label>
-<button type="button" id="cert-remove">{e(t('config.cert_remove', language))}</button></p></section>"""
-    return page(request, "menu.configuration", form + tools, page_name="configuration")
 
 
 async def nv_control(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
     language = state.language(session)
-    form = settings_form(request, NV_CONTROL_KEYS, language, session.can_write)
-    body = form + _services_table(state, language) + _agent_actions(state, session, language)
-    return page(request, "menu.nv_control", body, page_name="nv-control")
+    return render(
+        request,
+        "nv_control.html",
+        title_key="menu.nv_control",
+        page_name="nv-control",
+        data={"listener": _words(language, ("off", "off_ok", "port", "port_ok"), "settings.listener_")},
+        fields=_fields(request, NV_CONTROL_KEYS, session.can_write),
+        services=_services_table(state, language),
+        agent_actions=_agent_actions(state, session),
+    )
 
 
-def _services_table(state: WebState, language: str) -> str:
+def _services_table(state: WebState, language: str) -> list[dict[str, Any]]:
     """What each service is doing now: state, where it listens, its last error and counters."""
     rows = []
     for health in state.context.services_health():
         counters = ", ".join(f"{t('services.counter.' + name, language)}: {value}" for name, value in health.counters.items())
-        addresses = "<br>".join(e(address) for address in health.addresses)
         rows.append(
-            f'<tr data-service="{e(health.name)}"><td>{e(t("services.name." + health.name, language))}</td>'
-            f'<td class="service-{e(health.state.value)}">{e(t("services.state." + health.state.value, language))}</td>'
-            f"<td>{addresses}</td><td>{e(health.last_error)}</td><td>{e(counters)}</td></tr>"
+            {
+                "name": health.name,
+                "label": t("services.name." + health.name, language),
+                "state": health.state.value,
+                "addresses": list(health.addresses),
+                "last_error": health.last_error or "",
+                "counters": counters,
+            }
         )
-    head = "".join(
-        f'<th scope="col">{e(t("services." + column, language))}</th>'
-        for column in ("service", "state", "addresses", "last_error", "counters")
-    )
-    return (
-        f'<section class="panel"><h2>{e(t("services.title", language))}</h2>'
-        f'<table class="grid" id="services"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
-    )
+    return rows
 
 
-def _agent_actions(state: WebState, session: Session, language: str) -> str:
-    """Restart and configuration reset (App. SSH menu 3 and 4), admin only, each behind
-    a confirmation in the page."""
+def _agent_actions(state: WebState, session: Session) -> list[str]:
+    """Restart and configuration reset (App. SSH menu 3 and 4): admin only, each asks first."""
     if not session.is_admin or state.context.agent is None:
-        return ""
-    rows = []
-    for action in ("restart", "reset"):
-        rows.append(
-            f'<p><button type="button" data-agent-action="{action}">{e(t(f"agent.{action}", language))}</button> '
-            f'<span class="hint">{e(t(f"agent.{action}_help", language))}</span></p>'
-            f'<div class="notice" data-agent-confirm="{action}" role="alertdialog" hidden>'
-            f'<span>{e(t(f"agent.confirm_{action}", language))}</span> '
-            f'<button type="button" data-agent-go="{action}">{e(t("agent.confirm", language))}</button> '
-            f'<button type="button" class="secondary" data-agent-cancel="{action}">{e(t("agent.cancel", language))}</button></div>'
-        )
-    return (
-        f'<section class="panel" id="agent-actions"><h2>{e(t("agent.title", language))}</h2>{"".join(rows)}'
-        f'<p id="agent-result" class="result" role="status" data-restarting="{e(t("agent.restarting", language))}"></p></section>'
-    )
+        return []
+    return ["restart", "reset"]
 
 
 async def date_time(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
-    language = state.language(session)
-    sts = state.is_sts
-    ups_time = state.snapshot.ups_time
+    system = state.settings.system
     from .api import ups_clock_note
 
-    note = f'<p class="notice" id="ups-clock-note">{e(t("datetime.ups_not_written", language, sts))}</p>' if ups_clock_note(state) else ""
-    clock = f"""<table class="grid"><tbody>
-<tr><th>{e(t('datetime.system_time', language))}</th><td id="nv-time" data-time="{e(state.snapshot.time.isoformat())}"></td></tr>
-<tr><th>{e(t('datetime.ups_time', language, sts))}</th><td>{e(ups_time.strftime('%d/%m/%Y %H:%M:%S') if ups_time else '—')}</td></tr>
-<tr><th>{e(t('datetime.browser_time', language))}</th><td id="browser-time"></td></tr></tbody></table>{note}"""
-    setters = ""
-    if session.can_write:
-        # §18.1: "Synchronize with computer time" and "Set manually" (default 01/01/2022 00:00:00).
-        setters = f"""<section class="panel" id="clock-setters">
-<h2>{e(t('datetime.sync_browser', language))}</h2>
-<p><button type="button" id="clock-browser">{e(t('datetime.sync_browser', language))}</button></p>
-<h2>{e(t('datetime.set_manually', language))}</h2>
-<form id="clock-form" class="inline">
-<label>{e(t('datetime.date', language))} <input type="text" name="date" value="01/01/2022" pattern="\\d{{2}}/\\d{{2}}/\\d{{4}}" required></label>
-<label>{e(t('datetime.time', language))} <input type="text" name="time" value="00:00:00" pattern="\\d{{2}}:\\d{{2}}:\\d{{2}}" required></label>
-<button type="submit">{e(t('datetime.set', language))}</button></form>
-<p id="clock-result" class="result" role="status" data-done="{e(t('datetime.changed', language))}"></p></section>"""
-    form = settings_form(request, DATETIME_KEYS, language, session.can_write)
-    ntp = f"""<h2>{e(t('datetime.ntp', language))}</h2><p class="hint">{e(t('datetime.ntp_later', language))}</p>
-{settings_form(request, NTP_KEYS, language, session.can_write)}"""
-    return page(request, "menu.datetime", clock + setters + form + ntp, page_name="datetime")
+    now = state.snapshot.time
+    offset = to_display(now, system.time_zone, system.dst).utcoffset()
+    data = {
+        "time_zone": system.time_zone,
+        "dst": system.dst,
+        "offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
+    }
+    return render(
+        request,
+        "datetime.html",
+        title_key="menu.datetime",
+        page_name="datetime",
+        data=data,
+        nv_time=now,
+        # The UPS clock is the UPS's own wall time, with no zone: shown as it reads.
+        ups_time=state.snapshot.ups_time.strftime(MANUAL_FORMAT) if state.snapshot.ups_time else "—",
+        ups_clock_note=ups_clock_note(state),
+        fields=_fields(request, DATETIME_KEYS, session.can_write),
+        ntp_fields=_fields(request, NTP_KEYS, session.can_write),
+    )
 
 
 async def links_setup(request: web.Request) -> web.Response:
     state = state_of(request)
-    session = session_of(request)
-    language = state.language(session)
     links = list(state.settings.web.external_links)
-    disabled = "" if session.can_write else " disabled"
-    rows = []
-    for index in range(4):
-        link = links[index] if index < len(links) else None
-        text, address, enabled = (link.text, link.address, link.enabled) if link else ("", "", False)
-        rows.append(
-            f'<tr data-link="{index}"><td>{index + 1}</td><td><input type="text" name="text" value="{e(text)}" maxlength="64"{disabled}></td>'
-            f'<td><input type="text" name="address" value="{e(address)}" maxlength="255"{disabled}></td>'
-            f'<td><select name="enabled"{disabled}><option value="false">{e(t("form.disabled", language))}</option>'
-            f'<option value="true"{" selected" if enabled else ""}>{e(t("form.enabled", language))}</option></select></td></tr>'
-        )
-    button = f'<button type="submit">{e(t("form.save", language))}</button>' if session.can_write else ""
-    body = f"""<form id="links-form"><table class="grid"><thead><tr><th>#</th><th>Screen Text</th><th>Link Address</th><th>Status</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table>{button}</form>"""
-    return page(request, "menu.links_setup", body, page_name="links-setup")
+    rows = [links[index] if index < len(links) else None for index in range(MAX_LINKS)]
+    return render(request, "links_setup.html", title_key="menu.links_setup", page_name="links-setup", rows=rows)
 
 
 async def users(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
-    language = state.language(session)
     if not session.is_admin:
         raise web.HTTPForbidden(text="only admin manages accounts")
     accounts = state.accounts.users()
-
-    def role_select(current: str) -> str:
-        return "".join(
-            f'<option value="{role}"{" selected" if role == current else ""}>{e(t(f"role.{role}", language))}</option>'
-            for role in ("disabled", "read_only", "read_write")
-        )
-
-    def language_select(current: str) -> str:
-        return "".join(
-            f'<option value="{code}"{" selected" if code == current else ""}>{e(label)}</option>'
-            for code, label in (("", "—"), ("en", t("lang.en", language)), ("fr", t("lang.fr", language)))
-        )
-
-    delete = f'<button type="button" data-delete-user>{e(t("form.delete", language))}</button>'
-    rows = []
-    for index in range(8):
-        account = accounts[index] if index < len(accounts) else None
-        name = account.name if account else ""
-        rows.append(
-            f'<tr data-user-row="{index}" data-existing="{e(name)}"><td>{index + 1}</td>'
-            f'<td><input type="text" name="name" value="{e(name)}" maxlength="32"{" readonly" if account else ""}></td>'
-            f'<td><input type="password" name="password" autocomplete="new-password" placeholder="{"••••••••" if account else ""}"></td>'
-            f'<td><select name="role">{role_select(account.role if account else "read_only")}</select></td>'
-            f'<td><select name="language">{language_select(account.language if account else "")}</select></td>'
-            f'<td><button type="button" data-save-user>{e(t("form.save", language))}</button>'
-            f"{delete if account else ''}</td></tr>"
-        )
-    body = f"""<p class="hint">{e(t('login.change_help', language))}</p>
-<table class="grid" id="users-table"><thead><tr><th>#</th><th>{e(t('users.name', language))}</th><th>{e(t('login.password', language))}</th>
-<th>{e(t('users.access', language))}</th><th>{e(t('users.language', language))}</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>"""
-    return page(request, "menu.users", body, page_name="users")
+    rows = [accounts[index] if index < len(accounts) else None for index in range(MAX_USERS)]
+    return render(
+        request,
+        "users.html",
+        title_key="menu.users",
+        page_name="users",
+        data={"words": _words(state.language(session), USERS_WORDS, "settings.user_")},
+        rows=rows,
+        roles=ROLES,
+        languages=LANGUAGES,
+    )
 
 
 async def account(request: web.Request) -> web.Response:
     state = state_of(request)
     session = session_of(request)
-    language = state.language(session)
     current = state.accounts.get(session.user)
-    chosen = current.language if current else ""
-    options = "".join(
-        f'<option value="{code}"{" selected" if code == chosen else ""}>{e(label)}</option>'
-        for code, label in (("", "—"), ("en", t("lang.en", language)), ("fr", t("lang.fr", language)))
+    return render(
+        request,
+        "account.html",
+        title_key="menu.account",
+        page_name="account",
+        data={"words": _words(state.language(session), ("saved",), "settings.account_")},
+        chosen=current.language if current else "",
+        languages=LANGUAGES,
     )
-    body = f"""<form id="language-form" class="inline"><label>{e(t('users.language', language))}
-<select name="language">{options}</select></label> <button type="submit">{e(t('form.save', language))}</button></form>
-<h2>{e(t('login.change_title', language))}</h2>{_password_form(language)}"""
-    return page(request, "menu.account", body, page_name="account")
-
-
-def _password_form(language: str) -> str:
-    return f"""<form id="password-form" class="stack">
-<p class="hint">{e(t('login.change_help', language))}</p>
-<label>{e(t('login.current', language))} <input type="password" name="current" autocomplete="current-password" required></label>
-<label>{e(t('login.new', language))} <input type="password" name="new" autocomplete="new-password" required></label>
-<label>{e(t('login.confirm', language))} <input type="password" name="confirm" autocomplete="new-password" required></label>
-<button type="submit">{e(t('login.change', language))}</button>
-<p class="error" id="password-error" role="alert" data-mismatch="{e(t('login.mismatch', language))}" data-done="{e(t('login.changed', language))}"></p></form>"""
 
 
 # -- login (§11.5) ----------------------------------------------------------------------------------

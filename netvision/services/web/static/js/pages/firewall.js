@@ -1,20 +1,25 @@
 // Firewall rules (§18.15).
-import { $, $$, problemText, say } from "../core.js";
-import { patchSettings } from "../forms.js";
+import { $, $$, pageData, say } from "../core.js";
+import { clearProblems, messagesOf, patchSettings, showProblems } from "../forms.js";
 
 const firewallForm = $("#firewall-form");
 if (firewallForm) {
   const body = $("#firewall-rules tbody");
-  const renumber = () => $$("tr[data-rule]", body).forEach((row, index) => { $(".rule-index", row).textContent = index + 1; });
+  const renumber = () => $$("tr[data-rule]", body).forEach((row, index) => {
+    $(".rule-index", row).textContent = index + 1;
+    $$("input, select", row).forEach((input) => { input.dataset.problemKey = `access_control.rules[${index}].${input.name}`; });
+  });
+  renumber();
   body.addEventListener("click", (event) => {
     const button = event.target.closest("[data-remove-rule]");
     if (button) { button.closest("tr").remove(); renumber(); }
   });
   const add = $("#firewall-add");
   if (add) add.addEventListener("click", () => {
-    if ($$("tr[data-rule]", body).length >= 32) return;
+    if ($$("tr[data-rule]", body).length >= (pageData.max_rules || 32)) return;
     body.appendChild($("#firewall-row").content.cloneNode(true));
     renumber();
+    $$("tr[data-rule]", body).pop().querySelector("input").focus();
   });
   firewallForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -24,6 +29,8 @@ if (firewallForm) {
       action: $('[name="action"]', row).value,
     }));
     const result = await patchSettings({ "access_control.rules": rules }, firewallForm.dataset.confirm);
-    say(result.ok ? "✔" : problemText(result), !result.ok);
+    if (!result.ok) { showProblems(result, firewallForm, []); return; }
+    clearProblems(firewallForm);
+    say(messagesOf(firewallForm).saved);
   });
 }
