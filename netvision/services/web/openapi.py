@@ -324,13 +324,17 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [log_parameter],
             "get": {
                 **_op("Points for the log graph (history, extended)", _response("Series", _JSON_OBJECT), 400, 401, 403, 404),
-                "parameters": [{"name": "range", "in": "query", "required": False, "schema": {"enum": ["30m", "1h", "6h", "12h", "1d"]}}],
+                "parameters": [
+                    {"name": "range", "in": "query", "required": False, "schema": {"enum": ["30m", "1h", "3h", "6h", "12h", "1d", "custom"]}},
+                    {"name": "start", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "end", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+                ],
             },
         },
         "/api/v1/logs/{log}/csv": {
             "parameters": [log_parameter],
             "get": {
-                **_op("The log as CSV (§21.5)", _response("CSV", {"type": "string"}, "text/csv"), 400, 401, 403, 404),
+                **_op("The log as CSV (§21.5; admin and Read/Write)", _response("CSV", {"type": "string"}, "text/csv"), 400, 401, 403, 404),
                 "parameters": [
                     {"name": "start", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
                     {"name": "end", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
