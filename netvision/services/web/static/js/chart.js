@@ -114,10 +114,10 @@ export function timeTicks(start, end, width, clock, spacing = 90) {
 
 function groupByUnit(series) {
   const groups = new Map();
-  series.forEach((s, index) => {
-    const item = { ...s, colour: index % PALETTE };
+  series.forEach((s) => {
     if (!groups.has(s.unit)) groups.set(s.unit, []);
-    groups.get(s.unit).push(item);
+    const group = groups.get(s.unit);
+    group.push({ ...s, colour: group.length % PALETTE });
   });
   const rank = (unit) => { const i = UNIT_ORDER.indexOf(unit); return i < 0 ? UNIT_ORDER.length : i; };
   return [...groups.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
@@ -139,17 +139,20 @@ function gapLimit(points) {
   return Math.max(steps[steps.length >> 1] * 3, MINUTE);
 }
 
+// A line broken at gaps; a point alone is drawn as a dot (a zero-length stroke with round caps).
 function pathOf(points, x, y, column) {
   const limit = gapLimit(points);
-  let d = "", previous = null;
+  const runs = [];
+  let run = [], previous = null;
   points.forEach((p) => {
     const v = p[column];
     if (!Number.isFinite(v)) { previous = null; return; }
-    const command = previous === null || p[0] - previous > limit ? "M" : "L";
-    d += `${command}${x(p[0]).toFixed(1)},${y(v).toFixed(1)}`;
+    if (previous === null || p[0] - previous > limit) { if (run.length) runs.push(run); run = []; }
+    run.push(`${x(p[0]).toFixed(1)},${y(v).toFixed(1)}`);
     previous = p[0];
   });
-  return d;
+  if (run.length) runs.push(run);
+  return runs.map((r) => "M" + r.join("L") + (r.length === 1 ? "h0.01" : "")).join("");
 }
 
 function bandOf(points, x, y) {
