@@ -130,3 +130,13 @@ async def test_a_long_extended_log_is_sampled_too(store: Any) -> None:
     assert 40 <= len(sampled) <= 51
     assert sampled[0].start == T0 and sampled[-1].start == T0 + timedelta(hours=499)
     assert len(await store.extended_series(T0, T0 + timedelta(hours=500))) == 500
+
+
+def test_log_and_chart_labels_exist_in_both_languages() -> None:
+    prefixes = ("logs.", "chart.", "series.", "column.", "graph.")
+    english = {k for k in en.LABELS if k.startswith(prefixes)}
+    french = {k for k in fr.LABELS if k.startswith(prefixes)}
+    assert english == french
+    assert all(fr.LABELS[k].strip() for k in french)
+    for key in ("logs.cleared.ups", "logs.clear_confirm", "logs.page_info", "column.extended.load_rate_l1"):
+        assert fr.LABELS[key] != en.LABELS[key], key
