@@ -419,6 +419,17 @@ async def test_real_time_graph_draws_scanned_values_with_names_and_readout(make_
     readout = await page.wait_for_selector("#charts figure[data-unit='%'] .readout:not([hidden])")
     assert re.search(r"Output load L1: \d+(\.\d)? %", await readout.inner_text())
     await screenshot(page, "graph_real_time.png")
+    # New values redraw the chart; the readout stays where it was.
+    await page.click("#graph-start")
+    await page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] / 2)
+    await page.wait_for_selector("#charts figure[data-unit='%'] .readout:not([hidden])")
+    paths = await page.eval_on_selector("#charts figure[data-unit='%'] path.line", "p => p.getAttribute('d')")
+    await page.wait_for_function(
+        "d => document.querySelector(\"#charts figure[data-unit='%'] path.line\").getAttribute('d') !== d",
+        arg=paths,
+        timeout=WAIT_MS,
+    )
+    assert await page.is_visible("#charts figure[data-unit='%'] .readout")
     assert page.problems == []
 
 

@@ -242,13 +242,14 @@ export function drawCharts(container, series, options) {
       entry.append(el("span", { class: `swatch c${s.colour}`, "aria-hidden": "true" }), document.createTextNode(`${s.label} (${unit})`));
       legend.append(entry);
     });
-    const readout = el("div", { class: "readout", "aria-label": texts["chart.readout"] || "Values at the pointer" });
+    const readout = el("div", { class: "readout", role: "group", "aria-label": texts["chart.readout"] || "Values at the pointer" });
     readout.hidden = true;
     panel.append(svg, legend, readout);
 
     let at = null;
     const show = (ms) => {
       at = Math.max(start, Math.min(end, ms));
+      container.readoutAt = { unit, ms: at, latest: at >= end };
       let anchor = null;
       const lines = items.map((s, i) => {
         const index = nearest(s.points, at);
@@ -279,7 +280,8 @@ export function drawCharts(container, series, options) {
       readout.replaceChildren(head, list);
       readout.hidden = false;
     };
-    const hide = () => { cursor.setAttribute("visibility", "hidden"); readout.hidden = true; at = null; };
+    const hide = () => { cursor.setAttribute("visibility", "hidden"); readout.hidden = true; at = null; container.readoutAt = null; };
+    panel.showAt = show;
     const fromEvent = (event) => {
       const box = svg.getBoundingClientRect();
       const px = ((event.clientX - box.left) / box.width) * width;
@@ -298,8 +300,12 @@ export function drawCharts(container, series, options) {
     });
     return panel;
   });
+  const kept = container.readoutAt; // a redraw (new data, new width) keeps the readout where it was
   container.replaceChildren(...panels);
-  if (opts.note) container.append(el("p", { class: "hint" }, opts.note));
+  if (kept) {
+    const panel = panels.find((p) => p.dataset.unit === kept.unit);
+    if (panel) panel.showAt(kept.latest ? end : kept.ms);
+  }
 }
 
 // Redraw when the container changes width (phone turned, window resized).
