@@ -456,6 +456,7 @@ LABELS: dict[str, str] = {
     "chart.no_data": "No record in this period.",
     "chart.label": "Chart of {names}",
     "chart.readout": "Values at the pointer",
+    "chart.value": "{name}: {value}",
     "graph.series": "Measurements shown",
     "graph.waiting": "Start scanning to draw the measurements.",
     "graph.window": "The last 30 minutes scanned are drawn.",

@@ -456,6 +456,7 @@ LABELS: dict[str, str] = {
     "chart.no_data": "Aucun enregistrement sur cette période.",
     "chart.label": "Graphe : {names}",
     "chart.readout": "Valeurs sous le pointeur",
+    "chart.value": "{name} : {value}",
     "graph.series": "Mesures affichées",
     "graph.waiting": "Démarrez l'acquisition pour tracer les mesures.",
     "graph.window": "Les 30 dernières minutes acquises sont tracées.",

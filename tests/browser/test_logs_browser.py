@@ -313,7 +313,7 @@ async def test_history_graph_in_french_and_on_a_phone(make_web, browser) -> None
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     await page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + 40)
     readout = await page.wait_for_selector("#log-graph figure[data-unit='%'] .readout:not([hidden])")
-    assert re.search(r"Charge en sortie: 4[5-7] %", await readout.inner_text())
+    assert re.search(r"Charge en sortie : 4[5-7] %", await readout.inner_text())
     await screenshot(page, "logs_history_phone_fr.png")
     overflow = await page.evaluate(
         "() => document.querySelector('#main').scrollWidth - document.querySelector('#main').clientWidth"

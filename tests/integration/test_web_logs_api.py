@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from netvision.services.web import logs
 from tests.integration.test_web_helpers import READER_PASSWORD, WRITER_PASSWORD, client, login
@@ -49,6 +50,11 @@ async def test_pages_ranges_and_errors_as_the_page_sends_them(make_web) -> None:
                              ("sort=level", "sort")):  # fmt: skip
             body = await _json(session, f"{base}/ups?{query}", 400)
             assert body["fields"][0]["field"] == field, query
+        # Times in the configured zone: Paris is one or two hours ahead of UTC.
+        await web.daemon.settings_manager.change({"system.time_zone": "Europe/Paris"}, via="test", by="test")
+        row = (await _json(session, f"{base}/netvision"))["rows"][0]
+        moment = datetime.fromisoformat(row["iso"])
+        assert row["time"] == moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M:%S")
         # Empty values are the defaults (a form sends every field).
         assert (await _json(session, f"{base}/ups?page=1&per_page=5&sort=&order=&start=&end="))["page"] == 1
 

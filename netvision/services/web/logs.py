@@ -419,6 +419,7 @@ CHART_TEXTS = (
     "chart.no_data",
     "chart.label",
     "chart.readout",
+    "chart.value",
     "logs.min",
     "logs.avg",
     "logs.max",

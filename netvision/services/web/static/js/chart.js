@@ -270,11 +270,11 @@ export function drawCharts(container, series, options) {
       lines.forEach(([s, p]) => {
         const item = el("li", {});
         item.append(el("span", { class: `swatch c${s.colour}`, "aria-hidden": "true" }));
-        let text = `${s.label}: `;
-        if (!p) text += "—";
-        else if (p.length > 3) text += `${number.format(p[1])} ${unit} (${texts["logs.min"] || "min"} ${number.format(p[2])}, ${texts["logs.max"] || "max"} ${number.format(p[3])})`;
-        else text += `${number.format(p[1])} ${unit}`;
-        item.append(document.createTextNode(text));
+        let value = "—";
+        if (p && p.length > 3) value = `${number.format(p[1])} ${unit} (${texts["logs.min"] || "min"} ${number.format(p[2])}, ${texts["logs.max"] || "max"} ${number.format(p[3])})`;
+        else if (p) value = `${number.format(p[1])} ${unit}`;
+        const pattern = texts["chart.value"] || "{name}: {value}";
+        item.append(document.createTextNode(pattern.replace("{name}", s.label).replace("{value}", value)));
         list.append(item);
       });
       readout.replaceChildren(head, list);
