@@ -315,10 +315,26 @@ async def test_history_graph_in_french_and_on_a_phone(make_web, browser) -> None
     readout = await page.wait_for_selector("#log-graph figure[data-unit='%'] .readout:not([hidden])")
     assert re.search(r"Charge en sortie : 4[5-7] %", await readout.inner_text())
     await screenshot(page, "logs_history_phone_fr.png")
-    overflow = await page.evaluate(
+    overflow = (
         "() => document.querySelector('#main').scrollWidth - document.querySelector('#main').clientWidth"
     )
-    assert overflow <= 1
+    assert await page.evaluate(overflow) <= 1
+    # Every log page and the real-time graph in French on a phone: French headings, nothing wider than the screen.
+    for path, selector, word in (
+        ("/logs/extended", "#log-table tbody tr", "Heure de début"),
+        ("/logs/ups", "#log-table tbody tr", "Niveau de l'événement"),
+        ("/logs/netvision", "#log-table tbody tr", "Description de l'événement"),
+        ("/logs/clear", "[data-count=ups]:not(:empty)", "Enregistrements"),
+        ("/graph", "#graph-start", "Démarrer l'acquisition"),
+    ):
+        await page.goto(web.http + path)
+        await page.wait_for_selector(selector)
+        await page.wait_for_function("w => document.querySelector('#main').innerText.includes(w)", arg=word)
+        assert await page.evaluate(overflow) <= 1, path
+        await no_error_message(page)
+    await page.click("#graph-start")
+    await page.wait_for_selector("#charts figure.chart")
+    assert await page.evaluate(overflow) <= 1
     assert page.problems == []
 
 
