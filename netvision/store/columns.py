@@ -11,62 +11,64 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..i18n import label
+
 
 @dataclass(frozen=True)
 class Column:
     key: str  # canonical measurement key (ups/maps/base.py MEASUREMENT_KEYS)
-    label_en: str
-    label_fr: str
+    label_key: str  # its heading in the label tables (netvision/i18n)
     unit: str
 
     def label(self, language: str = "en", temperature_unit: str = "C") -> str:
         unit = "°F" if self.unit == "°C" and temperature_unit == "F" else self.unit
-        text = self.label_fr if language == "fr" else self.label_en
+        text = label(self.label_key, language)
         return f"{text} ({unit})" if unit else text
 
 
-def _phases(
-    key: str, en: str, fr: str, unit: str, names: tuple[str, str, str] = ("R", "S", "T")
-) -> list[Column]:
-    return [
-        Column(f"{key}_l{n}", f"{en} {name}", f"{fr} {name}", unit) for n, name in enumerate(names, start=1)
-    ]
+def _column(key: str, unit: str, table: str = "column") -> Column:
+    return Column(key, f"{table}.{key}", unit)
+
+
+def _phases(key: str, unit: str, table: str = "column") -> list[Column]:
+    return [_column(f"{key}_l{n}", unit, table) for n in (1, 2, 3)]
 
 
 # EN §21.1 table: input V R/S/T, output V R/S/T, input frequency, output load R/S/T,
 # battery capacity, UPS temperature. "UPS temperature" is the ambient temperature
-# the UPS measures (JBUSP M22, VU-MAP M015).
+# the UPS measures (JBUSP M22, VU-MAP M015). Headings: ``column.<key>`` in the label tables.
 UPS_HISTORY: tuple[Column, ...] = (
-    *_phases("input_voltage", "Input Voltage", "Tension en entrée", "V"),
-    *_phases("output_voltage", "Output Voltage", "Tension en sortie", "V"),
-    Column("input_frequency", "Input frequency", "Fréquence en entrée", "Hz"),
-    *_phases("load_rate", "Output Load", "Charge en sortie", "%"),
-    Column("battery_capacity", "Battery Capacity", "Capacité batterie", "%"),
-    Column("ambient_temperature", "UPS temperature", "Température ASI", "°C"),
+    *_phases("input_voltage", "V"),
+    *_phases("output_voltage", "V"),
+    _column("input_frequency", "Hz"),
+    *_phases("load_rate", "%"),
+    _column("battery_capacity", "%"),
+    _column("ambient_temperature", "°C"),
 )
 
-# The graph's "global output load" (§21.1) is kept too; INVENTORY (a) #38.
-UPS_HISTORY_EXTRA: tuple[Column, ...] = (Column("load_rate", "Output Load", "Charge en sortie", "%"),)
+# The graph's "global output load" (§21.1) is kept too.
+UPS_HISTORY_EXTRA: tuple[Column, ...] = (_column("load_rate", "%"),)
 
 # FR §11.2.4 "Liste des mesures du STS enregistrées par NET VISION dans Historique".
 STS_HISTORY: tuple[Column, ...] = (
-    *_phases("source1_voltage", "Source 1 voltage", "Source 1 tension", "V", ("L1", "L2", "L3")),
-    *_phases("source2_voltage", "Source 2 voltage", "Source 2 tension", "V", ("L1", "L2", "L3")),
-    *_phases("output_current", "Output current", "Courant de sortie", "A", ("L1", "L2", "L3")),
-    Column("output_frequency", "Output frequency", "Fréquence de sortie", "Hz"),
-    Column("switch1_temperature", "SW1 temperature", "Température SW1", "°C"),
-    Column("switch2_temperature", "SW2 temperature", "Température SW2", "°C"),
+    *_phases("source1_voltage", "V"),
+    *_phases("source2_voltage", "V"),
+    *_phases("output_current", "A"),
+    _column("output_frequency", "Hz"),
+    _column("switch1_temperature", "°C"),
+    _column("switch2_temperature", "°C"),
 )
 
 # EN §21.2: the history measurements plus output current, as min / avg / max.
+# Headings: ``column.extended.<key>``.
 EXTENDED: tuple[Column, ...] = (
-    *_phases("input_voltage", "Input Voltage", "Tension en entrée", "V"),
-    Column("input_frequency", "Input frequency", "Fréquence en entrée", "Hz"),
-    *_phases("output_voltage", "Output Voltage", "Tension en sortie", "V"),
-    *_phases("output_current", "Output Current", "Courant en sortie", "A"),
-    *_phases("load_rate", "Output Load Rate", "Taux de charge en sortie", "%"),
-    Column("battery_capacity", "Battery Capacity", "Capacité batterie", "%"),
-    Column("ambient_temperature", "UPS Temperature", "Température de l'ASI", "°C"),
+    *_phases("input_voltage", "V", "column.extended"),
+    _column("input_frequency", "Hz", "column.extended"),
+    *_phases("output_voltage", "V", "column.extended"),
+    *_phases("output_current", "A", "column.extended"),
+    *_phases("load_rate", "%", "column.extended"),
+    _column("battery_capacity", "%", "column.extended"),
+    _column("ambient_temperature", "°C", "column.extended"),
 )
 
 # Every column of the history table, each key once.

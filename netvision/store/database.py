@@ -503,12 +503,18 @@ class LogStore:
         return Page(rows, total, page, per_page)
 
     async def history_series(
-        self, start: datetime, end: datetime, keys: Sequence[str] | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        keys: Sequence[str] | None = None,
+        max_points: int | None = None,
     ) -> list[HistoryRecord]:
         """Every history record in [start, end), by time, for a graph (§21.1).
 
         ``keys``: the measurements wanted; by default those of the device kind of the
-        latest record (the UPS list and the global load, or the STS list)."""
+        latest record (the UPS list and the global load, or the STS list).
+        ``max_points``: at most about this many records, taken at even steps of the
+        record order (:meth:`_sample_ids`), so that a long range costs no more than a short one."""
 
         def query() -> list[HistoryRecord]:
             connection = self._reader_connection()
@@ -517,9 +523,11 @@ class LogStore:
             if unknown:
                 raise StoreError(f"not a history measurement: {', '.join(unknown)}")
             selected = ", ".join(["id", "time_us", "device", *wanted])
+            window = (to_micros(start), to_micros(end))
+            picked, ids = self._sample_ids(connection, "history", "time_us", *window, max_points)
             rows = connection.execute(
-                f"SELECT {selected} FROM history WHERE time_us >= ? AND time_us < ? ORDER BY time_us, id",
-                (to_micros(start), to_micros(end)),
+                f"SELECT {selected} FROM history WHERE time_us >= ? AND time_us < ? {picked} ORDER BY time_us, id",
+                (*window, *ids),
             )
             return [
                 HistoryRecord(
@@ -542,18 +550,58 @@ class LogStore:
             return [column.key for column in STS_HISTORY]
         return [column.key for column in (*UPS_HISTORY, *UPS_HISTORY_EXTRA)]
 
-    async def extended_series(self, start: datetime, end: datetime) -> list[ExtendedRecord]:
-        """Every extended record whose interval overlaps [start, end), for a graph (§21.2)."""
+    async def extended_series(
+        self, start: datetime, end: datetime, max_points: int | None = None
+    ) -> list[ExtendedRecord]:
+        """Every extended record whose interval overlaps [start, end), for a graph (§21.2);
+        ``max_points`` as for :meth:`history_series`."""
         columns = ", ".join(schema.expected_columns("extended"))
 
         def query() -> list[ExtendedRecord]:
-            rows = self._reader_connection().execute(
-                f"SELECT {columns} FROM extended WHERE start_us < ? AND end_us >= ? ORDER BY start_us, id",
-                (to_micros(end), to_micros(start)),
+            connection = self._reader_connection()
+            window = (to_micros(start), to_micros(end))
+            picked, ids = self._sample_ids(connection, "extended", "start_us", *window, max_points)
+            rows = connection.execute(
+                f"SELECT {columns} FROM extended WHERE start_us < ? AND end_us >= ? {picked} ORDER BY start_us, id",
+                (window[1], window[0], *ids),
             )
             return [self._extended_record(row) for row in rows]
 
         return list(await self._read(query))
+
+    @staticmethod
+    def _sample_ids(
+        connection: sqlite3.Connection,
+        table: str,
+        column: str,
+        start_us: int,
+        end_us: int,
+        max_points: int | None,
+    ) -> tuple[str, tuple[int, ...]]:
+        """A condition keeping about ``max_points`` records of [start, end) at even steps of id.
+
+        Records are added in time order, so ids step evenly through the range. The first and
+        the last id come from the time index and the picked ids are looked up one by one: the
+        cost depends on ``max_points``, not on how many records the range holds."""
+        if not max_points:
+            return "", ()
+        first = connection.execute(
+            f"SELECT id FROM {table} WHERE {column} >= ? ORDER BY {column}, id LIMIT 1", (start_us,)
+        ).fetchone()
+        last = connection.execute(
+            f"SELECT id FROM {table} WHERE {column} < ? ORDER BY {column} DESC, id DESC LIMIT 1", (end_us,)
+        ).fetchone()
+        if first is None or last is None:
+            return "", ()
+        low, high = sorted((first[0], last[0]))  # a clock set back: ids and times disagree
+        if high - low < max_points:
+            return "", ()
+        step = -(-(high - low + 1) // max_points)
+        condition = (
+            "AND id IN (WITH RECURSIVE pick(n) AS (SELECT ? UNION ALL SELECT n + ? FROM pick WHERE n + ? <= ?) "
+            "SELECT n FROM pick UNION SELECT ?)"
+        )
+        return condition, (low, step, step, high, high)
 
     @staticmethod
     def _history_record(row: Sequence[Any]) -> HistoryRecord:

@@ -18,7 +18,7 @@ from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
 from .forms import form_fields
-from .labels import has, t
+from .labels import t
 from .layout import ups_reference
 from .sessions import Session
 from .state import WebState
@@ -26,29 +26,10 @@ from .synoptic import STS_ELEMENTS, UNIT_ELEMENTS
 from .templating import render, render_public
 from .views import alarms_json, control_label, control_outcomes, devices
 
-MEASUREMENT_CHOICES = (
-    "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_voltage_l1", "output_voltage_l2",
-    "output_voltage_l3", "output_current_l1", "output_current_l2", "output_current_l3", "output_frequency",
-    "input_voltage_l1", "input_voltage_l2", "input_voltage_l3", "input_frequency", "bypass_voltage_l1",
-    "battery_voltage", "battery_current", "battery_capacity", "remaining_backup_time", "ambient_temperature",
-    "output_kva", "output_kw",
-)  # fmt: skip
-
-
 DASHBOARD_TITLES = (
     "remaining_backup_time", "load_rate", "output_current", "output_voltage", "input_voltage", "bypass_voltage",
     "battery_capacity", "battery_voltage", "output_frequency", "input_frequency", "temperature",
 )  # fmt: skip
-
-
-def measurement_label(key: str, language: str) -> str:
-    """ "Output Voltage (V) L1" for output_voltage_l1: the table label and the phase."""
-    base, _, phase = key.rpartition("_")
-    if phase in ("l1", "l2", "l3") and has(f"param.{base}"):
-        return f"{t(f'param.{base}', language)} {phase.upper()}"
-    special = {"ambient_temperature": "param.temperature"}
-    label_key = special.get(key, f"param.{key}")
-    return t(label_key, language) if has(label_key) else key
 
 
 def e(value: object) -> str:
@@ -139,21 +120,6 @@ async def dashboard(request: web.Request) -> web.Response:
         "temperature_unit": "°" + state.settings.system.temperature_unit,
     }
     return render(request, "dashboard.html", title_key="menu.dashboard", page_name="dashboard", data=data)
-
-
-async def graph(request: web.Request) -> web.Response:
-    state = state_of(request)
-    language = state.language(session_of(request))
-    managed = [key for key in MEASUREMENT_CHOICES if state.snapshot.system and state.snapshot.system.measurements.get(key) is not None]
-    boxes = "".join(
-        f'<label><input type="checkbox" name="series" value="{key}" data-label="{e(measurement_label(key, language))}"'
-        f'{" checked" if index < 3 else ""}> {e(measurement_label(key, language))}</label>'
-        for index, key in enumerate(managed)
-    )
-    body = f"""<div class="graph-controls"><button type="button" id="graph-start">{e(t('graph.start', language))}</button>
-<button type="button" id="graph-stop" disabled>{e(t('graph.stop', language))}</button> <span class="hint">{e(t('graph.help', language))}</span></div>
-<fieldset class="series">{boxes}</fieldset><div id="charts" class="charts"></div>"""
-    return page(request, "menu.graph", body, page_name="graph")
 
 
 async def clients(request: web.Request) -> web.Response:
@@ -412,7 +378,6 @@ def _routes() -> Iterable[tuple[str, Any]]:
         ("/", home),
         ("/alarms", alarms),
         ("/dashboard", dashboard),
-        ("/graph", graph),
         ("/clients", clients),
         ("/control", control),
         ("/battery-test", battery_test),

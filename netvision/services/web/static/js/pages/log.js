@@ -1,97 +1,195 @@
-// Logs as tables and graphs (§21).
-import { $, $$, api, el, pageData, problemText, say } from "../core.js";
+// The four logs (§21): a table page by page (range, count per page, sort), and for the
+// history logs the graph of a period (§21.1, §21.2).
+import { $, $$, api, el, pageData, say } from "../core.js";
+import { drawCharts, redrawOnResize } from "../chart.js";
 
-const GROUPS = {
-  voltage: ["input_voltage_l1", "input_voltage_l2", "input_voltage_l3", "output_voltage_l1", "output_voltage_l2", "output_voltage_l3", "source1_voltage_l1", "source2_voltage_l1"],
-  load: ["load_rate", "load_rate_l1", "load_rate_l2", "load_rate_l3", "output_current_l1"],
-  battery: ["battery_capacity"],
-  frequency: ["input_frequency", "output_frequency"],
-  temperature: ["ambient_temperature", "switch1_temperature", "switch2_temperature"],
-};
 const log = pageData.log;
+const texts = pageData.texts || {};
+const text = (key, values) => Object.entries(values || {}).reduce((s, [k, v]) => s.replace(`{${k}}`, v), texts[key] || key);
 const state = { page: 1, pages: 1, sort: "time", order: "desc" };
 const rangeForm = $("#log-range");
-const fmt = (v) => (v === null || v === undefined ? "-1" : String(v));
-async function load() {
-  const form = new FormData(rangeForm);
-  const query = new URLSearchParams({ page: state.page, per_page: form.get("per_page") || 10, sort: state.sort, order: state.order });
-  if (form.get("start")) query.set("start", form.get("start"));
-  if (form.get("end")) query.set("end", form.get("end"));
-  const result = await api("GET", `/api/v1/logs/${log}?` + query);
-  if (!result.ok) { say(problemText(result), true); return; }
-  const data = result.data;
-  state.pages = data.pages;
-  $("#page-info").textContent = `${data.page} / ${data.pages} (${data.total})`;
-  const body = $("#log-table tbody");
-  if (log === "ups" || log === "netvision") {
-    body.replaceChildren(...data.rows.map((r) => {
-      const row = el("tr", { class: "level-" + r.level });
-      row.append(el("td", {}, r.time), el("td", {}, r.level_label), el("td", {}, r.text));
-      return row;
-    }));
-    return;
-  }
+const table = $("#log-table");
+const isEvents = log === "ups" || log === "netvision";
+const shown = (v) => (v === null || v === undefined ? "-1" : String(v)); // -1: not managed by the UPS (§11.2.4)
+
+// A wrong field: named by its label, marked, focused.
+function fieldError(input, message) {
+  input.setAttribute("aria-invalid", "true");
+  input.focus();
+  say(message, true);
+}
+function clearErrors(form) {
+  $$("[aria-invalid]", form).forEach((input) => input.removeAttribute("aria-invalid"));
+  say("");
+}
+
+function tableQuery() {
+  const start = $("#log-start").value, end = $("#log-end").value;
+  clearErrors(rangeForm);
+  if ($("#log-start").validity.badInput) { fieldError($("#log-start"), texts["logs.error.start"]); return null; }
+  if ($("#log-end").validity.badInput) { fieldError($("#log-end"), texts["logs.error.end"]); return null; }
+  if (start && end && end < start) { fieldError($("#log-end"), texts["logs.error.order"]); return null; }
+  const query = new URLSearchParams({ page: state.page, per_page: $("#log-per-page").value, sort: state.sort, order: state.order });
+  if (start) query.set("start", start);
+  if (end) query.set("end", end);
+  return query;
+}
+
+function showProblem(result, inputs) {
+  const fields = (result.data && result.data.fields) || [];
+  const wrong = fields.find((f) => inputs[f.field]);
+  if (wrong) { fieldError(inputs[wrong.field][0], inputs[wrong.field][1]); return; }
+  say(text("logs.error.load", { error: (result.data && result.data.error) || "HTTP " + result.status }), true);
+}
+
+function eventRows(rows) {
+  return rows.map((r) => {
+    const row = el("tr", { class: "level-" + r.level });
+    row.append(el("td", { class: "time" }, r.time), el("td", {}, r.level_label), el("td", {}, r.text));
+    return row;
+  });
+}
+
+function historyTable(data) {
   const present = data.columns.filter((c) => data.rows.some((r) => {
     const values = r.values || r.average;
     return values && values[c.key] !== null && values[c.key] !== undefined;
   }));
   const head = el("tr");
-  head.append(el("th", {}, "Time"));
-  present.forEach((c) => head.append(el("th", {}, c.label)));
-  $("#log-table thead").replaceChildren(head);
-  body.replaceChildren(...data.rows.map((r) => {
+  if (log === "extended") {
+    head.append(el("th", { scope: "col" }, texts["logs.start_time"]), el("th", { scope: "col" }, texts["logs.end_time"]));
+  } else head.append(el("th", { scope: "col" }, texts["logs.date_time"]));
+  present.forEach((c) => {
+    const label = log === "extended" ? `${c.label} ${texts["logs.min"]} / ${texts["logs.avg"]} / ${texts["logs.max"]}` : c.label;
+    head.append(el("th", { scope: "col" }, label));
+  });
+  $("thead", table).replaceChildren(head);
+  return data.rows.map((r) => {
     const row = el("tr");
-    row.append(el("td", {}, r.time));
+    row.append(el("td", { class: "time" }, r.time));
+    if (log === "extended") row.append(el("td", { class: "time" }, r.end));
     present.forEach((c) => {
-      const text = r.values ? fmt(r.values[c.key]) : `${fmt(r.minimum[c.key])} / ${fmt(r.average[c.key])} / ${fmt(r.maximum[c.key])}`;
-      row.append(el("td", {}, text));
+      const value = r.values ? shown(r.values[c.key]) : `${shown(r.minimum[c.key])} / ${shown(r.average[c.key])} / ${shown(r.maximum[c.key])}`;
+      row.append(el("td", { class: "number" }, value));
     });
     return row;
-  }));
+  });
 }
+
+function showPager(data) {
+  $$(".pager").forEach((pager) => {
+    $(".page-info", pager).textContent = text("logs.page_info", { page: data.page, pages: data.pages, total: data.total });
+    $('[data-go="first"]', pager).disabled = data.page <= 1;
+    $('[data-go="previous"]', pager).disabled = data.page <= 1;
+    $('[data-go="next"]', pager).disabled = data.page >= data.pages;
+    $('[data-go="last"]', pager).disabled = data.page >= data.pages;
+  });
+}
+
+let loading = 0;
+async function load() {
+  const query = tableQuery();
+  if (!query) return;
+  const ticket = ++loading;
+  const result = await api("GET", `/api/v1/logs/${log}?` + query);
+  if (ticket !== loading) return; // a newer request was sent meanwhile
+  if (!result.ok) { showProblem(result, { start: [$("#log-start"), texts["logs.error.start"]], end: [$("#log-end"), texts["logs.error.end"]] }); return; }
+  const data = result.data;
+  state.page = data.page;
+  state.pages = data.pages;
+  showPager(data);
+  let rows = isEvents ? eventRows(data.rows) : historyTable(data);
+  if (!rows.length) {
+    const columns = isEvents ? 3 : Math.max(1, $$("thead th", table).length);
+    const row = el("tr", { class: "empty" });
+    row.append(el("td", { colspan: String(columns) }, texts["logs.no_records"]));
+    rows = [row];
+  }
+  $("tbody", table).replaceChildren(...rows);
+}
+
 rangeForm.addEventListener("submit", (event) => { event.preventDefault(); state.page = 1; load(); });
-$$("[data-page]").forEach((button) => button.addEventListener("click", () => {
-  const to = { first: 1, previous: state.page - 1, next: state.page + 1, last: state.pages }[button.dataset.page];
-  state.page = Math.max(1, Math.min(state.pages, to)); load();
+$("#log-per-page").addEventListener("change", () => { state.page = 1; load(); });
+$$("button[data-go]").forEach((button) => button.addEventListener("click", () => {
+  const to = { first: 1, previous: state.page - 1, next: state.page + 1, last: state.pages }[button.dataset.go];
+  state.page = Math.max(1, Math.min(state.pages, to));
+  load();
 }));
-$$("button.sort").forEach((button) => button.addEventListener("click", () => {
+$$("button.sort", table).forEach((button) => button.addEventListener("click", () => {
   state.order = state.sort === button.dataset.sort && state.order === "desc" ? "asc" : "desc";
-  state.sort = button.dataset.sort; state.page = 1; load();
+  state.sort = button.dataset.sort;
+  state.page = 1;
+  $$("th[data-sort-col]", table).forEach((th) => {
+    const on = th.dataset.sortCol === state.sort;
+    th.setAttribute("aria-sort", on ? (state.order === "desc" ? "descending" : "ascending") : "none");
+    $(".arrow", th).textContent = on && state.order === "asc" ? "▲" : "▼";
+  });
+  load();
 }));
 load();
+
+// -- graph ---------------------------------------------------------------------------------------
+
 if (pageData.graph) {
-  let range = "1h";
-  async function graphLoad() {
-    const result = await api("GET", `/api/v1/logs/${log}/series?range=${range}`);
-    if (!result.ok) return;
-    const points = result.data.points;
-    const keys = GROUPS[$("#graph-group").value];
-    const charts = [];
-    keys.forEach((key) => {
-      const lines = log === "history" ? [["values", ""]] : [["minimum", "min"], ["average", "avg"], ["maximum", "max"]];
-      const series = lines.map(([field]) => points.map((p) => p[field][key]).filter((v) => v !== null && v !== undefined));
-      if (!series[0].length) return;
-      const all = series.flat();
-      const lo = Math.min(...all), hi = Math.max(...all), span = hi - lo || 1;
-      const chart = el("div", { class: "chart" });
-      const title = el("div", { class: "title" });
-      title.append(el("span", {}, key), el("span", {}, `${lo.toFixed(1)} … ${hi.toFixed(1)}`));
-      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-      svg.setAttribute("viewBox", "0 0 600 90");
-      svg.setAttribute("preserveAspectRatio", "none");
-      series.forEach((values, index) => {
-        const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-        const n = Math.max(1, values.length - 1);
-        line.setAttribute("points", values.map((v, i) => `${(i / n) * 600},${85 - ((v - lo) / span) * 80}`).join(" "));
-        line.setAttribute("class", "s" + index);
-        svg.append(line);
-      });
-      chart.append(title, svg);
-      charts.push(chart);
+  const graphForm = $("#graph-range");
+  const box = $("#log-graph");
+  const names = Object.fromEntries((pageData.series || []).map((s) => [s.key, s]));
+  let last = null;
+
+  const graphQuery = () => {
+    const range = (new FormData(graphForm)).get("range") || "30m";
+    $("#custom-range").hidden = range !== "custom";
+    const query = new URLSearchParams({ range });
+    if (range !== "custom") return query;
+    clearErrors(graphForm);
+    const start = $("#graph-start-time"), end = $("#graph-end-time");
+    if (!start.value || start.validity.badInput) { fieldError(start, texts["logs.error.range_start"]); return null; }
+    if (end.validity.badInput) { fieldError(end, texts["logs.error.range_end"]); return null; }
+    if (end.value && end.value <= start.value) { fieldError(end, texts["logs.error.range_order"]); return null; }
+    query.set("start", start.value);
+    if (end.value) query.set("end", end.value);
+    return query;
+  };
+
+  const draw = () => {
+    if (!last) return;
+    const groups = (new FormData(graphForm)).getAll("group");
+    const wanted = new Set(groups.flatMap((g) => pageData.groups[g] || []));
+    const series = last.series.filter((s) => wanted.has(s.key)).map((s) => {
+      const info = names[s.key] || s;
+      const points = last.points.map((p) => {
+        const ms = Date.parse(p.t);
+        return p.values ? [ms, p.values[s.key]] : [ms, p.average[s.key], p.minimum[s.key], p.maximum[s.key]];
+      }).filter((p) => p[1] !== null && p[1] !== undefined);
+      return { key: s.key, label: info.label, unit: s.unit, points };
     });
-    $("#log-graph").replaceChildren(...charts);
-  }
-  $$("[data-range]").forEach((button) => button.addEventListener("click", () => { range = button.dataset.range; graphLoad(); }));
-  $("#graph-group").addEventListener("change", graphLoad);
+    drawCharts(box, series, {
+      start: Date.parse(last.start), end: Date.parse(last.end), clock: pageData.clock, texts,
+      language: document.body.dataset.language,
+    });
+  };
+
+  const graphLoad = async () => {
+    const query = graphQuery();
+    if (!query) return;
+    const result = await api("GET", `/api/v1/logs/${log}/series?` + query);
+    if (!result.ok) {
+      showProblem(result, { start: [$("#graph-start-time"), texts["logs.error.range_start"]], end: [$("#graph-end-time"), texts["logs.error.range_end"]] });
+      return;
+    }
+    last = result.data;
+    draw();
+  };
+
+  $$('input[name="range"]', graphForm).forEach((input) => input.addEventListener("change", () => {
+    if (input.value === "custom") {
+      $("#custom-range").hidden = false;
+      if (!$("#graph-start-time").value) $("#graph-start-time").focus();
+      else graphLoad();
+    } else graphLoad();
+  }));
+  $$('input[name="group"]', graphForm).forEach((input) => input.addEventListener("change", draw));
+  graphForm.addEventListener("submit", (event) => { event.preventDefault(); graphLoad(); });
+  redrawOnResize(box, draw);
   graphLoad();
 }
