@@ -7,11 +7,15 @@ const table = $("#trap-receivers");
 const texts = pageData.texts || {};
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => (values[key] !== undefined ? values[key] : ""));
 
+// Each receiver's event selection is in the line under it.
+const detail = (row) => $(`tr[data-detail-for="${row.dataset.row}"]`, table);
+
 function rowState(row) {
   const byEvents = $('[name="event_filter"]', row).value === "events";
-  $(".event-select", row).classList.toggle("unused", !byEvents);
-  $('[name="severity"]', row).disabled = byEvents || form.dataset.readOnly === "1" || $('[name="severity"]', row).hasAttribute("data-locked");
-  $("[data-events-count]", row).textContent = $$('input[name="events"]:checked', row).length;
+  const severity = $('[name="severity"]', row);
+  $(".event-select", detail(row)).classList.toggle("unused", !byEvents);
+  severity.disabled = byEvents || severity.hasAttribute("data-locked");
+  $("[data-events-count]", detail(row)).textContent = $$('input[name="events"]:checked', detail(row)).length;
 }
 
 if (form && table) {
@@ -19,14 +23,16 @@ if (form && table) {
     const severity = $('[name="severity"]', row);
     if (severity.disabled) severity.setAttribute("data-locked", "");
     rowState(row);
-    row.addEventListener("change", () => { row.dataset.dirty = "1"; rowState(row); });
+    const changed = () => { row.dataset.dirty = "1"; rowState(row); };
+    row.addEventListener("change", changed);
+    detail(row).addEventListener("change", changed);
   });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const rows = tableRows(table).map((row) => {
       const value = readRow(row);
-      value.events = $$('input[name="events"]:checked', row).map((box) => Number(box.value));
+      value.events = $$('input[name="events"]:checked', detail(row)).map((box) => Number(box.value));
       return value;
     });
     const result = await saveRows(form, "/api/v1/snmp/trap-receivers", rows, texts.set);
