@@ -532,6 +532,20 @@ LABELS: dict[str, str] = {
     "choice.snmp.usm_users.priv_protocol.aes": "AES",
     "choice.snmp.usm_users.priv_protocol.aes192": "AES-192",
     "choice.snmp.usm_users.priv_protocol.aes256": "AES-256",
+    "field_error.at_most": "must be at most {n}",
+    "field_error.at_least": "must be at least {n}",
+    "field_error.whole_number": "must be a whole number",
+    "field_error.boolean": "must be enabled or disabled",
+    "field_error.one_of": "choose one of the listed values",
+    "field_error.empty": "must not be empty",
+    "field_error.required": "is required",
+    "field_error.too_long": "must be at most {n} characters",
+    "field_error.address": "must be an IPv4 or IPv6 address",
+    "field_error.port_used": "{proto} port {port} is already used by {other}",
+    "field_error.no_snmp_version": "SNMP is enabled but no version is accepted: enable v1, v2c or v3",
+    "field_error.auth_password": "the auth password needs 8 characters at least",
+    "field_error.priv_password": "the priv password needs 8 characters at least",
+    "field_error.password_characters": "these characters are not allowed in passwords: ()[]{{}}\\$%&/",
     # (end of integration settings: SNMP, traps, USM, Modbus, BACnet)
     # --- settings pages, help texts and form errors ---
     # (end of settings pages, help texts and form errors)

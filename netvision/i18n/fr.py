@@ -532,6 +532,20 @@ LABELS: dict[str, str] = {
     "choice.snmp.usm_users.priv_protocol.aes": "AES",
     "choice.snmp.usm_users.priv_protocol.aes192": "AES-192",
     "choice.snmp.usm_users.priv_protocol.aes256": "AES-256",
+    "field_error.at_most": "doit valoir au plus {n}",
+    "field_error.at_least": "doit valoir au moins {n}",
+    "field_error.whole_number": "doit être un nombre entier",
+    "field_error.boolean": "doit être activé ou désactivé",
+    "field_error.one_of": "choisissez une des valeurs proposées",
+    "field_error.empty": "ne doit pas être vide",
+    "field_error.required": "est obligatoire",
+    "field_error.too_long": "doit compter au plus {n} caractères",
+    "field_error.address": "doit être une adresse IPv4 ou IPv6",
+    "field_error.port_used": "le port {proto} {port} est déjà utilisé par {other}",
+    "field_error.no_snmp_version": "SNMP est activé mais aucune version n'est acceptée : activez v1, v2c ou v3",
+    "field_error.auth_password": "le mot de passe d'authentification doit compter au moins 8 caractères",
+    "field_error.priv_password": "le mot de passe de chiffrement doit compter au moins 8 caractères",
+    "field_error.password_characters": "ces caractères sont refusés dans les mots de passe : ()[]{{}}\\$%&/",
     # (end of integration settings: SNMP, traps, USM, Modbus, BACnet)
     # --- settings pages, help texts and form errors ---
     # (end of settings pages, help texts and form errors)

@@ -204,7 +204,7 @@ async def test_a_refused_setting_names_its_field_and_a_port_clash_the_field_chan
         assert body["fields"][0]["field"] == "snmp.port"
         assert (
             body["fields"][0]["message"]
-            == f"SNMP Port: udp port {bacnet_port} is already used by BACnet Port"
+            == f"SNMP Port: UDP port {bacnet_port} is already used by BACnet Port"
         )
         assert body["problems"]  # the lines as before
         changes = {"modbus_tcp.port": 0}
