@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -71,7 +72,7 @@ USM_COLUMNS = (
     "priv_password",
     "write",
 )
-TABLES = {"snmp.trap_receivers": RECEIVER_COLUMNS, "snmp.usm_users": USM_COLUMNS}
+TABLES: dict[str, Sequence[str]] = {"snmp.trap_receivers": RECEIVER_COLUMNS, "snmp.usm_users": USM_COLUMNS}
 
 
 # -- the table of rows (partials/tables.html) ------------------------------------------------------
@@ -144,7 +145,8 @@ def trap_events(language: str) -> list[dict[str, Any]]:
         if number is None or event.log == "ups" or event.id.startswith("trap.sts_") or number in texts:
             continue
         texts[number] = (event.text_en, event.text_fr)
-    out = []
+    out: list[dict[str, Any]] = []
+    ranks: dict[int, int] = {}
     for number in range(1, 41):
         key = f"traps.event.{number}"
         if has(key):
@@ -153,8 +155,9 @@ def trap_events(language: str) -> list[dict[str, Any]]:
             english, french = texts.get(number, (NV_TRAPS[number][0], NV_TRAPS[number][0]))
             text = french if language == "fr" else english
         severity: Severity = NV_TRAPS[number][1] if number in NV_TRAPS else Severity.INFORMATION
-        out.append({"number": number, "text": text, "severity": severity.value, "rank": severity.rank})
-    out.sort(key=lambda item: (-item["rank"], item["number"]))
+        ranks[number] = severity.rank
+        out.append({"number": number, "text": text, "severity": severity.value})
+    out.sort(key=lambda item: (-ranks[item["number"]], item["number"]))
     return out
 
 
@@ -367,7 +370,8 @@ async def _body(request: web.Request, model: type[BaseModel], table_key: str) ->
         return model.model_validate(body)
     except ValidationError as error:
         found = problems(error)
-        rows = body.get("rows") if isinstance(body.get("rows"), list) else []
+        given_rows = body.get("rows")
+        rows: list[Any] = given_rows if isinstance(given_rows, list) else []
         for item in found:
             parts = item["field"].split(".")
             if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
