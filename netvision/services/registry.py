@@ -155,6 +155,9 @@ class ServiceContext:
     battery_tests: BatteryTests | None = None
     # The IP access control (§18.15), one for the daemon: every service's context shares it.
     access: AccessGuard = field(default_factory=AccessGuard)
+    # What running services offer the others by name (the SNMP service's "send a test trap"
+    # for the web page): one dict for the daemon, each entry withdrawn when its service stops.
+    offers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     name: str = ""
     last_error: str = ""
     _releases: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -203,6 +206,16 @@ class ServiceContext:
         subscription = self.bus.subscribe(self.name, maxsize=maxsize)
         self._releases.append(subscription.close)
         return subscription
+
+    def offer(self, name: str, action: Callable[..., Any]) -> None:
+        """Let other services call ``action`` as ``offers[name]`` until this service stops."""
+        self.offers[name] = action
+
+        def withdraw() -> None:
+            if self.offers.get(name) is action:
+                del self.offers[name]
+
+        self._releases.append(withdraw)
 
     def on_event(self, callback: Callable[[Event], None]) -> None:
         """``callback(event)`` synchronously for each event, until the service stops."""

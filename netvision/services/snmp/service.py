@@ -133,6 +133,7 @@ class SnmpService:
         self._on_snapshot(self.context.ups.snapshot)
         subscription = self.context.subscribe_events(maxsize=1000)
         self.context.create_task(self._forward_events(subscription), name="traps")
+        self.context.offer("snmp.test_trap", self.send_test_trap_to)
         self.context.create_task(self._repeat_on_battery(), name="trap1")
 
     async def stop(self) -> None:
@@ -371,6 +372,22 @@ class SnmpService:
     async def send_test_trap(self) -> int:
         """The "send test trap" action (TRAP 40, App. traps): to every receiver; returns how many."""
         return await self._send(Trap(TRAP_TEST, Severity.INFORMATION, text="TRAP TEST"))
+
+    async def send_test_trap_to(self, index: int) -> str:
+        """TRAP 40 to the saved receiver ``index`` alone (the web page's "Send test trap"), in
+        its version and with its community or v3 user. Returns where it went; raises
+        ValueError for a row that is not saved, or what the sending reported."""
+        settings = self.context.settings.snmp
+        if not 0 <= index < len(settings.trap_receivers):
+            raise ValueError("no saved trap receiver in this row")
+        receiver = settings.trap_receivers[index]
+        if not receiver.address:
+            raise ValueError("the row has no address")
+        # The test trap is the NET VISION MIB's TRAP 40, also for an RFC1628 receiver.
+        target = receiver.model_copy(update={"trap_type": "netvision"})
+        trap = Trap(TRAP_TEST, Severity.INFORMATION, text="TRAP TEST")
+        await self._traps.send_to(target, trap, settings, self.view.uptime(), self.view.ip_address)
+        return f"{receiver.address}:{receiver.port}"
 
     async def _send(self, trap: Trap) -> int:
         settings = self.context.settings.snmp

@@ -287,6 +287,17 @@ class TrapSender:
             self.sent += 1
         return count
 
+    async def send_to(
+        self, receiver: TrapReceiver, trap: Trap, settings: SnmpSettings, uptime: int, agent_address: str
+    ) -> None:
+        """Send ``trap`` to this one receiver whatever its filters; raises what went wrong."""
+        try:
+            await self._send_one(receiver, trap, settings, uptime, agent_address)
+        except Exception:
+            self.failed += 1
+            raise
+        self.sent += 1
+
     async def _send_one(
         self, receiver: TrapReceiver, trap: Trap, settings: SnmpSettings, uptime: int, agent_address: str
     ) -> None:

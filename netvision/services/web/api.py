@@ -654,7 +654,10 @@ async def patch_settings(request: web.Request) -> web.Response:
         _check_secrets(request, state.settings, apply_changes(state.settings, changes))
         new = await state.context.settings_manager.change(changes, via=VIA, by=session.user)
     except SettingsError as problem:
-        raise ApiError(400, "invalid settings", problems=list(problem.problems)) from None
+        from .field_errors import problem_fields
+
+        fields = problem_fields(problem.problems, changes, state.language(session))
+        raise ApiError(400, "invalid settings", problems=list(problem.problems), fields=fields) from None
     return json_response(settings_json(new))
 
 

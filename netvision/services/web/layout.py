@@ -66,6 +66,18 @@ def menu(state: WebState, session: Session) -> list[MenuGroup]:
     ]
     if session.is_admin:
         netvision.append(MenuItem("/users", "menu.users"))
+    # SNMP pages: the communities and v3 users grant access, so they are write accounts' pages
+    # (a secret only shows whether it is set); the v3 users are admin's alone.
+    if session.can_write:
+        netvision.append(MenuItem("/snmp", "menu.snmp"))
+    if session.is_admin:
+        netvision.append(MenuItem("/snmp-users", "menu.snmp_users"))
+    if session.can_write:
+        netvision.append(MenuItem("/snmp-traps", "menu.snmp_traps"))
+    netvision.append(MenuItem("/modbus", "menu.modbus_tcp"))
+    if not state.is_sts:
+        netvision.append(MenuItem("/bacnet", "menu.bacnet"))  # BACnet is not offered for an STS (FR §15.13)
+    if session.is_admin:
         netvision.append(MenuItem("/firewall", "menu.firewall"))
     netvision.append(MenuItem("/links-setup", "menu.links_setup"))
     groups.append(MenuGroup("menu.netvision", tuple(netvision)))

@@ -18,7 +18,7 @@ from ...ups.model import Snapshot
 from .app import SESSION_COOKIE, session_of, state_of
 from .battery import per_unit
 from .forms import form_fields
-from .labels import t
+from .labels import has, t
 from .layout import ups_reference
 from .sessions import Session
 from .state import WebState

@@ -65,6 +65,11 @@ export function messagesOf(root) {
 export const fill = (text, values) => String(text || "").replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
 
 function controlOf(key, root) {
+  const box = $(`p.field-error[data-error-for="${CSS.escape(key)}"]`, root);
+  if (box) {
+    const holder = box.closest(".field") || box.parentElement;
+    return { field: holder, input: $("input, select, textarea", holder), error: box };
+  }
   const field = $(`[data-field="${CSS.escape(key)}"]`, root) || $(`[data-field="${CSS.escape(key)}"]`);
   if (field) return { field, input: $("input, select, textarea", field), error: $(`[data-error-for="${CSS.escape(key)}"]`, field) };
   // A row's problem without a field ("access_control.rules[0]: ...") marks the row's first control.
@@ -99,6 +104,17 @@ function reasonText(reason, messages) {
   return reason;
 }
 
+// The key a page marks a problem with: rows are "table.2.name" in answers, "table[2].name"
+// on the pages whose rows are lists.
+function shownKey(key, root) {
+  if (controlOf(key, root)) return key;
+  const row = /^(.*)\.(\d+)(?:\.(\w+))?$/.exec(key);
+  if (!row) return key;
+  const listed = `${row[1]}[${row[2]}]`;
+  if (row[3] && controlOf(`${listed}.${row[3]}`, root)) return `${listed}.${row[3]}`;
+  return controlOf(listed, root) ? listed : key;
+}
+
 const PROBLEM = /^([A-Za-z_]\w*(?:\.\w+|\[\d+\])*)(?: = (.*?))?: (.+)$/;
 
 // [{key, text, also}] from an API answer: the settings problems ("key = value: why"), or
@@ -107,6 +123,11 @@ export function fieldProblems(result, root, changed) {
   const messages = messagesOf(root);
   const data = result.data || {};
   const out = [];
+  if (data.problems && data.fields && data.fields.length) {
+    // A refused settings change: the server names each field by its label, in the page's language.
+    data.fields.forEach((item) => out.push({ key: item.field ? shownKey(item.field, root) : null, text: item.message }));
+    return out;
+  }
   (data.fields || []).forEach((item) => out.push({ key: item.field, text: fill(messages.problem, { label: labelOf(item.field, root, messages), reason: item.message }) }));
   (data.problems || []).forEach((line) => {
     const match = PROBLEM.exec(line);
@@ -154,7 +175,8 @@ export function showProblems(result, root, changed) {
     });
   });
   const texts = problems.map((problem) => problem.text);
-  say(texts.length ? fill(messages.not_saved, { problems: texts.join(" — ") }) : problemText(result), true);
+  const listed = texts.join(" — ");
+  say(texts.length ? (messages.not_saved ? fill(messages.not_saved, { problems: listed }) : listed) : problemText(result), true);
   if (first) {
     // A settings field is display: contents (no box of its own): scroll its control.
     (first.input || first.field).scrollIntoView({ block: "center" });
