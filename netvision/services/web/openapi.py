@@ -34,7 +34,9 @@ ERRORS = {
     415: "The body must be JSON (Content-Type: application/json)",
     422: "A field of the body is missing or wrong: fields names each one",
     429: "Locked after repeated failed logins",
+    502: "The service it needs answered with an error (the message says which)",
     503: "The daemon cannot do it now or on this board (the message says why)",
+    504: "The service it needs did not answer in time",
 }
 SETTINGS_CHANGES = "SettingsChanges"
 # A body's field marked so (api.py) holds settings changes: it refers to SettingsChanges.
