@@ -205,23 +205,29 @@ def subject(context: MailContext, headline: str, others: int = 0) -> str:
     return " ".join(text.split())
 
 
+def _colon(context: MailContext) -> str:
+    """ "name: value"; French puts a space before the colon."""
+    return " : " if context.language == "fr" else ": "
+
+
 def _plain(intro: str, rows: list[tuple[str, str, str]], context: MailContext, footer: str) -> str:
+    colon = _colon(context)
     lines = [intro, ""]
     for time, severity, text in rows:
         lines.append(f"{time}  [{severity}]  {text}")
     if rows:
         lines.append("")
     lines.append(_t("mail.status", context))
-    lines.extend(f"  {name}: {value}" for name, value in status_lines(context))
+    lines.extend(f"  {name}{colon}{value}" for name, value in status_lines(context))
     lines.append("")
-    lines.extend(f"{name}: {value}" for name, value in identity_lines(context))
+    lines.extend(f"{name}{colon}{value}" for name, value in identity_lines(context))
     if footer:
         lines.extend(["", footer])
     return "\n".join(lines) + "\n"
 
 
 def _html(intro: str, rows: list[tuple[str, str, str]], context: MailContext, footer: str) -> str:
-    e = html.escape
+    e, colon = html.escape, _colon(context)
     parts = [f'<!DOCTYPE html>\n<html lang="{e(context.language)}"><body>', f"<p>{e(intro)}</p>"]
     if rows:
         parts.append(
@@ -234,9 +240,9 @@ def _html(intro: str, rows: list[tuple[str, str, str]], context: MailContext, fo
         )
         parts.append("</tbody></table>")
     parts.append(f"<h2>{e(_t('mail.status', context))}</h2><ul>")
-    parts.extend(f"<li>{e(name)}: {e(value)}</li>" for name, value in status_lines(context))
+    parts.extend(f"<li>{e(name)}{colon}{e(value)}</li>" for name, value in status_lines(context))
     parts.append("</ul><ul>")
-    parts.extend(f"<li>{e(name)}: {e(value)}</li>" for name, value in identity_lines(context))
+    parts.extend(f"<li>{e(name)}{colon}{e(value)}</li>" for name, value in identity_lines(context))
     parts.append("</ul>")
     if footer:
         parts.append(f"<p>{e(footer)}</p>")

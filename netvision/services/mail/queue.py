@@ -217,9 +217,14 @@ class MailQueue:
             )
         )
 
-    async def retry_now(self, now: float) -> None:
-        """New server settings: every queued mail is tried again at once."""
-        await self._run(lambda: self._db.execute("UPDATE mails SET next_attempt = ?", (now,)))
+    async def retry_now(self, now: float, reset_attempts: bool = False) -> None:
+        """New server settings, or a start: every queued mail is tried again at once."""
+        if reset_attempts:
+            await self._run(
+                lambda: self._db.execute("UPDATE mails SET next_attempt = ?, attempts = 0", (now,))
+            )
+        else:
+            await self._run(lambda: self._db.execute("UPDATE mails SET next_attempt = ?", (now,)))
 
     async def drop_older_than(self, cutoff: float) -> list[QueuedMail]:
         """Remove the mails created before ``cutoff``; returns them."""

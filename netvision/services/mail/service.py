@@ -109,7 +109,7 @@ class MailService:
     def __init__(
         self,
         context: ServiceContext,
-        retry_delays: tuple[float, float] = (5.0, 600.0),
+        retry_delays: tuple[float, float] = (2.0, 300.0),
         burst: tuple[float, float] = (BURST_GAP, BURST_MAX),
         timeout: float = 30.0,
     ) -> None:
@@ -133,6 +133,8 @@ class MailService:
     async def start(self) -> None:
         self._settings = self._context.settings.mail
         await self._queue.open()
+        # A start is a new chance for what waited: attempts count again from the first delay.
+        await self._queue.retry_now(time.time(), reset_attempts=True)
         for stored in await self._queue.pending_events():
             self._pending.append(_Pending(stored.event, stored.received, stored.row_id))
         self._context.on_event(self._on_event)
@@ -408,9 +410,10 @@ class MailService:
             self._context.bus.publish(make_event("nv.mail_dropped", count=len(dropped), hours=hours))
         mails = await self._queue.mails()
         self._queued = len(mails)
+        server_back = False
         for mail in mails:
             now = time.time()
-            if mail.next_attempt > now:
+            if mail.next_attempt > now and not server_back:
                 continue
             async with self._sending:
                 outcome = await deliver(settings, mail.message, list(mail.recipients), self._timeout)
@@ -418,6 +421,7 @@ class MailService:
             if outcome.ok or outcome.permanent:
                 await self._queue.delivered(mail.row_id)
                 self._queued -= 1
+                server_back = server_back or outcome.ok  # the others need not wait their back-off
                 continue
             await self._queue.failed(
                 mail.row_id, time.time() + self._backoff(mail.attempts), outcome.code, outcome.detail
