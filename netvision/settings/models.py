@@ -637,8 +637,9 @@ class SyslogSettings(Section):
     @classmethod
     def _tls_port(cls, data: object) -> object:
         # The port follows the transport unless it is given: 6514 is syslog over TLS (RFC 5425).
-        if isinstance(data, dict) and "port" not in data and data.get("transport") in SYSLOG_PORTS:
-            data = {**data, "port": SYSLOG_PORTS[data["transport"]]}
+        transport = data.get("transport") if isinstance(data, dict) else None
+        if isinstance(transport, str) and "port" not in data and transport in SYSLOG_PORTS:
+            data = {**data, "port": SYSLOG_PORTS[transport]}
         return data
 
     @field_validator("groups")
@@ -760,8 +761,9 @@ class MailSettings(Section):
     @classmethod
     def _security_port(cls, data: object) -> object:
         # The port follows the security unless it is given.
-        if isinstance(data, dict) and "port" not in data and data.get("security") in MAIL_PORTS:
-            data = {**data, "port": MAIL_PORTS[data["security"]]}
+        security = data.get("security") if isinstance(data, dict) else None
+        if isinstance(security, str) and "port" not in data and security in MAIL_PORTS:
+            data = {**data, "port": MAIL_PORTS[security]}
         return data
 
     @field_validator("daily_status_time")

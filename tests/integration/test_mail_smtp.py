@@ -365,11 +365,15 @@ async def test_delay_before_sending(start_mail: Any, monkeypatch: pytest.MonkeyP
         running.bus.publish(alarm("A01"))
         running.bus.publish(alarm("A01", added=False))  # cleared within the delay: no mail
         running.bus.publish(alarm("A02"))  # still present after it: mailed
+        running.bus.publish(make_event("ups.status.load_on_bypass"))
+        running.bus.publish(make_event("ups.status.normal_mode"))  # ends the bypass, mailed itself
         await wait_for(lambda: server.inbox.to("a@example.com"))
         await asyncio.sleep(1.5)
         (message,) = server.inbox.to("a@example.com")
         body = text_of(message)
         assert body.count("Mains failure") == 1
+        assert "Normal mode" in body and "Load on bypass" not in body
+        assert "has been removed" not in body
 
 
 async def test_retry_then_delivery_and_drop_by_age(start_mail: Any) -> None:
@@ -384,3 +388,31 @@ async def test_retry_then_delivery_and_drop_by_age(start_mail: Any) -> None:
         await asyncio.sleep(0.5)
         assert len(server.inbox.to("a@example.com")) == 1
     assert await running.service.queue.counts() == (0, 0)
+
+
+async def test_mails_older_than_the_age_are_dropped_with_an_event(start_mail: Any) -> None:
+    import time
+
+    from netvision.services.mail.queue import NewMail
+
+    running = await start_mail({"port": free_port(), "max_queue_age_hours": 1})
+    queue = running.service.queue
+    await queue.add_mails(
+        [NewMail("events", ("a@example.com",), b"Subject: old\r\n\r\nold\r\n")], time.time() - 3700
+    )
+    running.service._send_wake.set()
+    await wait_for(lambda: "nv.mail_dropped" in running.ids())
+    (dropped,) = [event for event in running.events if event.id == "nv.mail_dropped"]
+    assert dropped.text_en == "1 mail(s) not delivered in 1 h dropped"
+    assert await queue.counts() == (0, 0)
+    assert running.service.counters()["dropped"] == 1
+
+
+async def test_send_test_reports_each_code_in_words(start_mail: Any) -> None:
+    running = await start_mail({"port": free_port(), "recipients": recipients({"address": "a@example.com"})})
+    outcome = await running.service.send_test(1)
+    assert outcome.startswith("Error 111: Connection refused or inability to open an SMTP stream ("), outcome
+    assert "nv.mail_test" in running.ids() and "nv.mail_cannot_connect" in running.ids()
+    assert await running.service.send_test(5) == "Row 5 has no mail account."
+    (attempt,) = running.service.diagnostics()
+    assert (attempt.code, attempt.kind, attempt.recipients) == ("111", "test", ("a@example.com",))

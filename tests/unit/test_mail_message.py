@@ -18,6 +18,7 @@ from netvision.services.mail.message import (
     UpsStatus,
     ends,
     event_mail,
+    next_daily_status,
     recipient_wants,
     status_mail,
     subject,
@@ -205,3 +206,23 @@ def test_error_classification() -> None:
 def test_an_event_survives_the_queue_format() -> None:
     event = alarm()
     assert event_from_json(event_to_json(event)) == event
+
+
+def test_next_daily_status_in_the_configured_zone() -> None:
+    summer = datetime(2026, 7, 1, 21, 0, tzinfo=UTC)  # 23:00 in Paris
+    assert next_daily_status(summer, "00:00", "Europe/Paris") == datetime(2026, 7, 1, 22, 0, tzinfo=UTC)
+    assert next_daily_status(summer, "23:30", "Europe/Paris") == datetime(2026, 7, 1, 21, 30, tzinfo=UTC)
+    winter = datetime(2026, 1, 10, 5, 0, tzinfo=UTC)  # 06:00 in Paris
+    assert next_daily_status(winter, "06:00", "Europe/Paris") == datetime(2026, 1, 11, 5, 0, tzinfo=UTC)
+    assert next_daily_status(winter, "08:15") == datetime(2026, 1, 10, 8, 15, tzinfo=UTC)
+    # The day summer time starts in Paris (29 March 2026): 03:00 local is 01:00 UTC.
+    before = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
+    assert next_daily_status(before, "03:00", "Europe/Paris") == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_a_port_that_follows_the_security_needs_a_word_not_a_list() -> None:
+    from netvision.settings.store import SettingsError, settings_from_toml
+
+    for document in ("[mail]\nsecurity = [1]", "[syslog]\ntransport = {a = 1}"):
+        with pytest.raises(SettingsError):
+            settings_from_toml(document)

@@ -28,14 +28,14 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from ...events.bus import Event, Severity
 from ...i18n import label
 from ...settings.models import MailRecipient
-from ...store.timefmt import format_time
+from ...store.timefmt import format_time, to_display
 
 SEVERITY_RANK = {"information": 0, "warning": 1, "critical": 2}
 # The well-known alarm traps of the engine: the UPS log's alarm rows stand for them.
@@ -322,3 +322,14 @@ def make_test_mail(context: MailContext, recipients: Sequence[str], now: datetim
 def history_filename(context: MailContext, now: datetime) -> str:
     day = format_time(now, context.time_zone, context.dst, iso=True)[:10]
     return f"history-{day}.csv"
+
+
+def next_daily_status(now: datetime, at: str, time_zone: str = "UTC", dst: str = "auto") -> datetime:
+    """The next "Mail Daily Status Report at (hh:mm)" after ``now``, in the configured zone
+    (with "auto" summer time, the zone's rules for that day), as UTC."""
+    hours, minutes = (int(part) for part in at.split(":"))
+    local = to_display(now, time_zone, dst)
+    target = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return target.astimezone(UTC)

@@ -35,7 +35,6 @@ from ...events.catalog import make_event
 from ...i18n import label
 from ...settings import Settings
 from ...settings.models import MailRecipient, MailSettings
-from ...store.timefmt import to_display
 from ..registry import ServiceContext
 from .message import (
     ATTACHING_TYPES,
@@ -48,6 +47,7 @@ from .message import (
     history_filename,
     is_mail_event,
     make_test_mail,
+    next_daily_status,
     recipient_wants,
     status_mail,
 )
@@ -203,7 +203,9 @@ class MailService:
                     ended_one = True
             if ended_one:
                 self._group_wake.set()
-                return  # the pair came and went within the delay: neither is mailed
+                if not event.id.startswith("ups.status."):
+                    return  # the pair came and went within the delay: neither is mailed
+                # A new UPS status is a state of its own: it waits for its own delay.
         if not anyone_wants(settings.recipients, event, self._context.settings.snmp.trap_filter):
             return
         row = self._context.create_task(self._queue.add_event(event, now), "keep-event")
@@ -343,14 +345,8 @@ class MailService:
     # ------------------------------------------------------------ daily status
 
     def next_daily_status(self, now: datetime) -> datetime:
-        """The next "Mail Daily Status Report at (hh:mm)" in the configured zone, as UTC."""
         system = self._context.settings.system
-        hours, minutes = (int(part) for part in self._settings.daily_status_time.split(":"))
-        local = to_display(now, system.time_zone, system.dst)
-        target = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-        if target <= local:
-            target += timedelta(days=1)
-        return target.astimezone(UTC)
+        return next_daily_status(now, self._settings.daily_status_time, system.time_zone, system.dst)
 
     async def _daily_forever(self) -> None:
         while True:
