@@ -142,16 +142,17 @@ async def test_the_real_services_release_everything_when_switched_off(make_daemo
         web__http_enabled=True, web__bind="127.0.0.1", web__http_port=free_port(),
         syslog__enabled=True, syslog__server="127.0.0.1", syslog__port=free_port(socket.SOCK_DGRAM),
         wake_on_lan__enabled=True,
+        mail__enabled=True, mail__server="127.0.0.1", mail__port=free_port(), mail__sender="ups@example.com",
     )
     health = {report.name: report for report in daemon.services_health()}
     assert {name: report.state for name, report in health.items()} == dict.fromkeys(
-        ("snmp", "modbus_tcp", "bacnet", "web", "syslog", "wake_on_lan"), ServiceState.RUNNING
+        ("snmp", "modbus_tcp", "bacnet", "web", "syslog", "wake_on_lan", "mail"), ServiceState.RUNNING
     )
     assert all(report.addresses for report in health.values())
     await change(
         daemon,
         snmp__enabled=False, modbus_tcp__enabled=False, bacnet__enabled=False, web__http_enabled=False,
-        syslog__enabled=False, wake_on_lan__enabled=False,
+        syslog__enabled=False, wake_on_lan__enabled=False, mail__enabled=False,
     )
     after = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     assert after == before
