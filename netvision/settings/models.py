@@ -637,9 +637,10 @@ class SyslogSettings(Section):
     @classmethod
     def _tls_port(cls, data: object) -> object:
         # The port follows the transport unless it is given: 6514 is syslog over TLS (RFC 5425).
-        transport = data.get("transport") if isinstance(data, dict) else None
-        if isinstance(transport, str) and "port" not in data and transport in SYSLOG_PORTS:
-            data = {**data, "port": SYSLOG_PORTS[transport]}
+        if isinstance(data, dict):
+            transport = data.get("transport")
+            if isinstance(transport, str) and "port" not in data and transport in SYSLOG_PORTS:
+                data = {**data, "port": SYSLOG_PORTS[transport]}
         return data
 
     @field_validator("groups")
@@ -761,9 +762,10 @@ class MailSettings(Section):
     @classmethod
     def _security_port(cls, data: object) -> object:
         # The port follows the security unless it is given.
-        security = data.get("security") if isinstance(data, dict) else None
-        if isinstance(security, str) and "port" not in data and security in MAIL_PORTS:
-            data = {**data, "port": MAIL_PORTS[security]}
+        if isinstance(data, dict):
+            security = data.get("security")
+            if isinstance(security, str) and "port" not in data and security in MAIL_PORTS:
+                data = {**data, "port": MAIL_PORTS[security]}
         return data
 
     @field_validator("daily_status_time")

@@ -37,6 +37,10 @@ from tests.integration.test_syslog_rsyslog import make_ca, make_server_certifica
 SERIAL = "SN-4242"
 
 
+def mail_settings(**values: Any) -> MailSettings:
+    return MailSettings.model_validate(values)
+
+
 # -- SMTP servers ----------------------------------------------------------------------------------
 
 
@@ -103,7 +107,7 @@ def server_tls(pki: dict[str, str]) -> ssl.SSLContext:
 # -- the service -----------------------------------------------------------------------------------
 
 
-def identified(**conditions: bool) -> Snapshot:
+def identified() -> Snapshot:
     identity = Identity("jbusp", "JBUSP", "ups", None, "MASTERYS", SERIAL)
     return Snapshot(1, NOW, Communication(CommunicationState.OK, NOW), identity=identity)
 
@@ -244,12 +248,12 @@ async def test_wrong_password_and_untrusted_certificate_are_reported(
             "authentication": True,
             "account": "ups",
         }
-        wrong = MailSettings(
+        wrong = mail_settings(
             **{**base, "enabled": True, "sender": "u@example.com", "ca_file": pki["ca"], "password": "nope"}
         )
         outcome = await deliver(wrong, b"Subject: x\r\n\r\nx\r\n", ["c@example.com"], 5)
         assert (outcome.ok, outcome.code) == (False, "002")
-        untrusted = MailSettings(
+        untrusted = mail_settings(
             **{
                 **base,
                 "enabled": True,
@@ -265,7 +269,7 @@ async def test_wrong_password_and_untrusted_certificate_are_reported(
 
 async def test_implicit_tls(start_mail: Any, pki: dict[str, str]) -> None:
     with Server(ssl_context=server_tls(pki), server_hostname="localhost") as server:
-        settings = MailSettings(
+        settings = mail_settings(
             enabled=True,
             server="localhost",
             port=server.port,
@@ -285,10 +289,10 @@ async def test_error_codes() -> None:
     base = {"enabled": True, "sender": "u@example.com"}
     message = b"Subject: x\r\n\r\nx\r\n"
     # 111: nothing listens on the port.
-    refused = MailSettings(**base, server="127.0.0.1", port=free_port())
+    refused = mail_settings(**base, server="127.0.0.1", port=free_port())
     assert (await deliver(refused, message, ["e@example.com"], 3)).code == "111"
     # 101: the server's name does not resolve.
-    unknown = MailSettings(**base, server="no-such-host.invalid", port=25)
+    unknown = mail_settings(**base, server="no-such-host.invalid", port=25)
     assert (await deliver(unknown, message, ["e@example.com"], 3)).code == "101"
     # 111: the server answers but refuses the session (554 greeting).
     listener = socket.socket()
@@ -304,13 +308,13 @@ async def test_error_codes() -> None:
 
     thread = threading.Thread(target=refuse, daemon=True)
     thread.start()
-    greeting = MailSettings(**base, server="127.0.0.1", port=port)
+    greeting = mail_settings(**base, server="127.0.0.1", port=port)
     assert (await deliver(greeting, message, ["e@example.com"], 3)).code == "111"
     # 001: a server that accepts the connection and never answers.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen()
-    mute = MailSettings(**base, server="127.0.0.1", port=silent.getsockname()[1])
+    mute = mail_settings(**base, server="127.0.0.1", port=silent.getsockname()[1])
     assert (await deliver(mute, message, ["e@example.com"], 0.5)).code == "001"
     listener.close()
     silent.close()

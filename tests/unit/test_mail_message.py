@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosmtplib
 import pytest
@@ -26,6 +27,11 @@ from netvision.services.mail.message import (
 from netvision.services.mail.queue import event_from_json, event_to_json
 from netvision.services.mail.sender import classify
 from netvision.settings.models import MailRecipient, MailSettings
+
+
+def mail_settings(**values: Any) -> MailSettings:
+    return MailSettings.model_validate(values)
+
 
 MOMENT = datetime(2026, 7, 1, 10, 30, 5, tzinfo=UTC)
 
@@ -152,10 +158,10 @@ def test_status_mail_and_subject() -> None:
 
 
 def test_mail_settings() -> None:
-    assert MailSettings(security="starttls").port == 587
-    assert MailSettings(security="tls").port == 465
-    assert MailSettings(security="tls", port=2465).port == 2465
-    gmail = MailSettings(
+    assert mail_settings(security="starttls").port == 587
+    assert mail_settings(security="tls").port == 465
+    assert mail_settings(security="tls", port=2465).port == 2465
+    gmail = mail_settings(
         enabled=True,
         server="smtp.gmail.com",
         security="starttls",
@@ -166,6 +172,7 @@ def test_mail_settings() -> None:
         subject_prefix="UPS Notification",
     )
     assert (gmail.port, gmail.delay_minutes, gmail.daily_status_time) == (587, 0, "00:00")
+    bad: dict[str, Any]
     for bad in (
         {"password": "a$b"},
         {"daily_status_time": "24:00"},
@@ -177,7 +184,7 @@ def test_mail_settings() -> None:
         {"recipients": [{}] * 9},
     ):
         with pytest.raises(ValidationError):
-            MailSettings(**bad)  # type: ignore[arg-type]
+            mail_settings(**bad)  # type: ignore[arg-type]
 
 
 # -- sender and queue ------------------------------------------------------------------------------
