@@ -357,6 +357,13 @@ _TYPES: tuple[EventType, ...] = (
     _nv("mail_send_error_detail", W, "Mail send error:{error}", "Erreur d'envoi e-mail : {error}"),
     _nv("mail_sent", I, "Mail sent", "Mail envoyé"),
     _nv("mail_test", I, "Mail send test", "Test envoi e-mail"),
+    # Mails the server did not take within the configured age are dropped from the queue.
+    _nv(
+        "mail_dropped",
+        W,
+        "{count} mail(s) not delivered in {hours} h dropped",
+        "{count} e-mail(s) non remis en {hours} h supprimé(s)",
+    ),
     _nv("wol_sent", I, "Wake On LAN packet sent to clients", "Wake On LAN requête envoyée aux clients"),
     # The syslog queue is full (the server is away or slower than the events): the oldest
     # messages are dropped; at most one event a minute, with the total so far.

@@ -297,6 +297,12 @@ def _snmp(context: ServiceContext) -> Service:
     return SnmpService(context)
 
 
+def _mail(context: ServiceContext) -> Service:
+    from .mail import MailService
+
+    return MailService(context)
+
+
 def _modbus_tcp(context: ServiceContext) -> Service:
     from .modbus_tcp import ModbusTcpService
 
@@ -340,6 +346,8 @@ SERVICES: list[ServiceEntry] = [
     # The pages show every setting.
     ServiceEntry("web", lambda s: s.web.http_enabled or s.web.https_enabled, _web, ALL_SECTIONS),
     ServiceEntry("wake_on_lan", lambda s: s.wake_on_lan.enabled, _wake_on_lan, ("wake_on_lan",)),
+    # The mails carry the system's name, contact, location, language and time zone.
+    ServiceEntry("mail", lambda s: s.mail.enabled, _mail, ("mail", "system")),
 ]
 
 

@@ -653,8 +653,10 @@ class SyslogSettings(Section):
     @classmethod
     def _tls_port(cls, data: object) -> object:
         # The port follows the transport unless it is given: 6514 is syslog over TLS (RFC 5425).
-        if isinstance(data, dict) and "port" not in data and data.get("transport") in SYSLOG_PORTS:
-            data = {**data, "port": SYSLOG_PORTS[data["transport"]]}
+        if isinstance(data, dict):
+            transport = data.get("transport")
+            if isinstance(transport, str) and "port" not in data and transport in SYSLOG_PORTS:
+                data = {**data, "port": SYSLOG_PORTS[transport]}
         return data
 
     @field_validator("groups")
@@ -668,6 +670,142 @@ class SyslogSettings(Section):
             raise ValueError("a syslog server address is needed to enable syslog")
         if bool(self.client_certificate_file) != bool(self.client_key_file):
             raise ValueError("a client certificate needs its private key, and a key its certificate")
+        return self
+
+
+# -- §18.9 e-mail --------------------------------------------------------------------------------
+
+MAIL_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+_MAIL_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# §18.9 note (1): these characters are refused in every password.
+_PASSWORD_FORBIDDEN = "()[]{}\\$%&/"
+
+
+def _check_mail_address(value: str) -> str:
+    """``name@domain``; '' for "not set"."""
+    if value and not _MAIL_ADDRESS.match(value):
+        raise ValueError("not an e-mail address (name@domain)")
+    return value
+
+
+MailAddress = Annotated[str, AfterValidator(_check_mail_address)]
+
+
+class MailRecipient(Section):
+    """One row of the Email Notification recipients table (EN §18.9)."""
+
+    address: MailAddress = Field(
+        default="", max_length=64, description="Mail account: the recipient's address ('' = row not used)"
+    )
+    description: str = Field(default="", max_length=64, description="Description of the recipient")
+    mail_type: Literal["none", "events", "daily_status", "events_and_status"] = Field(
+        default="none",
+        description="Mail Type: None / Events / Daily Status (history log attached) / "
+        "Events/Status (event mails with the history log attached) (§18.9)",
+    )
+    event_filter: Literal["severity", "events"] = Field(
+        default="severity", description="Event Filter: By Severity or By Event, as the trap receivers (§18.9)"
+    )
+    severity: Literal["information", "warning", "critical"] = Field(
+        default="information",
+        description="Information = every event, Warning = warning and critical, Critical = critical only (§18.9)",
+    )
+    events: list[int] = Field(
+        default_factory=list,
+        description="Trap numbers whose events are mailed when filtering By Event (§18.9 refers to the trap list)",
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _trap_numbers(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= number <= 40 for number in value):
+            raise ValueError("trap numbers are 1 to 40 (App. 'NET VISION 7 TRAP DESCRIPTION')")
+        return sorted(set(value))
+
+
+class MailSettings(Section):
+    """Email notification (EN §18.3 "SMTP", §18.9): events and a daily status to up to 8 recipients."""
+
+    enabled: bool = Field(default=False, description="SMTP enabled (§18.3; off by default)")
+    server: HostName = Field(
+        default="", max_length=253, description="Mail Server: IP address or server full name (§18.9)"
+    )
+    port: Port = Field(
+        default=25, description="SMTP port: 25, 587 (submission with STARTTLS) or 465 (implicit TLS)"
+    )
+    security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="Mail support TLS: none, STARTTLS (e.g. smtp.gmail.com:587) or implicit TLS (port 465)",
+    )
+    ca_file: str = Field(
+        default="",
+        max_length=4096,
+        description="File of the CA certificate(s) (PEM) the server's certificate must chain to; "
+        "'' = the system's certificate store",
+    )
+    authentication: bool = Field(
+        default=False, description="Mail support authentication: log in with the user account (§18.9)"
+    )
+    account: str = Field(default="", max_length=64, description="User Account, needed with authentication")
+    password: Secret = Field(
+        default="",
+        max_length=64,
+        description="User Password, needed with authentication (e.g. an app password)",
+    )
+    sender: MailAddress = Field(default="", max_length=64, description="Sender email Address: name@domain")
+    subject_prefix: str = Field(default="", max_length=64, description="Mail Subject Prefix: free text")
+    daily_status_time: str = Field(
+        default="00:00", description="Mail Daily Status Report at (hh:mm), in the configured time zone"
+    )
+    delay_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="Delay before sending (minute): an event is mailed only if still present after it",
+    )
+    max_queue_age_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        description="Mails not delivered after this many hours (server unreachable) are dropped with an event",
+    )
+    recipients: list[MailRecipient] = Field(
+        default_factory=list, max_length=8, description="Recipients, up to 8 (§18.9)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _security_port(cls, data: object) -> object:
+        # The port follows the security unless it is given.
+        if isinstance(data, dict):
+            security = data.get("security")
+            if isinstance(security, str) and "port" not in data and security in MAIL_PORTS:
+                data = {**data, "port": MAIL_PORTS[security]}
+        return data
+
+    @field_validator("daily_status_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        if not _HH_MM.match(value):
+            raise ValueError("expected hh:mm, 00:00 to 23:59")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password_characters(cls, value: str) -> str:
+        if any(character in _PASSWORD_FORBIDDEN for character in value):
+            raise ValueError("()[]{}\\$%&/ are not allowed in passwords (§18.9)")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> MailSettings:
+        if self.enabled and not self.server:
+            raise ValueError("a mail server is needed to enable e-mail")
+        if self.enabled and not self.sender:
+            raise ValueError("a sender address is needed to enable e-mail")
+        if self.authentication and not self.account:
+            raise ValueError("authentication needs a user account")
         return self
 
 
@@ -764,6 +902,7 @@ class Settings(BaseModel):
     wake_on_lan: WakeOnLanSettings = Field(
         default_factory=WakeOnLanSettings, description="Wake-on-LAN targets (§18.11)"
     )
+    mail: MailSettings = Field(default_factory=MailSettings, description="E-mail notification (§18.9)")
 
     def listeners(self) -> list[tuple[str, str, str, int]]:
         """Enabled listening sockets as (dotted key, protocol, address, port).
