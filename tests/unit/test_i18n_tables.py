@@ -10,14 +10,14 @@ from netvision.i18n import en, fr
 
 # Words and names that French writes as English does.
 SAME_IN_FRENCH = {
-    "Action", "Bypass", "Communication", "Configuration", "Date", "Description", "Index",
-    "Information", "Menu", "Module", "Modbus", "Notification", "OK", "Options", "Port",
-    "Service", "Services", "Source 1", "Source 2", "Test", "Type", "Version",
+    "action", "actions", "bypass", "communication", "configuration", "date", "description", "index",
+    "information", "menu", "module", "modbus", "normal", "notification", "ok", "options", "port",
+    "service", "services", "source 1", "source 2", "test", "type", "version",
 }  # fmt: skip
 # Acronyms, units, numbers and protocol names: nothing to translate in a value made of these.
 TECHNICAL = re.compile(
-    r"(?:[A-Z0-9][A-Z0-9./_-]*[a-z]?|v\d\w*|\d[\w.,]*|%|°C|°F|mn|ms|s|kVA|kW|Hz|V|A|"
-    r"Modbus|BACnet(?:/IP)?|NET|VISION|IPv4|IPv6|[()/:·–—,.+-])"
+    r"(?:[A-Z0-9][A-Z0-9./_-]*[a-z]?|v\d\w*|\d[\w.,]*|%|°C|°F|mn|ms|s|min|max|minutes|kVA|kW|Hz|V|A|"
+    r"Celsius|Fahrenheit|Modbus|BACnet(?:/IP)?|NET|VISION|IPv4|IPv6|[()/:·–—,.+-])"
 )
 
 
@@ -53,7 +53,7 @@ def test_french_labels_are_not_english_copied_over() -> None:
     copied = {
         key: value
         for key, value in en.LABELS.items()
-        if fr.LABELS.get(key) == value and value not in SAME_IN_FRENCH and not is_technical(value)
+        if fr.LABELS.get(key) == value and value.lower() not in SAME_IN_FRENCH and not is_technical(value)
     }
     assert copied == {}, "French identical to English: translate, or add a word French shares"
 
@@ -61,4 +61,5 @@ def test_french_labels_are_not_english_copied_over() -> None:
 def test_the_technical_rule_lets_only_acronyms_and_units_through() -> None:
     assert is_technical("SNMP v1") and is_technical("SNMP v2c") and is_technical("Modbus TCP")
     assert is_technical("BACnet/IP") and is_technical("kVA") and is_technical("NET VISION")
+    assert is_technical("30 minutes") and is_technical("°C (Celsius)")
     assert not is_technical("Battery OK") and not is_technical("Log out") and not is_technical("Time")
