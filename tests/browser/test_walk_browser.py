@@ -340,6 +340,8 @@ async def test_every_page_in_both_sizes(make_web, chromium, axe_source, language
     await page.wait_for_url(web.http + "/")
     paths = await html_pages(desktop, web.http, page_paths(web.service.app))
     assert "/" in paths and "/logs/ups" in paths, paths
+    menu = await page.eval_on_selector_all("#menu a:not([target])", "links => links.map((a) => a.pathname)")
+    assert set(menu) <= set(paths), f"menu entries the walk does not find: {set(menu) - set(paths)}"
     for path in paths:
         await walk.visit(page, recorder, path, "desktop")
 
