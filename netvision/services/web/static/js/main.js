@@ -6,13 +6,22 @@ import "./banner.js";
 const logout = $("#logout");
 if (logout) logout.addEventListener("click", async () => { await api("POST", "/api/v1/logout"); location.href = "/login"; });
 
-// The menu folds away on a phone; the button opens it.
+// The menu folds away on a phone; the button opens it, the button or Escape closes it.
 const toggle = $("#menu-toggle");
-if (toggle) toggle.addEventListener("click", () => {
-  const open = toggle.getAttribute("aria-expanded") !== "true";
+function showMenu(open) {
   toggle.setAttribute("aria-expanded", String(open));
   document.body.classList.toggle("menu-open", open);
-});
+}
+if (toggle) {
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    showMenu(open);
+    if (open) { const first = $("#menu a"); if (first) first.focus(); }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && document.body.classList.contains("menu-open")) { showMenu(false); toggle.focus(); }
+  });
+}
 
 const passwordNotice = $("#password-notice-ok");
 if (passwordNotice) passwordNotice.addEventListener("click", () => { $("#password-notice").hidden = true; });
