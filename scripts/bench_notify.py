@@ -245,6 +245,7 @@ async def bench(runs: int, transport: str, burst_gap: float | None) -> None:
                         "enabled": True,
                         "port": free_port(socket.SOCK_DGRAM),
                         "bind": "127.0.0.1",
+                        "on_battery_trap_interval": 3600,  # no repeated TRAP 1 inside a measure
                         "trap_receivers": [
                             {"address": "127.0.0.1", "port": trap_port, "community": "nv", "version": "v2c"}
                         ],
