@@ -31,20 +31,10 @@ LOGIN = "/login"
 SETTLE_MS = 250  # a page is ready once no request (but the live stream) is pending this long
 READY_TIMEOUT_S = 8.0
 
-# Pages that fail a check today because their rework is still under way: (path, check, why).
+# Pages allowed to fail a check, with the reason: (path, check, why). None today.
 # Checks: console, request, error-banner, markup, scroll, axe, english, lang, landmarks.
-# Clear an entry once its page passes (the test warns about entries that no longer fail).
-KNOWN_FAILURES: list[tuple[str, str, str]] = [
-    ("/", "axe", "nested-interactive (serious): the focusable synoptic boxes sit inside #synoptic"),
-    ("/datetime", "console", "datetime.js: TypeError, #browser-time missing (its table is escaped)"),
-    ("/datetime", "markup", "the clock table (f-string HTML added to the form's Markup) is escaped"),
-    ("/nv-control", "markup", "the services section (f-string HTML added to the form's Markup) is escaped"),
-    ("/configuration", "markup", "the files and backup sections (f-string HTML added to Markup) are escaped"),
-    ("/links-setup", "axe", "label, select-name (critical): the links table's inputs and selects"),
-    ("/users", "axe", "label, select-name (critical): the users table's inputs and selects"),
-    ("/logs/history", "axe", "select-name (critical): the chart's group select #graph-group"),
-    ("/logs/extended", "axe", "select-name (critical): the chart's group select #graph-group"),
-]
+# The test warns about an entry that no longer fails.
+KNOWN_FAILURES: list[tuple[str, str, str]] = []
 
 
 @dataclass
