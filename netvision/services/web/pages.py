@@ -1,17 +1,16 @@
 """Server-rendered pages (EN §11–§21; FR §11–§13 for the STS views).
 
-Each page is plain HTML built here; ``static/app.js`` fills live values from
-the event stream and sends every change through the REST API.
+Each handler gathers what its template (``templates/<page>.html``) shows; the page's
+script (``static/js/pages/<page>.js``) fills live values from the event stream and
+sends every change through the REST API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from html import escape
 from typing import Any
 
 from aiohttp import web
-from markupsafe import Markup
 
 from ...store.timefmt import MANUAL_FORMAT, to_display
 from ...ups.model import Snapshot
@@ -30,24 +29,6 @@ DASHBOARD_TITLES = (
     "remaining_backup_time", "load_rate", "output_current", "output_voltage", "input_voltage", "bypass_voltage",
     "battery_capacity", "battery_voltage", "output_frequency", "input_frequency", "temperature",
 )  # fmt: skip
-
-
-def e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-# -- layout --------------------------------------------------------------------------------------
-
-
-def page(
-    request: web.Request, title_key: str, body: str, *, page_name: str, data: dict[str, Any] | None = None
-) -> web.Response:
-    """A page whose body is still built in Python (a template's ``content`` block is preferred)."""
-    return render(request, "base.html", title_key=title_key, page_name=page_name, data=data, body=Markup(body))
-
-
-def _static(request: web.Request, name: str) -> str:
-    return str(request.app.router["static"].url_for(filename=name)) if "static" in request.app.router else f"/static/{name}"
 
 
 # -- home: tree view and synoptic (§11.3, §12) -----------------------------------------------------

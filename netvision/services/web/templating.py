@@ -114,12 +114,3 @@ def render_public(request: web.Request, template: str, language: str, **context:
     values.update(context)
     return aiohttp_jinja2.render_template(template, request, values)
 
-
-def render_fragment(request: web.Request, source: str, **context: Any) -> Markup:
-    """A piece of a page from template source (a macro call), with the page's labels."""
-    state = state_of(request)
-    language = state.language(session_of(request))
-    env = aiohttp_jinja2.get_env(request.app)
-    values = base_context(request, language, state.is_sts)
-    values.update(context)
-    return Markup(env.from_string(source).render(values))
