@@ -138,6 +138,9 @@ class MailService:
         for stored in await self._queue.pending_events():
             self._pending.append(_Pending(stored.event, stored.received, stored.row_id))
         self._context.on_event(self._on_event)
+        # The web page's "Send test" and mail diagnostics; withdrawn when the service stops.
+        self._context.offer("mail.send_test", self.send_test)
+        self._context.offer("mail.diagnostics", self.diagnostics)
         self._context.create_task(self._group_forever(), "group")
         self._context.create_task(self._send_forever(), "send")
         self._context.create_task(self._daily_forever(), "daily")
