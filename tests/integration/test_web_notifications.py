@@ -255,7 +255,7 @@ async def test_wake_on_lan_targets_and_test_packets_on_loopback(make_web: Any) -
             await wait_for(lambda: catcher.datagrams)
             assert catcher.datagrams == [b"\xff" * 6 + bytes.fromhex("001122334455") * 16]
             # A wrong MAC is named by its row and label.
-            rows[1]["mac"] = "zz"
+            rows[1]["mac"] = "00:11:22"  # colons in the value too
             async with http.put(
                 web.http + "/api/v1/wake-on-lan/targets", json={"rows": rows}, headers=csrf_of(session)
             ) as response:

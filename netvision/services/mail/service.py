@@ -460,10 +460,12 @@ class MailService:
         self._last_code = outcome.code
         bus.publish(error_event(outcome))
 
-    async def send_test(self, recipient_index: int) -> str:
+    async def send_test(self, recipient_index: int, language: str | None = None) -> str:
         """The "Send Test" of recipient row ``recipient_index`` (1 to 8, as the table shows it):
-        a test mail sent at once, outside the queue; returns the outcome in words."""
-        settings, language = self._settings, self._context.settings.system.language
+        a test mail sent at once, outside the queue; returns the outcome in words, in
+        ``language`` (the person's; the configured language by default)."""
+        settings = self._settings
+        language = language or self._context.settings.system.language
         recipients = settings.recipients
         row: MailRecipient | None = (
             recipients[recipient_index - 1] if 1 <= recipient_index <= len(recipients) else None

@@ -387,15 +387,17 @@ async def send_test_mail(request: web.Request) -> web.Response:
     if index >= len(mail.recipients) or not mail.recipients[index].address:
         raise ApiError(409, "this row is not saved: save the table first", reason="not_saved")
     _limit(request, MAIL_LIMIT_KEY, "test mails")
+    address = mail.recipients[index].address
     try:
-        outcome = await asyncio.wait_for(action(index + 1), timeout=TEST_MAIL_TIMEOUT)
+        outcome = await asyncio.wait_for(action(index + 1, language), timeout=TEST_MAIL_TIMEOUT)
     except TimeoutError:
         raise ApiError(504, "the mail server did not answer in time", reason="error") from None
     except Exception as problem:
         raise ApiError(502, f"the test mail was not sent: {problem}", reason="error") from None
-    # The attempt it made: the newest test whose words are the answer's (mails of events
-    # may have been tried meanwhile).
-    made = next((a for a in _attempts(request) if a.kind == "test" and a.text == outcome), None)
+    # The attempt it made: the newest test to this address (mails of events may have been
+    # tried meanwhile).
+    attempts = _attempts(request)
+    made = next((a for a in attempts if a.kind == "test" and a.recipients == (address,)), None)
     code = made.code if made is not None else ""
     meaning = label(f"mail.error.{code}", language) if code in CODES else ""
     return json_response(
