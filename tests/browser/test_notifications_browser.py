@@ -89,6 +89,7 @@ async def test_mail_page_saves_tests_a_recipient_and_shows_the_diagnostics(
     await page.wait_for_selector("#mail-attempts")
     text = await page.inner_text("#mail-attempts")
     assert "night@example.com" in text and {"en": "Delivered", "fr": "Remis"}[language] in text
+    assert {"en": "Accepted by", "fr": "Accepté par"}[language] in text
     await screenshot(page, f"notifications_mail_diagnostics_{language}.png")
     clean(page)
 

@@ -83,6 +83,8 @@ class Attempt:
     kind: str  # "events" | "daily_status" | "test"
     code: str  # "" = accepted
     text: str
+    detail: str = ""  # the server's reply, or what failed (for words in another language)
+    server: str = ""  # server:port it went to
 
 
 @dataclass
@@ -434,7 +436,10 @@ class MailService:
     def _record(self, recipients: tuple[str, ...], kind: str, outcome: Outcome) -> None:
         """Count, log and publish one attempt's outcome."""
         text = outcome_text(outcome, self._settings, self._context.settings.system.language)
-        self._attempts.append(Attempt(datetime.now(UTC), recipients, kind, outcome.code, text))
+        server = f"{self._settings.server}:{self._settings.port}"
+        self._attempts.append(
+            Attempt(datetime.now(UTC), recipients, kind, outcome.code, text, outcome.detail, server)
+        )
         bus = self._context.bus
         if kind == "test":
             return

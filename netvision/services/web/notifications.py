@@ -153,8 +153,19 @@ def attempt_view(attempt: Any, language: str) -> dict[str, Any]:
         "delivered": not code,
         "code": code,
         "meaning": label(f"mail.error.{code}", language) if code in CODES else "",
-        "outcome": attempt.text,
+        "outcome": _outcome_words(attempt, language),
     }
+
+
+def _outcome_words(attempt: Any, language: str) -> str:
+    """An attempt's outcome in the person's language (the service wrote it in the configured one)."""
+    server, detail = getattr(attempt, "server", ""), getattr(attempt, "detail", "")
+    if not server:
+        return str(attempt.text)
+    if not attempt.code:
+        return label("mail.outcome.sent", language).format(server=server, reply=detail)
+    meaning = label(f"mail.error.{attempt.code}", language)
+    return label("mail.outcome.error", language).format(code=attempt.code, meaning=meaning, detail=detail)
 
 
 async def mail_diagnostics_page(request: web.Request) -> web.Response:
