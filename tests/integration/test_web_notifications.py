@@ -197,7 +197,7 @@ async def test_recipients_are_saved_and_a_wrong_cell_is_named(make_web: Any) -> 
     web = await make_web()
     async with client() as http:
         session = await login(http, web.http, "writer", WRITER_PASSWORD)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"row": 0, "slot": None, "address": "a@example.com", "description": "night shift", "mail_type": "events",
              "event_filter": "events", "severity": "information", "events": [10, 1]},
             {"row": 1, "slot": None, "address": ""},  # unused: not stored
