@@ -89,6 +89,8 @@ class Attempt:
     kind: str  # "events" | "daily_status" | "test"
     code: str  # "" = accepted
     text: str
+    detail: str = ""  # the server's reply, or what failed (for words in another language)
+    server: str = ""  # server:port it went to
 
 
 @dataclass
@@ -145,6 +147,9 @@ class MailService:
         for stored in await self._queue.pending_events():
             self._pending.append(_Pending(stored.event, stored.received, stored.row_id))
         self._context.on_event(self._on_event)
+        # The web page's "Send test" and mail diagnostics; withdrawn when the service stops.
+        self._context.offer("mail.send_test", self.send_test)
+        self._context.offer("mail.diagnostics", self.diagnostics)
         self._context.create_task(self._group_forever(), "group")
         self._context.create_task(self._send_forever(), "send")
         self._context.create_task(self._daily_forever(), "daily")
@@ -441,7 +446,10 @@ class MailService:
     def _record(self, recipients: tuple[str, ...], kind: str, outcome: Outcome) -> None:
         """Count, log and publish one attempt's outcome."""
         text = outcome_text(outcome, self._settings, self._context.settings.system.language)
-        self._attempts.append(Attempt(datetime.now(UTC), recipients, kind, outcome.code, text))
+        server = f"{self._settings.server}:{self._settings.port}"
+        self._attempts.append(
+            Attempt(datetime.now(UTC), recipients, kind, outcome.code, text, outcome.detail, server)
+        )
         bus = self._context.bus
         if kind == "test":
             return
@@ -467,10 +475,12 @@ class MailService:
         self._last_code = outcome.code
         bus.publish(error_event(outcome))
 
-    async def send_test(self, recipient_index: int) -> str:
+    async def send_test(self, recipient_index: int, language: str | None = None) -> str:
         """The "Send Test" of recipient row ``recipient_index`` (1 to 8, as the table shows it):
-        a test mail sent at once, outside the queue; returns the outcome in words."""
-        settings, language = self._settings, self._context.settings.system.language
+        a test mail sent at once, outside the queue; returns the outcome in words, in
+        ``language`` (the person's; the configured language by default)."""
+        settings = self._settings
+        language = language or self._context.settings.system.language
         recipients = settings.recipients
         row: MailRecipient | None = (
             recipients[recipient_index - 1] if 1 <= recipient_index <= len(recipients) else None

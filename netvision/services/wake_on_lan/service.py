@@ -94,6 +94,7 @@ class WakeOnLanService:
         self._context.on_event(self._on_event)
         self._context.on_snapshot(self._on_snapshot)
         self._on_snapshot(self._context.ups.snapshot)
+        self._context.offer("wake_on_lan.test", self.test)  # the web page's "Test"
 
     async def stop(self) -> None:
         pass  # the context cancels a sending under way

@@ -17,7 +17,8 @@ from typing import Any
 from ...i18n import has, label
 
 _KEY = re.compile(
-    r"^(?P<key>[a-z_][a-z0-9_]*(?:(?:\.[a-z_][a-z0-9_]*)|(?:\[\d+\]))*)(?: = [^:]*)?: (?P<why>.*)$"
+    # A value may hold colons (a MAC or IPv6 address): the store writes it quoted.
+    r'^(?P<key>[a-z_][a-z0-9_]*(?:(?:\.[a-z_][a-z0-9_]*)|(?:\[\d+\]))*)(?: = (?:"(?:[^"\\]|\\.)*"|[^:]*))?: (?P<why>.*)$'
 )
 _MENTIONED = re.compile(r"\b[a-z_]+(?:\.[a-z_0-9]+)+\b")
 _ROW = re.compile(r"^(?P<table>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<name>[a-z_]+))?$")

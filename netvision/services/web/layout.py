@@ -81,6 +81,14 @@ def menu(state: WebState, session: Session) -> list[MenuGroup]:
         netvision.append(MenuItem("/firewall", "menu.firewall"))
     netvision.append(MenuItem("/links-setup", "menu.links_setup"))
     groups.append(MenuGroup("menu.netvision", tuple(netvision)))
+    notifications = [
+        MenuItem("/mail", "menu.mail"),
+        MenuItem("/mail-diagnostics", "menu.mail_diagnostics"),
+        MenuItem("/syslog", "menu.syslog"),
+    ]
+    if not state.is_sts:
+        notifications.append(MenuItem("/wake-on-lan", "menu.wake_on_lan"))  # none behind an STS (FR §15.11)
+    groups.append(MenuGroup("menu.notifications", tuple(notifications)))
     if state.store() is not None:
         groups.append(
             MenuGroup(
