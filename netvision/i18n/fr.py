@@ -1001,7 +1001,7 @@ LABELS: dict[str, str] = {
     "setting.syslog.port": "Port du serveur",
     "setting.syslog.transport": "Transport",
     "setting.syslog.groups": "Filtre syslog",
-    "setting.syslog.facility": "Facility",
+    "setting.syslog.facility": "Catégorie syslog (facility)",
     "setting.syslog.ca_file": "Fichier du certificat d'AC",
     "setting.syslog.client_certificate_file": "Fichier du certificat client",
     "setting.syslog.client_key_file": "Fichier de la clé client",

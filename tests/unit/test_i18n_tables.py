@@ -12,7 +12,8 @@ from netvision.i18n import en, fr
 SAME_IN_FRENCH = {
     "action", "actions", "bypass", "communication", "configuration", "date", "description", "index",
     "information", "menu", "module", "modbus", "normal", "notification", "ok", "options", "port",
-    "service", "services", "source 1", "source 2", "test", "type", "version",
+    "service", "services", "source 1", "source 2", "test", "type", "version", "contact", "notifications",
+    "messages", "transport", "wake on lan", "{minutes} min",
 }  # fmt: skip
 # Acronyms, units, numbers and protocol names: nothing to translate in a value made of these.
 TECHNICAL = re.compile(
