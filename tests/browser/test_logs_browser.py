@@ -186,8 +186,9 @@ async def test_event_log_pages_sort_filter_and_show(make_web, browser, language:
     await page.select_option("#log-per-page", "10")
     await wait_info(page, f"{words[0]} 1 {words[1]} 2")
     assert len(await page.query_selector_all("#log-table tbody tr")) == 10
-    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-    today = datetime.now(UTC).date().isoformat()
+    # Dates are typed as the manual writes them, dd/mm/yyyy.
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).strftime("%d/%m/%Y")
+    today = datetime.now(UTC).strftime("%d/%m/%Y")
     await page.fill("#log-start", tomorrow)
     await page.click("#log-show")
     await page.wait_for_selector("#log-table tbody tr.empty")
@@ -253,7 +254,7 @@ async def test_history_graphs_have_axes_units_legend_readout_and_every_period(ma
     assert all(HH_MM.match(text) for text in days)
     await page.check("input[name=range][value=custom]")
     await page.wait_for_selector("#custom-range:not([hidden])")
-    start = (datetime.now(UTC) - timedelta(hours=40)).strftime("%Y-%m-%dT%H:%M")
+    start = (datetime.now(UTC) - timedelta(hours=40)).strftime("%d/%m/%Y %H:%M")
     await page.fill("#graph-start-time", start)
     async with page.expect_response(lambda r: "range=custom" in r.url and r.status == 200):
         await page.click("#graph-change")

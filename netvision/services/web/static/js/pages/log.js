@@ -23,11 +23,24 @@ function clearErrors(form) {
   say("");
 }
 
+// The manual's dd/mm/yyyy, with hh:mm[:ss] if given → the wall-clock yyyy-mm-dd[Thh:mm:ss]
+// the API reads in NET VISION's time zone; "" when empty, null when not such a date.
+function wallTime(text) {
+  const value = text.trim();
+  if (!value) return "";
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+  if (!m) return null;
+  const two = (n) => String(n).padStart(2, "0");
+  const [, d, mo, y, h, mi, sec] = m;
+  if (+mo < 1 || +mo > 12 || +d < 1 || +d > 31 || (h && (+h > 23 || +mi > 59 || +(sec || 0) > 59))) return null;
+  return `${y}-${two(mo)}-${two(d)}` + (h ? `T${two(h)}:${mi}:${sec || "00"}` : "");
+}
+
 function tableQuery() {
-  const start = $("#log-start").value, end = $("#log-end").value;
+  const start = wallTime($("#log-start").value), end = wallTime($("#log-end").value);
   clearErrors(rangeForm);
-  if ($("#log-start").validity.badInput) { fieldError($("#log-start"), texts["logs.error.start"]); return null; }
-  if ($("#log-end").validity.badInput) { fieldError($("#log-end"), texts["logs.error.end"]); return null; }
+  if (start === null) { fieldError($("#log-start"), texts["logs.error.start"]); return null; }
+  if (end === null) { fieldError($("#log-end"), texts["logs.error.end"]); return null; }
   if (start && end && end < start) { fieldError($("#log-end"), texts["logs.error.order"]); return null; }
   const query = new URLSearchParams({ page: state.page, per_page: $("#log-per-page").value, sort: state.sort, order: state.order });
   if (start) query.set("start", start);
@@ -142,12 +155,13 @@ if (pageData.graph) {
     const query = new URLSearchParams({ range });
     if (range !== "custom") return query;
     clearErrors(graphForm);
-    const start = $("#graph-start-time"), end = $("#graph-end-time");
-    if (!start.value || start.validity.badInput) { fieldError(start, texts["logs.error.range_start"]); return null; }
-    if (end.validity.badInput) { fieldError(end, texts["logs.error.range_end"]); return null; }
-    if (end.value && end.value <= start.value) { fieldError(end, texts["logs.error.range_order"]); return null; }
-    query.set("start", start.value);
-    if (end.value) query.set("end", end.value);
+    const startInput = $("#graph-start-time"), endInput = $("#graph-end-time");
+    const start = wallTime(startInput.value), end = wallTime(endInput.value);
+    if (!start) { fieldError(startInput, texts["logs.error.range_start"]); return null; }
+    if (end === null) { fieldError(endInput, texts["logs.error.range_end"]); return null; }
+    if (end && end <= start) { fieldError(endInput, texts["logs.error.range_order"]); return null; }
+    query.set("start", start);
+    if (end) query.set("end", end);
     return query;
   };
 
