@@ -886,6 +886,20 @@ LABELS: dict[str, str] = {
         "A Read Only user with a monitoring page open stays logged in (for a screen left on the dashboard). "
         "Admin and Read/Write sessions always close after the Login Timeout without activity."
     ),
+    "account.password_needs": "The password needs {problems}.",
+    "account.rule.length": "at least 12 characters",
+    "account.rule.upper": "an upper case letter (A-Z)",
+    "account.rule.lower": "a lower case letter (a-z)",
+    "account.rule.digit": "a digit (0-9)",
+    "account.rule.special": "one of the special characters ! % # @ ^ *",
+    "account.rule.allowed": "no character other than letters, digits and ! % # @ ^ *",
+    "account.no_account": "There is no account {name}.",
+    "account.password_same": "The new password must differ from the current one.",
+    "account.admin_not_in_table": "admin is not managed in the multi-user table.",
+    "account.bad_name": "A user name has 1 to 32 letters, digits, '_', '.' or '-'.",
+    "account.too_many": "The multi-user table holds at most {n} users.",
+    "account.password_needed": "A new user needs a password.",
+    "account.admin_always": "The admin account cannot be deleted.",
     # (end of sessions, accounts and login)
     # --- API and OpenAPI ---
     # (end of API and OpenAPI)

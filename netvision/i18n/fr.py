@@ -888,6 +888,20 @@ LABELS: dict[str, str] = {
         "laissé sur le tableau de bord). Les sessions admin et lecture/écriture se ferment toujours après le "
         "délai de déconnexion sans activité."
     ),
+    "account.password_needs": "Le mot de passe doit contenir {problems}.",
+    "account.rule.length": "au moins 12 caractères",
+    "account.rule.upper": "une majuscule (A-Z)",
+    "account.rule.lower": "une minuscule (a-z)",
+    "account.rule.digit": "un chiffre (0-9)",
+    "account.rule.special": "un des caractères spéciaux ! % # @ ^ *",
+    "account.rule.allowed": "uniquement des lettres, des chiffres et ! % # @ ^ *",
+    "account.no_account": "Le compte {name} n'existe pas.",
+    "account.password_same": "Le nouveau mot de passe doit être différent de l'actuel.",
+    "account.admin_not_in_table": "Le compte admin n'est pas géré dans la table multi-utilisateurs.",
+    "account.bad_name": "Un nom d'utilisateur compte 1 à 32 lettres, chiffres, « _ », « . » ou « - ».",
+    "account.too_many": "La table multi-utilisateurs contient au plus {n} utilisateurs.",
+    "account.password_needed": "Un nouvel utilisateur doit avoir un mot de passe.",
+    "account.admin_always": "Le compte admin ne peut pas être supprimé.",
     # (end of sessions, accounts and login)
     # --- API and OpenAPI ---
     # (end of API and OpenAPI)

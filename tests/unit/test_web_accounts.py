@@ -12,6 +12,7 @@ from netvision.services.web.accounts import (
     SLOW_AFTER,
     AccountError,
     AccountStore,
+    check_password_policy,
     hash_password,
     initial_admin_password,
     mac_address,
@@ -211,3 +212,14 @@ def test_read_only_and_pending_change_sessions_cannot_write() -> None:
     admin = sessions.open("admin", "admin", "en", True)
     assert not admin.can_write and not admin.is_admin
     assert admin.csrf_ok(admin.csrf) and not admin.csrf_ok("") and not admin.csrf_ok(None)
+
+
+def test_a_refused_password_is_told_in_the_users_language() -> None:
+    try:
+        check_password_policy("short")
+    except AccountError as problem:
+        assert problem.text("en").startswith("The password needs at least 12 characters")
+        french = problem.text("fr")
+        assert french.startswith("Le mot de passe doit contenir au moins 12 caractères") and "upper" not in french
+    else:
+        raise AssertionError("a short password was accepted")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ... import netinfo
 from ...fileio import atomic_write
+from ...i18n import label
 
 ACCOUNTS_FILE = "web_accounts.json"
 ADMIN = "admin"
@@ -61,31 +62,65 @@ MAX_TRACKED = 1024  # (account, source) pairs remembered; the least recently see
 
 
 class AccountError(ValueError):
-    """A refused account operation; the message says why (shown to the user)."""
+    """A refused account operation; the message says why. ``key`` and ``values`` give the
+    same in the label tables, for the page's language (:meth:`text`)."""
+
+    def __init__(self, message: str, key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
+    def text(self, language: str) -> str:
+        if not self.key:
+            return str(self)
+        values = dict(self.values)
+        rules = values.pop("rules", None)
+        if isinstance(rules, list):
+            values["problems"] = ", ".join(label(f"account.rule.{rule}", language) for rule in rules)
+        return label(self.key, language).format(**values)
+
+
+# The password policy (§11.5): (rule, what the password then lacks).
+_RULES = (
+    ("length", "at least 12 characters"),
+    ("upper", "an upper case letter (A-Z)"),
+    ("lower", "a lower case letter (a-z)"),
+    ("digit", "a digit (0-9)"),
+    ("special", "one of the special characters ! % # @ ^ *"),
+    ("allowed", "no character other than letters, digits and ! % # @ ^ *"),
+)
+
+
+def broken_rules(password: str) -> list[str]:
+    """The rules of the §11.5 policy the password breaks (empty list = acceptable)."""
+    broken = []
+    if len(password) < 12:
+        broken.append("length")
+    if not re.search(r"[A-Z]", password):
+        broken.append("upper")
+    if not re.search(r"[a-z]", password):
+        broken.append("lower")
+    if not re.search(r"[0-9]", password):
+        broken.append("digit")
+    if not any(char in SPECIALS for char in password):
+        broken.append("special")
+    if password and not _ALLOWED.match(password):
+        broken.append("allowed")
+    return broken
 
 
 def password_problems(password: str) -> list[str]:
     """What the password lacks under the §11.5 policy (empty list = acceptable)."""
-    problems = []
-    if len(password) < 12:
-        problems.append("at least 12 characters")
-    if not re.search(r"[A-Z]", password):
-        problems.append("an upper case letter (A-Z)")
-    if not re.search(r"[a-z]", password):
-        problems.append("a lower case letter (a-z)")
-    if not re.search(r"[0-9]", password):
-        problems.append("a digit (0-9)")
-    if not any(char in SPECIALS for char in password):
-        problems.append("one of the special characters ! % # @ ^ *")
-    if password and not _ALLOWED.match(password):
-        problems.append("no character other than letters, digits and ! % # @ ^ *")
-    return problems
+    words = dict(_RULES)
+    return [words[rule] for rule in broken_rules(password)]
 
 
 def check_password_policy(password: str) -> None:
-    problems = password_problems(password)
-    if problems:
-        raise AccountError("the password needs " + ", ".join(problems))
+    rules = broken_rules(password)
+    if rules:
+        words = dict(_RULES)
+        message = "the password needs " + ", ".join(words[rule] for rule in rules)
+        raise AccountError(message, "account.password_needs", rules=rules)
 
 
 def hash_password(password: str) -> str:
@@ -311,10 +346,10 @@ class AccountStore:
     def change_password(self, name: str, new_password: str) -> Account:
         account = self.accounts.get(name)
         if account is None:
-            raise AccountError(f"no account {name!r}")
+            raise AccountError(f"no account {name!r}", "account.no_account", name=name)
         check_password_policy(new_password)
         if verify_password(new_password, account.password_hash):
-            raise AccountError("the new password must differ from the current one")
+            raise AccountError("the new password must differ from the current one", "account.password_same")
         updated = replace(
             account,
             password_hash=hash_password(new_password),
@@ -341,9 +376,9 @@ class AccountStore:
         """Create or update one row of the multi-user table (§18.4). A password set by admin
         is a first password: the user changes it at the first login (as admin does, §11.5)."""
         if name == ADMIN:
-            raise AccountError("admin is not managed in the multi-user table")
+            raise AccountError("admin is not managed in the multi-user table", "account.admin_not_in_table")
         if not _USER_NAME.match(name):
-            raise AccountError("user name: 1 to 32 letters, digits, '_', '.' or '-'")
+            raise AccountError("user name: 1 to 32 letters, digits, '_', '.' or '-'", "account.bad_name")
         if role not in USER_ROLES:
             raise AccountError(f"access type must be one of {', '.join(USER_ROLES)}")
         if language not in ("", "en", "fr"):
@@ -351,9 +386,9 @@ class AccountStore:
         existing = self.accounts.get(name)
         if existing is None:
             if len(self.users()) >= MAX_USERS:
-                raise AccountError(f"the multi-user table holds at most {MAX_USERS} users")
+                raise AccountError(f"the multi-user table holds at most {MAX_USERS} users", "account.too_many", n=MAX_USERS)
             if not password:
-                raise AccountError("a new user needs a password")
+                raise AccountError("a new user needs a password", "account.password_needed")
         if password:
             check_password_policy(password)
             account = Account(name, role, hash_password(password), self.clock(), must_change=must_change, language=language)
@@ -366,9 +401,9 @@ class AccountStore:
 
     def delete_user(self, name: str) -> None:
         if name == ADMIN:
-            raise AccountError("admin always exists (§18.4)")
+            raise AccountError("admin always exists", "account.admin_always")
         if name not in self.accounts:
-            raise AccountError(f"no account {name!r}")
+            raise AccountError(f"no account {name!r}", "account.no_account", name=name)
         del self.accounts[name]
         self.save()
 

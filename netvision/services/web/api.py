@@ -427,7 +427,7 @@ async def patch_account(request: web.Request) -> web.Response:
     try:
         account = state.accounts.set_language(session.user, body.language)
     except AccountError as problem:
-        raise ApiError(400, str(problem)) from None
+        raise ApiError(400, problem.text(state.language(session))) from None
     session.language = account.language or state.settings.system.language
     return json_response(account.public())
 
@@ -786,7 +786,7 @@ async def put_account(request: web.Request) -> web.Response:
     try:
         account = await asyncio.to_thread(state.accounts.put_user, name, body.role, body.password, body.language)
     except AccountError as problem:
-        raise ApiError(400, str(problem)) from None
+        raise ApiError(400, problem.text(state.language(session))) from None
     state.sessions.end_user(name)  # a changed account logs in again with its new rights
     state.context.bus.publish(make_event("nv.setting_changed", key=f"user {name}", via=VIA, by=session.user))
     return json_response(account.public())
@@ -799,7 +799,8 @@ async def delete_account(request: web.Request) -> web.Response:
     try:
         state.accounts.delete_user(name)
     except AccountError as problem:
-        raise ApiError(404 if "no account" in str(problem) else 400, str(problem)) from None
+        status = 404 if problem.key == "account.no_account" else 400
+        raise ApiError(status, problem.text(state.language(session))) from None
     state.sessions.end_user(name)
     state.context.bus.publish(make_event("nv.setting_changed", key=f"user {name}", via=VIA, by=session.user))
     return json_response({"ok": True})

@@ -98,7 +98,7 @@ async def change_own_password(request: web.Request, session: Session, current: s
     try:
         await asyncio.to_thread(state.accounts.change_password, session.user, new)
     except AccountError as problem:
-        raise PasswordRefused("policy", str(problem)) from None
+        raise PasswordRefused("policy", problem.text(state.language(session))) from None
     event = make_event("nv.setting_changed", key=f"password of {session.user}", via="Web", by=session.user)
     state.context.bus.publish(event)
     state.sessions.close(session.token)
