@@ -420,20 +420,3 @@ async def test_send_test_reports_each_code_in_words(start_mail: Any) -> None:
     assert await running.service.send_test(5) == "Row 5 has no mail account."
     (attempt,) = running.service.diagnostics()
     assert (attempt.code, attempt.kind, attempt.recipients) == ("111", "test", ("a@example.com",))
-
-
-async def test_the_first_news_goes_at_once_and_the_rest_of_the_burst_in_one_mail(start_mail: Any) -> None:
-    with Server() as server:
-        running = await start_mail({"port": server.port, "recipients": recipients({"address": "all@example.com"})})
-        # After a quiet spell the first events go without waiting for the burst to end...
-        running.bus.publish(alarm("A01"))
-        await wait_for(lambda: server.inbox.to("all@example.com"))
-        # ...and what follows within the burst goes out together, in one more mail.
-        running.bus.publish(alarm("A02"))
-        await asyncio.sleep(0.1)
-        running.bus.publish(make_event("ups.status.load_off"))
-        await wait_for(lambda: len(server.inbox.to("all@example.com")) >= 2)
-        await asyncio.sleep(1.0)
-        first, rest = server.inbox.to("all@example.com")
-        assert text_of(first).startswith("1 event(s)")
-        assert text_of(rest).startswith("2 event(s)")

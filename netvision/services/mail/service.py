@@ -10,10 +10,7 @@ From an event to a mail:
    the pair having come and gone. An alarm row is also checked against the alarm table
    of the latest snapshot when its delay is over. With no delay every event is mailed.
 3. Events that become due within a short gap of each other (a burst) make one group;
-   each recipient gets one mail for the events of the group it wants (message.py). The
-   first events after a quiet spell go out at once (the events of one UPS reading come
-   within a few milliseconds: SETTLE keeps them together), so the first news of a mains
-   failure is not held back; what follows within the burst goes out as one more mail.
+   each recipient gets one mail for the events of the group it wants (message.py).
 4. The mails go to the queue; the sender delivers them oldest first, retrying with
    back-off while the server is away, and drops the ones older than the configured age.
 
@@ -63,9 +60,6 @@ log = logging.getLogger("netvision.mail")
 # has waited BURST_MAX s already.
 BURST_GAP = 1.0
 BURST_MAX = 5.0
-# After a quiet spell (no mail for BURST_MAX s), a group goes out once no event came for
-# SETTLE s: the events of one UPS reading stay in one mail.
-SETTLE = 0.05
 # The history attached to a mail: the last day.
 HISTORY_SPAN = timedelta(hours=24)
 DIAGNOSTICS = 50
@@ -125,7 +119,6 @@ class MailService:
         self._settings: MailSettings = context.settings.mail
         self._retry_delays = retry_delays
         self._burst = burst
-        self._last_flush = float("-inf")  # monotonic time of the last group sent
         self._timeout = timeout
         self._queue = MailQueue(context.data_dir / QUEUE_NAME)
         self._pending: list[_Pending] = []
@@ -248,13 +241,10 @@ class MailService:
             if due:
                 first = min(pending.received for pending in due) + delay
                 newest = max(pending.received for pending in due) + delay
-                quiet = time.monotonic() - self._last_flush >= longest
-                wait = min(gap, SETTLE) if quiet else gap
-                if now >= newest + wait or now >= first + longest:
-                    self._last_flush = time.monotonic()
+                if now >= newest + gap or now >= first + longest:
                     await self._flush(due)
                     continue
-                wake_at = min(newest + wait, first + longest)
+                wake_at = min(newest + gap, first + longest)
             waiting = [pending.received + delay for pending in live if pending.received + delay > now]
             if waiting:
                 wake_at = min([*waiting, *([wake_at] if wake_at else [])])
