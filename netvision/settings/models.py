@@ -599,6 +599,15 @@ def _check_host(value: str) -> str:
 HostName = Annotated[str, AfterValidator(_check_host)]
 
 SYSLOG_PORTS = {"udp": 514, "tcp": 514, "tls": 6514}
+
+
+def _default_port(data: object, key: str, ports: dict[str, int]) -> object:
+    """Settings data with the port that goes with ``data[key]``, when no port is given."""
+    if isinstance(data, dict):
+        choice = data.get(key)
+        if isinstance(choice, str) and "port" not in data and choice in ports:
+            return {**data, "port": ports[choice]}
+    return data
 SyslogGroup = Literal["ups", "netvision", "service"]
 SYSLOG_GROUPS: tuple[SyslogGroup, ...] = ("ups", "netvision", "service")
 
@@ -653,11 +662,7 @@ class SyslogSettings(Section):
     @classmethod
     def _tls_port(cls, data: object) -> object:
         # The port follows the transport unless it is given: 6514 is syslog over TLS (RFC 5425).
-        if isinstance(data, dict):
-            transport = data.get("transport")
-            if isinstance(transport, str) and "port" not in data and transport in SYSLOG_PORTS:
-                data = {**data, "port": SYSLOG_PORTS[transport]}
-        return data
+        return _default_port(data, "transport", SYSLOG_PORTS)
 
     @field_validator("groups")
     @classmethod
@@ -778,11 +783,7 @@ class MailSettings(Section):
     @classmethod
     def _security_port(cls, data: object) -> object:
         # The port follows the security unless it is given.
-        if isinstance(data, dict):
-            security = data.get("security")
-            if isinstance(security, str) and "port" not in data and security in MAIL_PORTS:
-                data = {**data, "port": MAIL_PORTS[security]}
-        return data
+        return _default_port(data, "security", MAIL_PORTS)
 
     @field_validator("daily_status_time")
     @classmethod
