@@ -863,6 +863,254 @@ class WakeOnLanSettings(Section):
         return value
 
 
+# -- §16.5, §16.6, §16.8 shutdown management ---------------------------------------------------
+
+ShutdownEventName = Literal[
+    "ac_failed",
+    "battery_low",
+    "battery_level",
+    "imminent_stop",
+    "overload",
+    "temperature_alarm",
+    "on_bypass",
+    "weekly_schedule",
+    "special_day",
+]
+# The manual's order (§16.8 "Shutdown event selection"): the rows of the page and of
+# upsControlShutdownParametersTable.
+SHUTDOWN_EVENTS: tuple[ShutdownEventName, ...] = (
+    "ac_failed",
+    "battery_low",
+    "battery_level",
+    "imminent_stop",
+    "overload",
+    "temperature_alarm",
+    "on_bypass",
+    "weekly_schedule",
+    "special_day",
+)
+# What a row holds when the settings file does not say: servers are shut down after five
+# minutes on battery, and at once when the battery is low or the UPS is about to stop.
+SHUTDOWN_EVENT_DEFAULTS: dict[str, dict[str, object]] = {
+    "ac_failed": {"enabled": True, "warning_period": 5, "first_warning": 10, "warning_interval": 60},
+    "battery_low": {"enabled": True, "warning_period": 0, "first_warning": 0, "warning_interval": 30},
+    "imminent_stop": {"enabled": True, "warning_period": 0, "first_warning": 0, "warning_interval": 30},
+}
+
+WeekDay = Literal["disabled", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEK_DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_hh_mm(value: str) -> str:
+    if not _HH_MM.match(value):
+        raise ValueError("expected hh:mm, 00:00 to 23:59")
+    return value
+
+
+def _check_date(value: str) -> str:
+    """``yyyy-mm-dd`` (the pages show and take dd/mm/yyyy); '' = not set."""
+    if value == "":
+        return value
+    import datetime as _datetime
+
+    try:
+        if not _ISO_DATE.match(value):
+            raise ValueError
+        _datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not a date (yyyy-mm-dd)") from None
+    return value
+
+
+HhMm = Annotated[str, AfterValidator(_check_hh_mm)]
+IsoDate = Annotated[str, AfterValidator(_check_date)]
+
+
+class ShutdownEventSettings(Section):
+    """One row of the shutdown event table (EN §16.8): what one event does to the servers."""
+
+    event: ShutdownEventName = Field(description="Shutdown Event (§16.8 'Shutdown event selection')")
+    enabled: bool = Field(default=False, description="Shutdown Actions: Enabled or Disabled (§16.8)")
+    warning_period: int = Field(
+        default=5,
+        ge=0,
+        le=999,
+        description="Warning Period (min): delay before the shutdown command is sent; 0 = at once (§16.8)",
+    )
+    first_warning: int = Field(
+        default=10, ge=0, le=3600, description="1st Warning (s): delay before the first warning (§16.8)"
+    )
+    warning_interval: int = Field(
+        default=60, ge=0, le=3600, description="Warning Interval (s) between two warnings; 0 = one warning (§16.8)"
+    )
+
+
+class WeeklyScheduleRow(Section):
+    """One row of the weekly shutdown schedule (EN §16.5)."""
+
+    shutdown_day: WeekDay = Field(default="disabled", description="SHUTDOWN period: day ('disabled' = row not used)")
+    shutdown_time: HhMm = Field(default="00:00", description="SHUTDOWN period: hh:mm")
+    restart_day: WeekDay = Field(default="disabled", description="RESTART period: day")
+    restart_time: HhMm = Field(default="00:00", description="RESTART period: hh:mm")
+
+
+class SpecialDayRow(Section):
+    """One row of the special day shutdown schedule (EN §16.6)."""
+
+    shutdown_date: IsoDate = Field(default="", description="SHUTDOWN period: date ('' = row not used)")
+    shutdown_time: HhMm = Field(default="00:00", description="SHUTDOWN period: hh:mm")
+    restart_date: IsoDate = Field(default="", description="RESTART period: date")
+    restart_time: HhMm = Field(default="00:00", description="RESTART period: hh:mm")
+
+    @model_validator(mode="after")
+    def _restart_after_shutdown(self) -> SpecialDayRow:
+        if self.shutdown_date and not self.restart_date:
+            raise ValueError("a special day needs its restart date")
+        if self.shutdown_date and (self.restart_date, self.restart_time) <= (self.shutdown_date, self.shutdown_time):
+            raise ValueError("the restart must come after the shutdown")
+        return self
+
+
+def _default_shutdown_events() -> list[ShutdownEventSettings]:
+    return [
+        ShutdownEventSettings(event=name, **SHUTDOWN_EVENT_DEFAULTS.get(name, {}))  # type: ignore[arg-type]
+        for name in SHUTDOWN_EVENTS
+    ]
+
+
+class ShutdownSettings(Section):
+    """Shutdown management (EN §16.5, §16.6, §16.8): when the protected servers are told to shut
+    down, and whether the UPS output is switched off after them."""
+
+    enabled: bool = Field(
+        default=True, description="Shutdown of the protected servers (NET VISION Control, FR §15.3)"
+    )
+    ups_shut_off: bool = Field(
+        default=False,
+        description="UPS Shut Off: switch the UPS output off after the servers (only if the UPS manages it, §16.8)",
+    )
+    ups_shut_off_delay: int = Field(
+        default=180,
+        ge=0,
+        le=32767,
+        description="UPS Shut Off Delay (s) after the shutdown command; must exceed the servers' own "
+        "shutdown time (§16.8)",
+    )
+    shut_off_after_logout: int = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="Seconds the UPS output is kept on once every client has logged out (each host's "
+        "last steps of its shutdown), when that comes before the shut-off delay",
+    )
+    ups_on_delay: int = Field(
+        default=1, ge=0, le=9999, description="UPS On Delay (min) after the mains returns; 0 = no restart (§16.8)"
+    )
+    battery_level: int = Field(
+        default=30, ge=0, le=100, description="Level of battery capacity (%) of the 'Battery Level' event (§16.8)"
+    )
+    events: list[ShutdownEventSettings] = Field(
+        default_factory=_default_shutdown_events, description="Shutdown events, one row per event in the manual's order (§16.8)"
+    )
+    weekly_schedule: list[WeeklyScheduleRow] = Field(
+        default_factory=list, max_length=8, description="Weekly Schedule, up to 8 rows (§16.5)"
+    )
+    special_days: list[SpecialDayRow] = Field(
+        default_factory=list, max_length=8, description="Special Schedule, up to 8 rows (§16.6)"
+    )
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _every_event_once(cls, value: object) -> object:
+        # Every event has its row, in the manual's order; a file may list only those it changes.
+        if not isinstance(value, list):
+            return value
+        given: dict[str, object] = {}
+        for row in value:
+            name = row.event if isinstance(row, ShutdownEventSettings) else row.get("event") if isinstance(row, dict) else None
+            if not isinstance(name, str):
+                return value  # let the row's own validation say what is wrong
+            if name in given:
+                raise ValueError(f"the event {name!r} has two rows")
+            given[name] = row
+        rows: list[object] = []
+        for name in SHUTDOWN_EVENTS:
+            rows.append(given.pop(name, {"event": name, **SHUTDOWN_EVENT_DEFAULTS.get(name, {})}))
+        rows.extend(given.values())  # unknown names: refused by the row's validation
+        return rows
+
+    def event(self, name: str) -> ShutdownEventSettings:
+        for row in self.events:
+            if row.event == name:
+                return row
+        raise KeyError(name)
+
+
+# -- NUT-compatible server (RFC 9271) ------------------------------------------------------------
+
+_NUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+def _check_nut_name(value: str) -> str:
+    if not _NUT_NAME.match(value):
+        raise ValueError("1 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    return value
+
+
+NutName = Annotated[str, AfterValidator(_check_nut_name)]
+
+
+class NutUser(Section):
+    """A user of the NUT-compatible server: what a NUT client (upsmon, a NAS) logs in with."""
+
+    name: NutName = Field(description="User name, as in the client's MONITOR line or NAS page")
+    password: Secret = Field(
+        default="",
+        max_length=128,
+        description="Password (kept as a salted hash; '' = the user cannot log in)",
+    )
+    rights: Literal["monitor", "instcmd", "set"] = Field(
+        default="monitor",
+        description="monitor: log in and follow the UPS (a shutdown client); instcmd: also instant "
+        "commands and forced shutdown; set: also change writable variables",
+    )
+
+
+class NutSettings(Section):
+    """The NUT-compatible server (RFC 9271): every NUT client is a shutdown client of the gateway."""
+
+    enabled: bool = Field(default=True, description="NUT server enabled (NET VISION Control)")
+    port: Port = Field(default=3493, description="NUT server port, TCP (3493, RFC 9271)")
+    bind: BindAddress = Field(default="0.0.0.0", description="Address the NUT server listens on")
+    ups_name: NutName = Field(
+        default="ups", description="Name of the UPS for NUT clients (Synology DSM asks for 'ups')"
+    )
+    aliases: list[NutName] = Field(
+        default_factory=list, max_length=4, description="Other names the same UPS answers to"
+    )
+    starttls: bool = Field(
+        default=True, description="Offer STARTTLS with the gateway's certificate (the web server's)"
+    )
+    require_tls: bool = Field(
+        default=False, description="Refuse USERNAME/PASSWORD before STARTTLS (passwords never in clear)"
+    )
+    max_clients: int = Field(
+        default=300, ge=1, le=1000, description="Connections served at once; more are refused"
+    )
+    users: list[NutUser] = Field(default_factory=list, max_length=32, description="NUT users, up to 32")
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> NutSettings:
+        names = [self.ups_name.lower(), *(alias.lower() for alias in self.aliases)]
+        if len(set(names)) != len(names):
+            raise ValueError("the UPS name and its aliases must differ")
+        users = [user.name for user in self.users]
+        if len(set(users)) != len(users):
+            raise ValueError("two NUT users have the same name")
+        return self
+
+
 # -- root ----------------------------------------------------------------------------------------
 
 
@@ -904,6 +1152,11 @@ class Settings(BaseModel):
         default_factory=WakeOnLanSettings, description="Wake-on-LAN targets (§18.11)"
     )
     mail: MailSettings = Field(default_factory=MailSettings, description="E-mail notification (§18.9)")
+    shutdown: ShutdownSettings = Field(
+        default_factory=ShutdownSettings,
+        description="Shutdown management and schedules (§16.5, §16.6, §16.8)",
+    )
+    nut: NutSettings = Field(default_factory=NutSettings, description="NUT-compatible server (RFC 9271)")
 
     def listeners(self) -> list[tuple[str, str, str, int]]:
         """Enabled listening sockets as (dotted key, protocol, address, port).
@@ -917,6 +1170,7 @@ class Settings(BaseModel):
             ("modbus_tcp.port", "tcp", self.modbus_tcp.bind, self.modbus_tcp.port, self.modbus_tcp.enabled),
             ("snmp.port", "udp", self.snmp.bind, self.snmp.port, self.snmp.enabled),
             ("bacnet.port", "udp", self.bacnet.bind, self.bacnet.port, self.bacnet.enabled),
+            ("nut.port", "tcp", self.nut.bind, self.nut.port, self.nut.enabled),
         ]
         return [(key, proto, addr, port) for key, proto, addr, port, on in sockets if on]
 
