@@ -1080,7 +1080,9 @@ class NutUser(Section):
 class NutSettings(Section):
     """The NUT-compatible server (RFC 9271): every NUT client is a shutdown client of the gateway."""
 
-    enabled: bool = Field(default=True, description="NUT server enabled (NET VISION Control)")
+    # Off until the admin turns it on: a shutdown client needs a NUT user anyway, and nothing
+    # should answer on 3493 before someone decided it would.
+    enabled: bool = Field(default=False, description="NUT server enabled (NET VISION Control; off by default)")
     port: Port = Field(default=3493, description="NUT server port, TCP (3493, RFC 9271)")
     bind: BindAddress = Field(default="0.0.0.0", description="Address the NUT server listens on")
     ups_name: NutName = Field(
