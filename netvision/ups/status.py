@@ -124,12 +124,18 @@ def _bits_of(expressions: Mapping[int, str], numbers: frozenset[int]) -> Mapping
     return frozen_mapping({number: expression_bits(expressions[number]) for number in numbers})
 
 
+def mains_failed(conditions: Mapping[str, bool]) -> bool:
+    """The battery feeds the load because the input failed: on battery, and not for a
+    battery test (a test discharges the battery with good mains, docs/decisions.md)."""
+    return bool(conditions.get("on_battery")) and not conditions.get("battery_test_in_progress")
+
+
 def input_out_of_tolerance(conditions: Mapping[str, bool], rfc1628_alarms: AbstractSet[int]) -> bool:
     """RFC1628's "input out of tolerance": the input-bad alarm, or the load on battery
-    because the mains failed (a battery test discharges the battery with good mains)."""
+    because the mains failed."""
     if RFC1628_INPUT_BAD in rfc1628_alarms:
         return True
-    return bool(conditions.get("on_battery")) and not conditions.get("battery_test_in_progress")
+    return mains_failed(conditions)
 
 
 def output_source(conditions: Mapping[str, bool]) -> int:
