@@ -338,8 +338,8 @@ SERVICES: list[ServiceEntry] = [
     # First, so that the events of the other services' start reach the syslog server.
     # The host name, language and time zone of the messages are read at each event.
     ServiceEntry("syslog", lambda s: s.syslog.enabled, _syslog, ("syslog",)),
-    # The SNMP objects read the identity, the serial link and the logs settings too.
-    ServiceEntry("snmp", lambda s: s.snmp.enabled, _snmp, ("snmp", "system", "serial", "logs")),
+    # The SNMP objects read the identity, the serial link, the logs and the shutdown settings too.
+    ServiceEntry("snmp", lambda s: s.snmp.enabled, _snmp, ("snmp", "system", "serial", "logs", "shutdown")),
     ServiceEntry("modbus_tcp", lambda s: s.modbus_tcp.enabled, _modbus_tcp, ("modbus_tcp",)),
     # The unit-level objects follow serial.unit_select (FR §15.3).
     ServiceEntry("bacnet", lambda s: s.bacnet.enabled, _bacnet, ("bacnet", "serial")),

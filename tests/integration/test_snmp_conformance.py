@@ -125,7 +125,10 @@ async def test_snmptable_prints_the_netvision_tables_without_a_warning(make_daem
     # The NET VISION MIB declares its index columns read-only (App. MIB): they are served.
     _daemon, address = await agent(make_daemon, topology="three_phase")
     path = mib_path(tmp_path)
-    for table in ("upsInputTable", "upsOutputTable", "upsBypassTable", "upsAlarmTable"):
+    for table in (
+        "upsInputTable", "upsOutputTable", "upsBypassTable", "upsAlarmTable",
+        "upsControlShutdownParametersTable", "upsControlWeeklyScheduleTable", "upsControlSpecialScheduleTable",
+    ):
         output = await snmptable(path, address, "NETVISION-MIB", table)
         assert "More columns on agent than in MIB" not in output, output
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import netvision
+from netvision.services.nut.clients import NutClient
 from tests.conftest import free_port
 from tests.integration.test_snmp_helpers import need, run
 
@@ -44,7 +46,9 @@ async def test_snmptranslate_parses_the_mib_without_errors(tmp_path: Path) -> No
     code, output = await run(
         "snmptranslate", "-M", mib_path(tmp_path), "-m", "NETVISION-MIB", "-Pe", "-On",
         "NETVISION-MIB::upsIdentModel", "NETVISION-MIB::upsAlarmOnBattery", "NETVISION-MIB::upsTrapOnBattery",
-        "NETVISION-MIB::upsOutputKw",
+        "NETVISION-MIB::upsOutputKw", "NETVISION-MIB::upsShutdownDelay", "NETVISION-MIB::upsControlWarningInterval",
+        "NETVISION-MIB::upsControlWeeklyRestartTime", "NETVISION-MIB::upsControlSpecialShutdownDay",
+        "NETVISION-MIB::severityOfConnection", "NETVISION-MIB::upsTrapShutdownCancelled",
     )
     assert code == 0, output
     assert [line for line in output.splitlines() if line.strip()] == [
@@ -52,13 +56,22 @@ async def test_snmptranslate_parses_the_mib_without_errors(tmp_path: Path) -> No
         ".1.3.6.1.4.1.4555.1.1.7.1.6.3.15",
         ".1.3.6.1.4.1.4555.1.1.7.2.1",
         ".1.3.6.1.4.1.4555.1.1.7.1.4.4.1.6",
+        ".1.3.6.1.4.1.4555.1.1.7.1.7.2",
+        ".1.3.6.1.4.1.4555.1.1.7.1.7.4.1.5",
+        ".1.3.6.1.4.1.4555.1.1.7.1.7.5.1.5",
+        ".1.3.6.1.4.1.4555.1.1.7.1.7.6.1.2",
+        ".1.3.6.1.4.1.4555.1.1.7.1.8.5.1.6",
+        ".1.3.6.1.4.1.4555.1.1.7.2.26",
     ]
 
 
 async def test_every_object_the_agent_serves_has_a_name_in_the_mib(make_daemon: Any, tmp_path: Path) -> None:
     need("snmpwalk")
     port = free_port(socket.SOCK_DGRAM)
-    await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"}})
+    daemon = await make_daemon({"snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"}})
+    # A NUT client, so that upsDevicesTable has a row (the NUT service's offer).
+    client = NutClient(1, "192.0.2.5", 40000, datetime(2026, 12, 2, tzinfo=UTC), user="nas", ups="ups")
+    daemon._context.offers["nut.clients"] = lambda: (client,)
     code, output = await run(
         "snmpwalk", "-v2c", "-c", "public", "-M", mib_path(tmp_path), "-m", "NETVISION-MIB",
         f"127.0.0.1:{port}", ".1.3.6.1.4.1.4555.1.1.7",
@@ -68,6 +81,11 @@ async def test_every_object_the_agent_serves_has_a_name_in_the_mib(make_daemon: 
     assert len(lines) > 100
     unnamed = [line for line in lines if not line.startswith("NETVISION-MIB::")]
     assert unnamed == []
+    # Every enumeration the agent serves is one the MIB names (net-snmp prints name(number)).
+    assert "NETVISION-MIB::nameOfDevice.1 = STRING: nas" in lines
+    assert "NETVISION-MIB::statusOfConnection.1 = INTEGER: loggedIn(2)" in lines
+    assert "NETVISION-MIB::upsControlEventStatus.1 = INTEGER: clientShutdown(3)" in lines
+    assert "NETVISION-MIB::upsControlWeeklyShutdownDay.8 = INTEGER: none(8)" in lines
 
 
 async def test_sts_device_is_served_by_the_sts_mib_and_not_rfc1628(make_daemon: Any, tmp_path: Path) -> None:

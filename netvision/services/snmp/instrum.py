@@ -10,7 +10,7 @@ any of them (RFC 3416 §4.2.5: all or nothing).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from pysnmp.proto import rfc1905
@@ -23,8 +23,9 @@ log = logging.getLogger("netvision.snmp")
 
 
 class WriteHandler(Protocol):
-    def check(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
-        """Validate one SET varbind; return what applies it, or raise a pysnmp SMI error."""
+    def check(self, var_binds: Sequence[tuple[Oid, Any, int]], manager: str) -> Callable[[], None]:
+        """Validate every ``(oid, value, index)`` of one SET together; return what applies
+        them, or raise a pysnmp SMI error naming the varbind at fault."""
         ...
 
 
@@ -91,17 +92,16 @@ class TreeInstrumController(AbstractMibInstrumController):
     def write_variables(self, *var_binds: Any, **context: Any) -> list[tuple[Any, Any]]:
         access = context.get("acFun")
         manager = requesting_manager(context)
-        appliers = []
+        requested = []
         for index, (name, value) in enumerate(var_binds):
-            oid = tuple(name)
             if access is not None and access("write", (name, value), idx=index, **_without_idx(context)):
                 # VACM: the object is outside this manager's write view.
                 raise smi_error.NoAccessError(name=name, idx=index)
             if self._writer is None:
                 raise smi_error.NotWritableError(name=name, idx=index)
-            appliers.append(self._writer.check(oid, value, index, manager))
-        for apply in appliers:
-            apply()
+            requested.append((tuple(name), value, index))
+        if self._writer is not None and requested:
+            self._writer.check(requested, manager)()
         return [(name, value) for name, value in var_binds]
 
 

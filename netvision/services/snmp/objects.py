@@ -28,7 +28,9 @@ from pysnmp.proto.rfc1902 import (
 from ...settings import Settings
 from ...ups.battery_test import BatteryTestState
 from ...ups.model import ActiveAlarm, DeviceState, Snapshot
-from . import upstest
+from ..nut.clients import NutClient
+from ..shutdown.status import ShutdownStatus, UpsShutOff
+from . import shutdown, upstest
 from .tree import Oid
 
 SYSTEM = (1, 3, 6, 1, 2, 1, 1)
@@ -47,7 +49,7 @@ NV1_OBJECTS = NV1 + (1,)
 SYS_OBJECT_ID = NV7  # the card identifies itself by the NET VISION 7 MIB root
 MANUFACTURER = "SOCOMEC"
 NOT_MANAGED = -1  # App. MIB: "measurements not managed by UPS ... set at -1"
-NV_MIB_VERSION = "NETVISION-MIB 2026-11-21"
+NV_MIB_VERSION = "NETVISION-MIB 2026-12-02"
 
 # upsTestId values: RFC1628 upsWellKnownTests.
 UPS_TEST_GENERAL_SYSTEMS_TEST = UPS_OBJECTS + (7, 7, 3)
@@ -134,6 +136,10 @@ class AgentView:
     logs_clearable: bool = False  # upsAgentClear*Log are served when the logs are there
     agent_controllable: bool = False  # upsAgentResetToDefault/Restart, when the daemon offers them
     battery_tests: BatteryTestState | None = None  # the core's battery test tracker (RFC1628 upsTest)
+    # The NUT server's client table (upsDevicesTable) and the shutdown procedure's state,
+    # as their services offer them; empty / None while those services do not run.
+    clients: tuple[NutClient, ...] = ()
+    shutdown_status: ShutdownStatus | None = None
 
     def uptime(self) -> int:
         """sysUpTime in hundredths of a second."""
@@ -279,11 +285,17 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
     yield from upstest.entries(test, device.condition("battery_test_in_progress"), view.uptime)
 
     control = UPS_OBJECTS + (8,)
+    status = view.shutdown_status
     yield control + (1, 0), Integer32(1)  # upsShutdownType: output(1)
-    yield control + (2, 0), Integer32(-1)  # no shutdown countdown in effect
-    yield control + (3, 0), Integer32(-1)
-    yield control + (4, 0), Integer32(-1)
-    yield control + (5, 0), Integer32(1)  # upsAutoRestart: on(1), the UPS restarts on mains return
+    # upsShutdownAfterDelay / upsStartupAfterDelay: the seconds left before the UPS output
+    # goes off (§16.8 UPS Shut Off) or comes back on (UPS On Delay); -1 = no countdown.
+    off_at = status.ups_off_at if status and status.ups_shut_off is UpsShutOff.WAITING else None
+    on_at = status.restart_at if status and status.ups_shut_off is UpsShutOff.RESTART_PENDING else None
+    yield control + (2, 0), _countdown(off_at)
+    yield control + (3, 0), _countdown(on_at)
+    yield control + (4, 0), Integer32(-1)  # no reboot in progress
+    # upsAutoRestart: on(1) when the UPS is switched on again after the mains returns (On Delay > 0).
+    yield control + (5, 0), Integer32(1 if view.settings.shutdown.ups_on_delay > 0 else 2)
 
     config = UPS_OBJECTS + (9,)
     if identity is not None:
@@ -392,6 +404,8 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
 
     control = NV7_OBJECTS + (7,)
     yield control + (1, 0), Integer32(_status_control_value(device))
+    # upsControl 2–6 and upsConfig 5 (upsDevicesTable): shutdown management.
+    yield from shutdown.entries(view.settings.shutdown, view.clients, view.shutdown_status)
 
     config = NV7_OBJECTS + (8,)
     topology = snapshot.topology
@@ -440,6 +454,13 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     # No EMD sensor on this agent: every reading is "not managed" (App. MIB general rule).
     for column in (1, 2, 3, 4):
         yield emd + (column, 0), Integer32(NOT_MANAGED)
+
+
+def _countdown(moment: datetime | None) -> Any:
+    """Seconds from now until ``moment`` (UTC), read live; -1 without one."""
+    if moment is None:
+        return Integer32(-1)
+    return lambda: Integer32(max(0, round((moment - datetime.now(UTC)).total_seconds())))
 
 
 def _agent_now(view: AgentView) -> datetime:

@@ -14,7 +14,8 @@ import functools
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pyasn1.type import univ
@@ -46,14 +47,27 @@ from .objects import (
     AgentView,
     build_entries,
 )
+from .shutdown import (
+    Edit,
+    NoSuchRow,
+    NotWritable,
+    WrongType,
+    WrongValue,
+    decode_write,
+    settings_changes,
+    status_text,
+)
 from .traps import (
     NV_TRAPS,
     STS_TRAP_LIST,
+    TRAP_SHUTDOWN_REQUEST,
+    TRAP_SHUTDOWN_WARNING,
     TRAP_TEST,
     Trap,
     TrapSender,
     alarm_trap,
     on_battery_trap,
+    shutdown_request_trap,
     usm_protocols,
 )
 from .tree import Oid, OidTree
@@ -124,6 +138,9 @@ class SnmpService:
         self._communities: frozenset[bytes] = frozenset()
         self._fast_versions: frozenset[int] = frozenset()
         self._dropped = FloodCounter()
+        # SNMP's settings changes are saved one after the other, each computed on the saved
+        # settings of the one before (a table cell rewrites its whole list).
+        self._settings_lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -272,8 +289,14 @@ class SnmpService:
         return self._encoded
 
     def tree(self) -> OidTree:
-        """The objects of the latest snapshot, rebuilt at most once per snapshot."""
+        """The objects of the latest snapshot, rebuilt at most once per snapshot, or when the
+        client table or the shutdown procedure's state changed."""
         snapshot = self.context.ups.snapshot
+        clients = self._offered("nut.clients", ())
+        status = self._offered("shutdown.status", None)
+        if clients != self.view.clients or status != self.view.shutdown_status:
+            self.view.clients, self.view.shutdown_status = tuple(clients), status
+            self._dirty = True
         if self._dirty or snapshot.sequence != self._tree_sequence:
             self._dirty = False
             self._tree_sequence = snapshot.sequence
@@ -283,6 +306,17 @@ class SnmpService:
             self.view.battery_tests = tracker.state() if tracker is not None else None
             self._tree = OidTree(build_entries(snapshot, self.view))
         return self._tree
+
+    def _offered(self, name: str, default: Any) -> Any:
+        """What another service offers under ``name`` now; ``default`` while it does not run."""
+        offer = self.context.offers.get(name)
+        if offer is None:
+            return default
+        try:
+            return offer()
+        except Exception as error:  # the agent keeps answering whatever the other service does
+            log.warning("%s not read: %s", name, error)
+            return default
 
     def _follow_engine(self) -> None:
         """RFC1628 upsAlarmTable and upsInputLineBads, as the event engine keeps them."""
@@ -367,6 +401,13 @@ class SnmpService:
             return Trap(event.trap, STS_TRAP_LIST[event.trap][1], text=event.text_en, sts=True)
         if event.trap in SELF_RAISED_TRAPS or event.trap not in NV_TRAPS:
             return None
+        if event.trap in (TRAP_SHUTDOWN_WARNING, TRAP_SHUTDOWN_REQUEST):
+            # Traps 20 and 21 say which event and how long before the shutdown command.
+            detail = status_text(self._offered("shutdown.status", None), datetime.now(UTC))
+            text = f"{event.text_en}: {detail}" if detail else event.text_en
+            if event.trap == TRAP_SHUTDOWN_REQUEST:
+                return shutdown_request_trap(self.context.settings.shutdown, text)
+            return Trap(event.trap, event.severity, text=text)
         return Trap(event.trap, event.severity, text=event.text_en)
 
     async def send_test_trap(self) -> int:
@@ -402,22 +443,41 @@ class SnmpService:
 
     # -- SET -------------------------------------------------------------------------------------
 
-    def check_write(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
-        if oid == STATUS_CONTROL_OID:
-            return self._check_control(value, index, manager)
-        if oid == UPS_TEST_ID_OID:
-            # RFC1628 upsTestId: a quick or general systems test is the UPS battery test.
-            if not isinstance(value, univ.ObjectIdentifier):
-                raise smi_error.WrongTypeError(name=oid, idx=index)
-            if tuple(value) not in (UPS_TEST_QUICK_TEST, UPS_TEST_GENERAL_SYSTEMS_TEST):
-                raise smi_error.WrongValueError(name=oid, idx=index)
-            return self._check_named_control("battery_test", oid, index, manager)
-        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in CLEAR_LOG_OBJECTS and oid[-1] == 0:
-            return self._check_clear(CLEAR_LOG_OBJECTS[oid[-2]], oid, value, index, manager)
-        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in AGENT_ACTION_OBJECTS and oid[-1] == 0:
-            return self._check_agent_action(AGENT_ACTION_OBJECTS[oid[-2]], oid, value, index, manager)
-        if oid not in SETTING_OBJECTS:
-            raise smi_error.NotWritableError(name=oid, idx=index)
+    def check_request(self, var_binds: Sequence[tuple[Oid, Any, int]], manager: str) -> Callable[[], None]:
+        """Validate every varbind of one SET (RFC 3416 §4.2.5: all or nothing) and return what
+        applies them. The settings among them are checked together and saved as one change."""
+        appliers: list[Callable[[], None]] = []
+        edits: list[tuple[int, Oid, Edit]] = []
+        for oid, value, index in var_binds:
+            edit = self._settings_edit(oid, value, index)
+            if edit is not None:
+                edits.append((index, oid, edit))
+            else:
+                appliers.append(self.check_write(oid, value, index, manager))
+        if edits:
+            appliers.append(self._check_settings(edits, manager))
+
+        def apply() -> None:
+            for applier in appliers:
+                applier()
+
+        return apply
+
+    def _settings_edit(self, oid: Oid, value: Any, index: int) -> Edit | None:
+        """The settings edit of a varbind, None for an object that is not a setting; raises
+        wrongType / wrongValue for a value the object can never hold."""
+        try:
+            edit = decode_write(oid, value)
+        except WrongType:
+            raise smi_error.WrongTypeError(name=oid, idx=index) from None
+        except WrongValue:
+            raise smi_error.WrongValueError(name=oid, idx=index) from None
+        except NoSuchRow:
+            raise smi_error.NoCreationError(name=oid, idx=index) from None
+        except NotWritable:
+            raise smi_error.NotWritableError(name=oid, idx=index) from None
+        if edit is not None or oid not in SETTING_OBJECTS:
+            return edit
         key, kind = SETTING_OBJECTS[oid]
         if kind is int:
             if not isinstance(value, univ.Integer):
@@ -431,11 +491,41 @@ class SnmpService:
             apply_changes(self.context.settings, {key: new})
         except SettingsError:
             raise smi_error.WrongValueError(name=oid, idx=index) from None
+        return Edit(key, new)
+
+    def _check_settings(self, edits: list[tuple[int, Oid, Edit]], manager: str) -> Callable[[], None]:
+        # Each value is right on its own; together they may not be (a special day's restart
+        # before its shutdown): inconsistentValue on the first of them, nothing saved.
+        changes = settings_changes(self.context.settings, [edit for _, _, edit in edits])
+        try:
+            apply_changes(self.context.settings, changes)
+        except SettingsError as exc:
+            index, oid, _ = edits[0]
+            log.warning("SNMP SET by %s refused: %s", manager, exc)
+            raise smi_error.InconsistentValueError(name=oid, idx=index) from None
+        requested = [edit for _, _, edit in edits]
 
         def apply() -> None:
-            self._spawn(self._change_setting(key, new, manager))
+            self._spawn(self._change_settings(requested, manager))
 
         return apply
+
+    def check_write(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
+        """A varbind that is no setting: a control, a log to clear, an agent action."""
+        if oid == STATUS_CONTROL_OID:
+            return self._check_control(value, index, manager)
+        if oid == UPS_TEST_ID_OID:
+            # RFC1628 upsTestId: a quick or general systems test is the UPS battery test.
+            if not isinstance(value, univ.ObjectIdentifier):
+                raise smi_error.WrongTypeError(name=oid, idx=index)
+            if tuple(value) not in (UPS_TEST_QUICK_TEST, UPS_TEST_GENERAL_SYSTEMS_TEST):
+                raise smi_error.WrongValueError(name=oid, idx=index)
+            return self._check_named_control("battery_test", oid, index, manager)
+        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in CLEAR_LOG_OBJECTS and oid[-1] == 0:
+            return self._check_clear(CLEAR_LOG_OBJECTS[oid[-2]], oid, value, index, manager)
+        if oid[:-2] == NV7_OBJECTS + (9,) and oid[-2] in AGENT_ACTION_OBJECTS and oid[-1] == 0:
+            return self._check_agent_action(AGENT_ACTION_OBJECTS[oid[-2]], oid, value, index, manager)
+        raise smi_error.NotWritableError(name=oid, idx=index)
 
     def _check_clear(self, name: str, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
         recorder = self.context.recorder
@@ -474,11 +564,14 @@ class SnmpService:
 
         return apply
 
-    async def _change_setting(self, key: str, value: object, manager: str) -> None:
-        try:
-            await self.context.settings_manager.change({key: value}, via="SNMP", by=manager)
-        except SettingsError as exc:
-            log.warning("SNMP SET of %s by %s refused: %s", key, manager, exc)
+    async def _change_settings(self, edits: list[Edit], manager: str) -> None:
+        async with self._settings_lock:
+            # Made on the settings saved now: a change saved since the check is kept.
+            changes = settings_changes(self.context.settings, edits)
+            try:
+                await self.context.settings_manager.change(changes, via="SNMP", by=manager)
+            except SettingsError as exc:
+                log.warning("SNMP SET of %s by %s refused: %s", ", ".join(changes), manager, exc)
 
     def _check_control(self, value: Any, index: int, manager: str) -> Callable[[], None]:
         if not isinstance(value, univ.Integer):
@@ -536,8 +629,8 @@ class _Writer:
     def __init__(self, service: SnmpService) -> None:
         self._service = service
 
-    def check(self, oid: Oid, value: Any, index: int, manager: str) -> Callable[[], None]:
-        return self._service.check_write(oid, value, index, manager)
+    def check(self, var_binds: Sequence[tuple[Oid, Any, int]], manager: str) -> Callable[[], None]:
+        return self._service.check_request(var_binds, manager)
 
 
 def _fast_transport_class() -> Any:

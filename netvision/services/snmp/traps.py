@@ -18,8 +18,9 @@ from typing import Any
 from pysnmp.proto.rfc1902 import IpAddress, ObjectIdentifier, OctetString, TimeTicks
 
 from ...events.bus import Severity
-from ...settings.models import SnmpSettings, TrapReceiver, UsmUser
+from ...settings.models import ShutdownSettings, SnmpSettings, TrapReceiver, UsmUser
 from .objects import NV7_OBJECTS, NV7_TRAPS, STS_OBJECTS, STS_TRAPS, UPS_OBJECTS, UPS_TRAPS
+from .shutdown import DISABLED, ENABLED, SHUTDOWN_DELAY, TURN_OFF_AFTER_SHUTDOWN
 from .tree import Oid
 
 log = logging.getLogger("netvision.snmp.traps")
@@ -82,6 +83,8 @@ STS_TRAP_LIST: dict[int, tuple[str, Severity]] = {
 }
 RFC1628_TRAPS = (1, 2, 3, 4)  # "TRAP1 to TRAP4 are managed as defined by RFC1628"
 TRAP_TEST = 40
+# The shutdown procedure's traps (App. traps "Shutdown agent"; EN §21.4 events).
+TRAP_SHUTDOWN_WARNING, TRAP_SHUTDOWN_REQUEST, TRAP_SHUTDOWN_CANCELLED = 20, 21, 26
 SEVERITY_RANK = {"information": 0, "warning": 1, "critical": 2}
 
 SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
@@ -194,6 +197,22 @@ def alarm_trap(added: bool, nv_number: int | None, rfc_row: tuple[int, int] | No
         rfc1628_varbinds=rfc,
         text=text,
         mib="netvision" if nv_number is not None else "rfc1628",
+    )
+
+
+def shutdown_request_trap(shutdown: ShutdownSettings, text: str) -> Trap:
+    """TRAP 21: the shutdown command went to the servers; with whether the UPS output is
+    switched off after them and after how long (upsTurnOffAfterShutdown, upsShutdownDelay)."""
+    from pysnmp.proto.rfc1902 import Integer32
+
+    return Trap(
+        TRAP_SHUTDOWN_REQUEST,
+        NV_TRAPS[TRAP_SHUTDOWN_REQUEST][1],
+        netvision_varbinds=(
+            (SHUTDOWN_DELAY, Integer32(shutdown.ups_shut_off_delay)),
+            (TURN_OFF_AFTER_SHUTDOWN, Integer32(ENABLED if shutdown.ups_shut_off else DISABLED)),
+        ),
+        text=text,
     )
 
 
