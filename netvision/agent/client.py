@@ -136,6 +136,7 @@ class Agent:
         self.logged_in = False
         self.stopping = asyncio.Event()
         self._cleartext_warned = False
+        self._upses_named = False
 
     # ------------------------------------------------------------ connection
 
@@ -193,7 +194,8 @@ class Agent:
                 parse_var(await connection.ask("GET", "VAR", ups, "ups.status"), ups, "ups.status")
             )
         except NutError as error:
-            if error.word == "UNKNOWN-UPS":
+            if error.word == "UNKNOWN-UPS" and not self._upses_named:
+                self._upses_named = True  # once: the log is not to be flooded every poll
                 await self._name_the_upses(connection)
             return self.watch.no_answer(now, str(error))
         timer: int | None = None

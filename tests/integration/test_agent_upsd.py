@@ -419,3 +419,34 @@ async def test_a_server_without_tls_gets_no_password(tls_server: TlsNutServer, c
     await asyncio.wait_for(task, 5)
     assert {line for line, _ in tls_server.heard} == {"STARTTLS"}
     assert "the gateway refused STARTTLS (FEATURE-NOT-CONFIGURED)" in caplog.text
+
+
+async def test_a_wrong_ups_name_is_explained(lab: NutLab, tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "netvision",
+        "agent",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(lab.port),
+        "--ups",
+        "qnapups",
+        "--poll",
+        str(POLL),
+        "--deadtime",
+        str(DEADTIME),
+        "--dry-run",
+        cwd=WORKTREE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await asyncio.sleep(1.5)
+    finally:
+        process.terminate()
+    output = (await process.communicate())[0].decode()
+    assert process.returncode == 0  # SIGTERM: a clean stop
+    assert output.count("the gateway has no UPS named 'qnapups'; it serves: ups") == 1
+    assert "ERR UNKNOWN-UPS" in output and "would run" not in output
