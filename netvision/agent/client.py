@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from . import actions
 from .config import AgentConfig
@@ -127,7 +128,7 @@ class Agent:
     def __init__(
         self,
         config: AgentConfig,
-        notify: Callable[[str, str], Awaitable[None]] = actions.notify,
+        notify: Callable[[str, str], Coroutine[Any, Any, None]] = actions.notify,
     ) -> None:
         self.config = config
         self.watch = Watch(deadtime=config.deadtime)
@@ -137,6 +138,7 @@ class Agent:
         self.stopping = asyncio.Event()
         self._cleartext_warned = False
         self._upses_named = False
+        self._notifications: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------ connection
 
@@ -219,7 +221,20 @@ class Agent:
         for notice in notices:
             log.log(LEVELS.get(notice.level, logging.INFO), "%s", notice.message)
             if notice.notify:
-                await self.notify(f"UPS {self.config.ups}@{self.config.host}", notice.message)
+                # In the background: a desktop that is slow to answer never delays a shutdown.
+                task = asyncio.create_task(
+                    self.notify(f"UPS {self.config.ups}@{self.config.host}", notice.message)
+                )
+                self._notifications.add(task)
+                task.add_done_callback(self._notifications.discard)
+
+    async def _end_notifications(self, patience: float = 2.0) -> None:
+        if not self._notifications:
+            return
+        _, late = await asyncio.wait(set(self._notifications), timeout=patience)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -292,3 +307,4 @@ class Agent:
             if self.connection is not None:
                 await self.connection.close(logout=self.logged_in)
                 self.connection = None
+            await self._end_notifications()

@@ -450,3 +450,17 @@ async def test_a_wrong_ups_name_is_explained(lab: NutLab, tmp_path: Path) -> Non
     assert process.returncode == 0  # SIGTERM: a clean stop
     assert output.count("the gateway has no UPS named 'qnapups'; it serves: ups") == 1
     assert "ERR UNKNOWN-UPS" in output and "would run" not in output
+
+
+async def test_a_slow_desktop_never_delays_the_shutdown(tls_server: TlsNutServer) -> None:
+    shown: list[str] = []
+
+    async def slow_desktop(title: str, message: str) -> None:
+        shown.append(message)
+        await asyncio.sleep(60)
+
+    agent = Agent(tls_config(tls_server.port, ca=str(tls_server.ca_file)), notify=slow_desktop)
+    began = time.monotonic()
+    assert await asyncio.wait_for(agent.run(), 10) == 0
+    assert time.monotonic() - began < 5  # 2 s of patience for the last notification at most
+    assert "shutting this server down: the gateway forced a shutdown (FSD)" in shown

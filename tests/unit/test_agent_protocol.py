@@ -4,6 +4,7 @@ settings, and the promise that the agent starts without the daemon's modules."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
@@ -344,3 +345,21 @@ def test_cli_lists_the_agent() -> None:
     parser = build_parser()
     sub = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
     assert "agent" in sub.choices
+
+
+async def test_a_notification_command_is_run_and_bounded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shown = tmp_path / "shown"
+    monkeypatch.setattr(
+        actions,
+        "notification_command",
+        lambda title, message: ["sh", "-c", f'echo "$0: $1" > {shown}', title, message],
+    )
+    await actions.notify("UPS ups@gw", "on battery")
+    assert shown.read_text() == "UPS ups@gw: on battery\n"
+    monkeypatch.setattr(actions, "NOTIFY_TIMEOUT", 0.2)
+    monkeypatch.setattr(actions, "notification_command", lambda title, message: ["sleep", "30"])
+    await asyncio.wait_for(actions.notify("t", "m"), 5)  # killed, not waited for
+    monkeypatch.setattr(actions, "notification_command", lambda title, message: ["/nonexistent/notify"])
+    await actions.notify("t", "m")  # never fails
