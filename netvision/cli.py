@@ -1,4 +1,4 @@
-"""Command line: ``netvision run | demo | sim | simctl | probe | config``."""
+"""Command line: ``netvision run | demo | sim | simctl | probe | config | agent``."""
 
 from __future__ import annotations
 
@@ -208,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(handler=cmd_sim)
 
     commands.add_parser("simctl", help="send one command to a running simulator", add_help=False)
+    # Parsed by netvision.agent alone (main() below): the agent must start without the daemon's modules.
+    commands.add_parser(
+        "agent", help="shut this server down when the gateway's UPS says so (NUT client)", add_help=False
+    )
 
     config = commands.add_parser("config", help="settings files")
     config_commands = config.add_subparsers(dest="config_command", required=True)
@@ -225,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sim import sim_client_main
 
         return sim_client_main(argv[1:])
+    if argv[:1] == ["agent"]:
+        from .agent.main import main as agent_main
+
+        return agent_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
