@@ -74,6 +74,10 @@ class Inputs:
     mains_present: bool = True
     clients_logged_in: int = 0  # NUT clients logged in to the UPS
     ups_manages_shut_off: bool = False  # the UPS manages the Standby Schedule (§16.8)
+    # Seconds in one minute of the settings (Warning Period, UPS On Delay): 60, less in tests.
+    minute: float = 60.0
+    test_cancel_delay: float = TEST_CANCEL_DELAY
+    forced_hold: float = FORCED_SHUTDOWN_HOLD
 
 
 def _seconds(value: float) -> timedelta:
@@ -87,8 +91,8 @@ def _enabled(settings: ShutdownSettings, name: str) -> bool:
         return False
 
 
-def _period(settings: ShutdownSettings, name: str) -> timedelta:
-    return timedelta(minutes=settings.event(name).warning_period)
+def _period(settings: ShutdownSettings, name: str, minute: float) -> timedelta:
+    return _seconds(settings.event(name).warning_period * minute)
 
 
 def _ordered(names: Iterable[str]) -> tuple[str, ...]:
@@ -104,7 +108,7 @@ def _track(status: ShutdownStatus, events: frozenset[str], now: datetime) -> Shu
 
 
 def _candidates(
-    status: ShutdownStatus, settings: ShutdownSettings
+    minute: float, status: ShutdownStatus, settings: ShutdownSettings
 ) -> list[tuple[datetime, int, str, datetime]]:
     """(deadline, manual order, event, first seen) of each enabled event that may run a
     procedure now, earliest deadline first."""
@@ -112,7 +116,7 @@ def _candidates(
     for name, since in status.present_since:
         if name in status.completed or not _enabled(settings, name):
             continue
-        rows.append((since + _period(settings, name), _ORDER.get(name, len(_ORDER)), name, since))
+        rows.append((since + _period(settings, name, minute), _ORDER.get(name, len(_ORDER)), name, since))
     rows.sort()
     return rows
 
@@ -144,7 +148,7 @@ def evaluate(
     status = _track(status, inputs.events, now)
     actions: list[Action] = []
     if status.phase is Phase.IDLE:
-        status = _maybe_start(status, settings, now)
+        status = _maybe_start(status, settings, inputs)
     if status.phase is Phase.WARNING:
         status = _warning(status, settings, inputs, actions)
     if status.phase is Phase.SHUTDOWN:
@@ -152,8 +156,9 @@ def evaluate(
     return status, actions
 
 
-def _maybe_start(status: ShutdownStatus, settings: ShutdownSettings, now: datetime) -> ShutdownStatus:
-    candidates = _candidates(status, settings)
+def _maybe_start(status: ShutdownStatus, settings: ShutdownSettings, inputs: Inputs) -> ShutdownStatus:
+    now = inputs.now
+    candidates = _candidates(inputs.minute, status, settings)
     if not candidates:
         return status
     deadline, _order, name, since = candidates[0]
@@ -180,7 +185,7 @@ def _warning(
     status: ShutdownStatus, settings: ShutdownSettings, inputs: Inputs, actions: list[Action]
 ) -> ShutdownStatus:
     now = inputs.now
-    candidates = _candidates(status, settings)
+    candidates = _candidates(inputs.minute, status, settings)
     if candidates:
         deadline, _order, name, since = candidates[0]
         # The earliest deadline rules: an event with a shorter one takes over, and when
@@ -232,7 +237,7 @@ def _send_request(
         shutdown_sent=now,
         next_warning=None,
         completed=completed,
-        cancel_at=now + _seconds(TEST_CANCEL_DELAY) if status.test else None,
+        cancel_at=now + _seconds(inputs.test_cancel_delay) if status.test else None,
     )
     # §16.8: the test never switches the UPS off.
     if settings.ups_shut_off and inputs.ups_manages_shut_off and not status.test:
@@ -250,9 +255,10 @@ def _shutdown(
 ) -> ShutdownStatus:
     now = inputs.now
     if status.test:
-        if _candidates(status, settings):
+        candidates = _candidates(inputs.minute, status, settings)
+        if candidates:
             # A real event during the test's last minutes: the shutdown is real now.
-            status = replace(status, test=False, event=_candidates(status, settings)[0][2], cancel_at=None)
+            status = replace(status, test=False, event=candidates[0][2], cancel_at=None)
             if settings.ups_shut_off and inputs.ups_manages_shut_off:
                 status = replace(
                     status,
@@ -280,7 +286,7 @@ def _shutdown(
             return replace(
                 status,
                 ups_shut_off=UpsShutOff.RESTART_PENDING,
-                restart_at=now + timedelta(minutes=settings.ups_on_delay),
+                restart_at=now + _seconds(settings.ups_on_delay * inputs.minute),
             )
         return status
     if shut_off is UpsShutOff.RESTART_PENDING:
@@ -340,7 +346,7 @@ def _idle(status: ShutdownStatus, keep_shut_off: bool = False) -> ShutdownStatus
 
 
 def start_test(
-    status: ShutdownStatus, settings: ShutdownSettings, now: datetime
+    status: ShutdownStatus, settings: ShutdownSettings, now: datetime, minute: float = 60.0
 ) -> tuple[ShutdownStatus, str]:
     """§16.8 "Shutdown test procedure": the AC-failed sequence as if the mains had failed.
     Returns the new status and '', or the unchanged status and the i18n key of the reason
@@ -349,7 +355,7 @@ def start_test(
         return status, "shutdown.refused.disabled"
     if status.running:
         return status, "shutdown.refused.running"
-    deadline = now + _period(settings, "ac_failed")
+    deadline = now + _period(settings, "ac_failed", minute)
     started = replace(
         status,
         phase=Phase.WARNING,
@@ -394,7 +400,7 @@ def force(
         shut_off_error="",
     )
     status = _send_request(status, settings, inputs, actions)
-    return replace(status, cancel_at=inputs.now + _seconds(FORCED_SHUTDOWN_HOLD)), actions
+    return replace(status, cancel_at=inputs.now + _seconds(inputs.forced_hold)), actions
 
 
 def control_failed(status: ShutdownStatus, reason: str) -> ShutdownStatus:
