@@ -142,7 +142,10 @@ class ShutdownService:
         self.evaluate()
 
     def addresses(self) -> list[str]:
-        return []
+        status = self._status
+        if not status.running:
+            return ["shutdown procedure idle"]
+        return [f"shutdown procedure {status.phase.value} ({status.event})"]
 
     def counters(self) -> Mapping[str, int]:
         return dict(self._counters)
