@@ -7,7 +7,7 @@ One minute of the settings lasts one second here (ShutdownService.minute)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -49,7 +49,7 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(ShutdownService, "minute", 1.0)
     monkeypatch.setattr(ShutdownService, "test_cancel_delay", 1.5)
     try:
-        conditions.present_events(None, ShutdownSettings(), datetime.now())
+        conditions.present_events(None, ShutdownSettings(), datetime.now(UTC))
     except NotImplementedError:
         monkeypatch.setattr(conditions, "present_events", simple_present_events)
     yield

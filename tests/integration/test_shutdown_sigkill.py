@@ -29,9 +29,9 @@ BOOTSTRAP = """
 import sys
 from netvision.services.shutdown import conditions
 from netvision.settings.models import ShutdownSettings
-from datetime import datetime
+from datetime import UTC, datetime
 try:
-    conditions.present_events(None, ShutdownSettings(), datetime.now())
+    conditions.present_events(None, ShutdownSettings(), datetime.now(UTC))
 except NotImplementedError:
     def present_events(snapshot, settings, now):
         if snapshot is None or not snapshot.communicating or snapshot.system is None:
