@@ -28,6 +28,7 @@ The sequence:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -128,11 +129,23 @@ def _first_warning(
     first = since + _seconds(row.first_warning)
     if row.warning_interval > 0:
         # A late start (an event taking over): the next beat of its own rhythm.
-        while first < now:
-            first += _seconds(row.warning_interval)
+        first = _next_beat(first, row.warning_interval, now, strictly_after=False)
     elif first < now:
         first = now
     return first if first < deadline else None
+
+
+def _next_beat(start: datetime, interval: float, now: datetime, strictly_after: bool) -> datetime:
+    """The first time ``start + k * interval`` (k ≥ 1 when ``strictly_after``, else k ≥ 0)
+    at or after ``now`` (after ``now`` when ``strictly_after``): a resumed procedure skips
+    the warnings it missed instead of sending them all at once."""
+    elapsed = (now - start).total_seconds()
+    beats = (
+        max(0, math.floor(elapsed / interval) + 1)
+        if strictly_after
+        else max(0, math.ceil(elapsed / interval))
+    )
+    return start + _seconds(max(beats, 1 if strictly_after else 0) * interval)
 
 
 def _row_event(status: ShutdownStatus) -> str:
@@ -214,9 +227,7 @@ def _warning(
         interval = settings.event(_row_event(status)).warning_interval
         following: datetime | None = None
         if interval > 0:
-            following = status.next_warning + _seconds(interval)
-            while following <= now:
-                following += _seconds(interval)
+            following = _next_beat(status.next_warning, interval, now, strictly_after=True)
             if following >= status.deadline:
                 following = None
         status = replace(status, next_warning=following, warnings_sent=status.warnings_sent + 1)
