@@ -177,3 +177,48 @@ async def test_forced_shutdown_by_a_nut_primary(make_daemon: Any) -> None:
     daemon._context.offers["shutdown.force"]("upsmon", "nut 127.0.0.1")
     assert status(daemon).forced_shutdown and status(daemon).event == "client"
     assert ids(events) == ["nv.shutdown_request_sent"]
+
+
+async def test_ups_shut_off_once_the_nut_clients_logged_out(make_daemon: Any) -> None:
+    from netvision.services.nut.clients import NutClient
+
+    shutdown = {
+        "ups_shut_off": True,
+        "ups_shut_off_delay": 600,
+        "shut_off_after_logout": 1,
+        "ups_on_delay": 0,
+        "events": [row()],
+    }
+    daemon, _service, events = await start(make_daemon, shutdown)
+    offers = daemon._context.offers
+    client = NutClient(1, "127.0.0.1", 40000, datetime.now(UTC), user="upsmon", ups="ups")
+    offers["nut.clients"] = lambda: (client,)
+    device = daemon.test_simulator.device
+    device.scenario("mains_failure")
+    await wait_for(lambda: status(daemon).ups_shut_off is UpsShutOff.WAITING, timeout=20)
+    assert status(daemon).clients_seen and device.ups.path == "inverter"
+    # The host logs out in its last steps of shutdown: the output goes off a second later,
+    # long before the 600 s shut-off delay.
+    offers["nut.clients"] = lambda: ()
+    await wait_for(lambda: device.ups.path == "off", timeout=20)
+    assert ids(events) == ["nv.shutdown_request_sent", "nv.ups_shutdown_command_sent"]
+
+
+async def test_a_lost_link_neither_cancels_nor_stops_the_warning_period(make_daemon: Any) -> None:
+    shutdown = {"events": [row(warning_period=4)]}
+    daemon = await make_daemon(
+        {"shutdown": shutdown, "serial": {"failed_cycles_before_lost": 1, "request_retries": 0}}
+    )
+    events: list[Event] = []
+    daemon.bus.on_event(lambda event: events.append(event) if event.id in SHUTDOWN_IDS else None)
+    sim = daemon.test_simulator
+    sim.device.scenario("mains_failure")
+    await wait_for(lambda: status(daemon).phase is Phase.WARNING, timeout=20)
+    sim.slave.fault("no_answer")
+    await wait_for(lambda: not daemon.ups.snapshot.communicating, timeout=20)
+    # The UPS was on battery when it stopped answering: the deadline still comes.
+    await wait_for(lambda: status(daemon).phase is Phase.SHUTDOWN, timeout=20)
+    assert "nv.shutdown_cancel_sent" not in ids(events)
+    sim.slave.clear_faults()
+    sim.device.scenario("mains_restored")
+    await wait_for(lambda: "nv.shutdown_cancel_sent" in ids(events), timeout=30)
