@@ -1109,4 +1109,18 @@ LABELS: dict[str, str] = {
     "choice.mail.recipients.severity.warning": "Warning",
     "choice.mail.recipients.severity.critical": "Critical",
     # (end of notification pages)
+    # --- shutdown procedure ---
+    "shutdown.event.ac_failed": "UPS on battery (AC failed)",
+    "shutdown.event.battery_low": "Battery low or battery discharged",
+    "shutdown.event.battery_level": "Battery level",
+    "shutdown.event.imminent_stop": "Imminent stop",
+    "shutdown.event.overload": "UPS overload",
+    "shutdown.event.temperature_alarm": "Temperature alarm",
+    "shutdown.event.on_bypass": "On bypass",
+    "shutdown.event.weekly_schedule": "Weekly schedule",
+    "shutdown.event.special_day": "Special day",
+    "shutdown.event.test": "Shutdown test (AC failure simulated)",
+    "shutdown.event.client": "Forced shutdown from a NUT primary client",
+    "shutdown.refused.disabled": "The shutdown test needs the 'UPS on battery (AC failed)' shutdown action enabled.",
+    "shutdown.refused.running": "A shutdown procedure or test is already running.",
 }

@@ -1111,4 +1111,18 @@ LABELS: dict[str, str] = {
     "choice.mail.recipients.severity.warning": "Alerte",
     "choice.mail.recipients.severity.critical": "Critique",
     # (end of notification pages)
+    # --- shutdown procedure ---
+    "shutdown.event.ac_failed": "ASI sur batterie (absence secteur)",
+    "shutdown.event.battery_low": "Batterie faible ou batterie déchargée",
+    "shutdown.event.battery_level": "Niveau de batterie",
+    "shutdown.event.imminent_stop": "Arrêt imminent",
+    "shutdown.event.overload": "Surcharge ASI",
+    "shutdown.event.temperature_alarm": "Alarme température",
+    "shutdown.event.on_bypass": "Sur by-pass",
+    "shutdown.event.weekly_schedule": "Programmation hebdomadaire",
+    "shutdown.event.special_day": "Jour spécial",
+    "shutdown.event.test": "Test de mise à l'arrêt (absence secteur simulée)",
+    "shutdown.event.client": "Mise à l'arrêt forcée par un client NUT primaire",
+    "shutdown.refused.disabled": "Le test de mise à l'arrêt demande que l'action de l'événement « ASI sur batterie (absence secteur) » soit activée.",
+    "shutdown.refused.running": "Une procédure ou un test de mise à l'arrêt est déjà en cours.",
 }

@@ -327,6 +327,12 @@ def _syslog(context: ServiceContext) -> Service:
     return SyslogService(context)
 
 
+def _shutdown(context: ServiceContext) -> Service:
+    from .shutdown import ShutdownService
+
+    return ShutdownService(context)
+
+
 def _wake_on_lan(context: ServiceContext) -> Service:
     from .wake_on_lan import WakeOnLanService
 
@@ -343,6 +349,9 @@ SERVICES: list[ServiceEntry] = [
     ServiceEntry("modbus_tcp", lambda s: s.modbus_tcp.enabled, _modbus_tcp, ("modbus_tcp",)),
     # The unit-level objects follow serial.unit_select (FR §15.3).
     ServiceEntry("bacnet", lambda s: s.bacnet.enabled, _bacnet, ("bacnet", "serial")),
+    # The shutdown procedure (§16.8) reads its local time in the system's time zone; the
+    # pages and the NUT server read its status.
+    ServiceEntry("shutdown", lambda s: s.shutdown.enabled, _shutdown, ("shutdown", "system")),
     # The pages show every setting.
     ServiceEntry("web", lambda s: s.web.http_enabled or s.web.https_enabled, _web, ALL_SECTIONS),
     ServiceEntry("wake_on_lan", lambda s: s.wake_on_lan.enabled, _wake_on_lan, ("wake_on_lan",)),

@@ -90,6 +90,7 @@ VUMAP_MODULAR = 0x0801
 VUMAP_PARALLEL = 0x0601
 VUMAP_BYPASS_MODULE_BIT = 13  # T003 b13
 VUMAP_ECO_ENABLED_BIT = 0  # T008 b00
+VUMAP_STANDBY_SCHEDULE_BIT = 6  # T008 b06
 VUMAP_BATTERY_PRESENT_BIT = 0  # T010 b00
 JBUSP_BIT_TABLE_SLOT = 0x20  # status 0x1020–0x103F, alarms 0x1040–0x105F
 
@@ -209,6 +210,8 @@ class SimulatedDevice:
         self.permitted: dict[str, bool] = {name: True for name in self.map.controls}
         self.remote_permitted = True
         self.permission_table = True  # JBUSP S42 "Controls permission table managed"
+        # The UPS manages the Standby Schedule (JBUSP S29, VU-MAP T008 b06): UPS shut-off.
+        self.standby_schedule = True
         self.control_log: list[tuple[str, int | None]] = []
         self.scenario_name = "normal"
         self.nodes: dict[int, Node] = {node.number: node for node in self._build_nodes()}
@@ -470,8 +473,8 @@ class SimulatedDevice:
         elif name == "mains_restored":
             power.mains_present = True
             power.bypass_present = True
-            if power.path == "off":
-                power.path = "inverter"  # automatic restart when mains returns
+            if power.path == "off" and not power.standby:
+                power.path = "inverter"  # automatic restart when mains returns (not from standby)
         elif name == "overload":
             power.load = power.load_target = float(options.get("load", OVERLOAD_LOAD))
         elif name == "bypass":
@@ -620,6 +623,17 @@ class SimulatedDevice:
             )
         elif name == "alarm_acknowledgement":
             self._acknowledge()
+        elif name == "standby_on":
+            # The UPS shut-off of the shutdown procedure (§16.8): the output goes off.
+            power.path = "off"
+            power.eco = False
+            power.standby = True
+        elif name == "standby_off":
+            if not (power.mains_present or (power.battery_present and power.charge > 0.0)):
+                raise ModbusError(DEVICE_FAILURE, "standby_off: no mains and no battery")
+            if power.path == "off":
+                power.path = "inverter"
+            power.standby = False
         # Other controls of CONTROLS have no documented register on JBUSP/VU-MAP.
 
     def _apply_sts_control(self, name: str) -> None:
@@ -674,6 +688,10 @@ class SimulatedDevice:
             flags.add("load_on_bypass")
         if power.eco:
             flags.add("eco_mode")
+        if power.standby and power.path == "off":
+            flags.add("standby")
+        if self.standby_schedule:
+            flags.add("standby_schedule")
         if power.path == "maintenance":
             flags.add("maintenance_bypass")
         if power.load_off:
@@ -893,7 +911,8 @@ class SimulatedDevice:
             "nominal_kva": kva,
             "nominal_kw": kva * POWER_FACTOR,
             "phases": self.input_phases << 8 | self.output_phases,
-            "functions": 1 << VUMAP_ECO_ENABLED_BIT,
+            "functions": (1 << VUMAP_ECO_ENABLED_BIT)
+            | ((1 << VUMAP_STANDBY_SCHEDULE_BIT) if self.standby_schedule else 0),
             "environment": 0,
             "dc_storage": (1 << VUMAP_BATTERY_PRESENT_BIT) if self.battery_present else 0,
             "measure_factor": self.measure_factor,

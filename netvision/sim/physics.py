@@ -78,6 +78,7 @@ class UpsPower:
     test_failed: bool = False
     forced_imminent_stop: bool = False
     discharge_speed: float = 1.0
+    standby: bool = False  # output switched off by the standby control (path "off")
 
     # -- derived flags ----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from .model import (
     RegisterBlock,
     Topology,
     TopologyKind,
+    frozen_mapping,
 )
 from .status import derive, evaluate_conditions
 
@@ -255,13 +256,21 @@ def decode_device(
     statuses = active_bits(register_map.statuses, blocks.get("status", ()))
     alarm_bits = active_bits(register_map.alarms, blocks.get("alarms", ()))
     measurements = decode_measurements(register_map, blocks.get("measurements", ()), measure_factor(configuration))
+    derived = derive(register_map, statuses | alarm_bits, battery_present)
+    if register_map.configuration_conditions:
+        # Capabilities stated in a configuration word (VU-MAP T008): conditions like the others.
+        stated = {
+            name: bool(int(configuration.get(key) or 0) >> bit & 1)
+            for name, (key, bit) in register_map.configuration_conditions.items()
+        }
+        derived = replace(derived, conditions=frozen_mapping({**derived.conditions, **stated}))
     return DeviceState(
         number=number,
         statuses=statuses,
         alarm_bits=alarm_bits,
         alarms=_alarm_table(register_map, statuses, alarm_bits, previous, now),
         measurements=measurements,
-        derived=derive(register_map, statuses | alarm_bits, battery_present),
+        derived=derived,
         registers=tuple(
             RegisterBlock(name, addresses[name], tuple(words)) for name, words in blocks.items() if name in addresses
         ),

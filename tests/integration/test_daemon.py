@@ -130,7 +130,7 @@ async def test_a_stopped_service_leaves_no_subscription_behind(make_daemon, coun
 
 
 async def test_the_real_services_release_everything_when_switched_off(make_daemon):
-    daemon = await make_daemon()
+    daemon = await make_daemon({"shutdown": {"enabled": False}})
     assert daemon.ups is not None
     before = (daemon.ups.listener_count, daemon.bus.subscriber_count, len(daemon.settings_manager.listeners()))
     tasks_before = len(asyncio.all_tasks())
@@ -141,17 +141,17 @@ async def test_the_real_services_release_everything_when_switched_off(make_daemo
         bacnet__enabled=True, bacnet__bind="127.0.0.1", bacnet__port=free_port(socket.SOCK_DGRAM),
         web__http_enabled=True, web__bind="127.0.0.1", web__http_port=free_port(),
         syslog__enabled=True, syslog__server="127.0.0.1", syslog__port=free_port(socket.SOCK_DGRAM),
-        wake_on_lan__enabled=True,
+        wake_on_lan__enabled=True, shutdown__enabled=True,
         mail__enabled=True, mail__server="127.0.0.1", mail__port=free_port(), mail__sender="ups@example.com",
     )
     health = {report.name: report for report in daemon.services_health()}
     assert {name: report.state for name, report in health.items()} == dict.fromkeys(
-        ("snmp", "modbus_tcp", "bacnet", "web", "syslog", "wake_on_lan", "mail"), ServiceState.RUNNING
+        ("snmp", "modbus_tcp", "bacnet", "shutdown", "web", "syslog", "wake_on_lan", "mail"), ServiceState.RUNNING
     )
     assert all(report.addresses for report in health.values())
     # A change never turns the last web listener off: a whole new configuration does.
     data = daemon.settings_manager.settings.model_dump()
-    for section in ("snmp", "modbus_tcp", "bacnet", "syslog", "wake_on_lan", "mail"):
+    for section in ("snmp", "modbus_tcp", "bacnet", "shutdown", "syslog", "wake_on_lan", "mail"):
         data[section]["enabled"] = False
     data["web"]["http_enabled"] = False
     await daemon.settings_manager.replace(Settings.model_validate(data), via="test", by="test")
@@ -204,6 +204,7 @@ async def main():
     settings = Settings.model_validate({{
         "data_dir": {str(tmp_path / "data")!r}, "serial": {{"device": "simulator"}},
         "web": {{"http_enabled": False, "https_enabled": False}}, "snmp": {{"enabled": False}},
+        "shutdown": {{"enabled": False}},
     }})
     daemon = Daemon(settings)
     await daemon.start()

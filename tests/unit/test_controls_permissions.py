@@ -9,7 +9,8 @@ from netvision.ups import controls
 from netvision.ups.maps import JBUSP, VUMAP
 from netvision.ups.status import evaluate_conditions
 
-JBUSP_TABLE = {0x05C0: 1 << 3 | 1 << 4 | 1 << 10 | 1 << 11, 0x05C1: 0, 0x15C1: 1}
+# C01/C02: standby on/off (an assumption of maps/jbusp.py), C03/C04, C10/C11.
+JBUSP_TABLE = {0x05C0: 1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 10 | 1 << 11, 0x05C1: 0, 0x15C1: 1}
 
 
 def jbusp_conditions(*statuses: str) -> dict[str, bool]:
@@ -29,8 +30,10 @@ def test_jbusp_with_a_permission_table_follows_its_bits():
 
 def test_jbusp_without_a_permission_table_permits_the_controls_it_announces():
     # S42 = 0: the table is not managed; its words (here unreadable) are not looked at.
-    conditions = jbusp_conditions("S13")
+    conditions = jbusp_conditions("S13", "S29")
     assert controls.permissions(JBUSP, 1, {}, conditions) == dict.fromkeys(JBUSP.controls, True)
+    # The standby controls are announced by S29 "Stand-by schedule".
+    assert not controls.permissions(JBUSP, 1, {}, jbusp_conditions("S13"))["standby_on"]
     # The battery test is announced by S13 "Battery test supported".
     without_test = controls.permissions(JBUSP, 1, {}, jbusp_conditions())
     assert not without_test["battery_test"] and without_test["eco_mode_on"]

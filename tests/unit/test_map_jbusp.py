@@ -304,6 +304,9 @@ def test_controls_follow_the_jbus_command_table() -> None:
         "transfer_to_bypass": (0x05B0, 0x000A, 0x05C0, 10, False),
         "transfer_to_inverter": (0x05B0, 0x000B, 0x05C0, 11, False),
         "battery_test": (0x15B0, 0x0010, 0x15C1, 0, True),
+        # Assumed codes (INVENTORY ACQ-20): the UPS shut-off of the shutdown procedure.
+        "standby_on": (0x05B0, 0x0001, 0x05C0, 1, False),
+        "standby_off": (0x05B0, 0x0002, 0x05C0, 2, False),
     }
     # The battery test of module 2 is written to 0x25B0, permitted by 0x25C1 bit 0.
     battery_test = controls["battery_test"]

@@ -266,7 +266,16 @@ def test_well_known_alarm_numbering():
 
 def test_control_names_are_canonical():
     assert set(VUMAP.controls) <= set(CONTROLS)
-    assert set(VUMAP.controls) == {"eco_mode_on", "eco_mode_off", "battery_test", "alarm_acknowledgement"}
+    assert set(VUMAP.controls) == {
+        "eco_mode_on",
+        "eco_mode_off",
+        "battery_test",
+        "alarm_acknowledgement",
+        "standby_on",  # C002, assumed (INVENTORY ACQ-20)
+        "standby_off",  # C003, assumed
+    }
+    assert (VUMAP.controls["standby_on"].register, VUMAP.controls["standby_on"].value) == (0x00C7, 1 << 2)
+    assert VUMAP.controls["standby_off"].permission_bit == 3
 
 
 @pytest.mark.parametrize(

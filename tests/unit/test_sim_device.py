@@ -565,7 +565,7 @@ def test_sts_source_restored_returns_to_the_preferred_source() -> None:
 
 def test_jbusp_eco_mode_control_when_permitted() -> None:
     device = SimulatedDevice("jbusp")
-    assert device.read(0x05C0, 1)[0] == 1 << 3 | 1 << 4 | 1 << 10 | 1 << 11
+    assert device.read(0x05C0, 1)[0] == 1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 10 | 1 << 11
     device.write(0x05B0, [0x0003])
     assert condition(device, "eco_mode")
     device.write(0x05B0, [0x0004])

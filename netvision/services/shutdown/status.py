@@ -3,7 +3,8 @@
 Pure data. The shutdown service (EN §16.8) publishes one :class:`ShutdownStatus` each
 time its state changes and offers the latest as ``offers["shutdown.status"]``: the NUT
 server turns it into ``FSD`` and ``ups.timer.shutdown``, the SNMP agent and the web pages
-show it.
+show it. The same record is what the service keeps in its state file, so that a restart of
+the gateway resumes the procedure where it stood (procedure.py, state.py).
 """
 
 from __future__ import annotations
@@ -45,11 +46,27 @@ class ShutdownStatus:
     ups_off_at: datetime | None = None  # latest time the output goes off (UTC)
     restart_at: datetime | None = None  # when the output is switched on again (UTC)
     shut_off_error: str = ""
+    # The procedure's memory (procedure.py), kept across a restart of the gateway:
+    # each shutdown event present at the last evaluation and when it was first seen (UTC),
+    # in the manual's order;
+    present_since: tuple[tuple[str, datetime], ...] = ()
+    # the events whose shutdown was carried out and that are still present: never again
+    # while they stay (§16.8: the agent is ready again once the cancel was sent);
+    completed: frozenset[str] = frozenset()
+    # a NUT client was logged in after the shutdown command (the logout rule applies);
+    clients_seen: bool = False
+    # when the test, or a NUT primary's forced shutdown, sends its cancel (UTC).
+    cancel_at: datetime | None = None
 
     @property
     def forced_shutdown(self) -> bool:
         """NUT's FSD: the servers must shut down now."""
         return self.phase is Phase.SHUTDOWN
+
+    @property
+    def running(self) -> bool:
+        """A procedure or a test is under way (the test button is disabled, §16.8)."""
+        return self.phase is not Phase.IDLE
 
     def seconds_left(self, now: datetime) -> int | None:
         """Seconds until the shutdown command (NUT ``ups.timer.shutdown``); 0 once sent,

@@ -194,6 +194,9 @@ class RegisterMap:
     trap_conditions: Mapping[int, str] = field(default_factory=dict)
     # Control name (see CONTROLS) -> how it is written.
     controls: Mapping[str, ControlEncoding] = field(default_factory=dict)
+    # Semantic condition name -> (configuration key, bit): capabilities a map states in a
+    # configuration word rather than a status bit (VU-MAP T008 "Function").
+    configuration_conditions: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     # Unit N of a parallel system (0 = system) answers at (address & 0x0FFF) | N << 12.
     # The unit number whose tables stand at the manual's addresses for a single UPS.
     single_unit_number: int = 0
@@ -213,7 +216,8 @@ class RegisterMap:
     polls_modules: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("conditions", "well_known_alarms", "rfc1628_alarms", "trap_conditions", "controls"):
+        mappings = ("conditions", "well_known_alarms", "rfc1628_alarms", "trap_conditions", "controls")
+        for name in (*mappings, "configuration_conditions"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def block(self, name: str) -> Block:
@@ -389,6 +393,9 @@ CONDITIONS: tuple[str, ...] = (
     "parallel_system",
     "remote_controls_permitted",
     "permission_table_managed",  # JBUSP S42: the control permission table is read
+    # The UPS manages the Standby Schedule (JBUSP S29, VU-MAP T008 b06): the UPS shut-off of
+    # the shutdown procedure is offered (§16.8 "UPS shut off"; INVENTORY SHD-05).
+    "standby_schedule",
     # STS
     "source1_ok",
     "source2_ok",

@@ -418,6 +418,7 @@ CONDITIONS_JBUSP: dict[str, str] = {
     "parallel_system": "S30",
     "remote_controls_permitted": "!S06",
     "permission_table_managed": "S42",
+    "standby_schedule": "S29",
 }
 
 # EN App. "NET VISION 7 MIB FILE OID DESCRIPTION", upsAlarm(6) 3.n, JBUSP column.
@@ -535,6 +536,16 @@ CONTROLS: dict[str, ControlEncoding] = {
     "transfer_to_inverter": ControlEncoding(COMMAND_REGISTER, 0x000B, PERMISSION_REGISTER, 11),
     "battery_test": ControlEncoding(
         0x15B0, 0x0010, 0x15C1, 0, per_unit=True, announced_by="battery_test_supported"
+    ),
+    # ASSUMPTION (INVENTORY ACQ-20): no public document gives the standby command codes.
+    # Taken as 0x0001 = standby on (output off) and 0x0002 = standby off (output on),
+    # permitted by C01 and C02; offered only while the UPS says it manages the Standby
+    # Schedule (S29). Check against the UPS's own JBUS table before relying on it.
+    "standby_on": ControlEncoding(
+        COMMAND_REGISTER, 0x0001, PERMISSION_REGISTER, 1, announced_by="standby_schedule"
+    ),
+    "standby_off": ControlEncoding(
+        COMMAND_REGISTER, 0x0002, PERMISSION_REGISTER, 2, announced_by="standby_schedule"
     ),
 }
 

@@ -612,6 +612,12 @@ _CONTROLS: Mapping[str, ControlEncoding] = MappingProxyType(
         "eco_mode_off": _command(17),  # C017: 0x00C8 b01
         "battery_test": _command(28),  # C028: 0x00C8 b12
         "alarm_acknowledgement": _command(31),  # C031: 0x00C8 b15
+        # ASSUMPTION (INVENTORY ACQ-20): the appendix names no standby command. Taken as
+        # C002 = standby on (output off) and C003 = standby off (output on), 0x00C7 b02/b03,
+        # permitted by P002/P003 (C000/C001 are avoided: P000 is "remote control permitted").
+        # Check against the UPS's own VU-MAP table before relying on it.
+        "standby_on": _command(2),
+        "standby_off": _command(3),
     }
 )
 
@@ -652,6 +658,7 @@ VUMAP = RegisterMap(
     rfc1628_alarms=_RFC1628_ALARMS,
     trap_conditions=_TRAP_CONDITIONS,
     controls=_CONTROLS,
+    configuration_conditions={"standby_schedule": ("functions", FUNCTION_BITS["standby_schedule"])},
     # The manual's addresses are those of the system (or single UPS); unit or module N of
     # level -1 answers at 0xN... (unit_address()).
     single_unit_number=0,
