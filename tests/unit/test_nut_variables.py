@@ -345,11 +345,17 @@ def test_communication_lost_keeps_the_last_values(read: Any) -> None:
 
 
 def test_instant_commands_follow_the_ups_permissions(read: Any) -> None:
-    assert v.commands(read(device("jbusp")), 0) == ("test.battery.start", "bypass.start", "bypass.stop")
+    # The simulated DELPHYS permits its standby (UPS shut-off) control: load.off.delay.
+    assert v.commands(read(device("jbusp")), 0) == (
+        "test.battery.start",
+        "bypass.start",
+        "bypass.stop",
+        "load.off.delay",
+    )
     assert v.commands(read(device("vumap")), 0) == ("test.battery.start", "beeper.mute")
     simulated = device("jbusp")
     simulated.permissions("transfer_to_bypass", False)
-    assert v.commands(read(simulated), 0) == ("test.battery.start", "bypass.stop")
+    assert v.commands(read(simulated), 0) == ("test.battery.start", "bypass.stop", "load.off.delay")
     simulated.permissions("remote", False)
     assert v.commands(read(simulated), 0) == ()
     for command in v.COMMAND_CONTROLS:
