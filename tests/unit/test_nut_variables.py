@@ -352,7 +352,7 @@ def test_instant_commands_follow_the_ups_permissions(read: Any) -> None:
         "bypass.stop",
         "load.off.delay",
     )
-    assert v.commands(read(device("vumap")), 0) == ("test.battery.start", "beeper.mute")
+    assert v.commands(read(device("vumap")), 0) == ("test.battery.start", "beeper.mute", "load.off.delay")
     simulated = device("jbusp")
     simulated.permissions("transfer_to_bypass", False)
     assert v.commands(read(simulated), 0) == ("test.battery.start", "bypass.stop", "load.off.delay")
