@@ -90,7 +90,9 @@ async def test_pages_render_for_every_role_and_only_writers_change(make_web: Any
             # The UPS of the simulator does not say it manages the shut-off: not shown.
             assert 'id="shut-off-unmanaged"' in page and "f-shutdown-ups_shut_off_delay" not in page
             async with http.patch(
-                web.http + "/api/v1/settings", json={"changes": {"shutdown.battery_level": 40}}, headers=csrf_of(session)
+                web.http + "/api/v1/settings",
+                json={"changes": {"shutdown.battery_level": 40}},
+                headers=csrf_of(session),
             ) as response:
                 assert response.status == (403 if user == "reader" else 200), user
             rows = [{"row": 0, "slot": None, "shutdown_day": "monday", "shutdown_time": "22:00"}]
@@ -111,13 +113,17 @@ async def test_event_table_and_schedules_round_trip(make_web: Any) -> None:
         rows[6].update(enabled=True, warning_period=2, first_warning=5, warning_interval=20)  # on_bypass
         rows[7].update(enabled=True)  # weekly_schedule
         rows[1]["warning_period"] = None  # left empty: the saved value stays
-        async with http.put(web.http + "/api/v1/shutdown/events", json={"rows": rows}, headers=headers) as response:
+        async with http.put(
+            web.http + "/api/v1/shutdown/events", json={"rows": rows}, headers=headers
+        ) as response:
             assert response.status == 200, await response.text()
         saved = web.daemon.settings_manager.settings.shutdown
         assert saved.event("on_bypass").enabled and saved.event("on_bypass").warning_interval == 20
         assert saved.event("battery_low").warning_period == 0
         rows[2]["warning_period"] = 5000
-        async with http.put(web.http + "/api/v1/shutdown/events", json={"rows": rows}, headers=headers) as response:
+        async with http.put(
+            web.http + "/api/v1/shutdown/events", json={"rows": rows}, headers=headers
+        ) as response:
             body = await response.json()
             assert response.status == 400, body
         assert any(item["field"] == "shutdown.events.2.warning_period" for item in body["fields"]), body
@@ -128,23 +134,43 @@ async def test_event_table_and_schedules_round_trip(make_web: Any) -> None:
             {"row": 0, "shutdown_date": "", "restart_date": ""},
             {"row": 1, "shutdown_date": "24/12/2026", "shutdown_time": "18:00", "restart_date": "26/12/2026", "restart_time": "07:30"},
         ]  # fmt: skip
-        async with http.put(web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers) as response:
+        async with http.put(
+            web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers
+        ) as response:
             assert response.status == 200, await response.text()
         (day,) = web.daemon.settings_manager.settings.shutdown.special_days
-        assert (day.shutdown_date, day.restart_date, day.restart_time) == ("2026-12-24", "2026-12-26", "07:30")
+        assert (day.shutdown_date, day.restart_date, day.restart_time) == (
+            "2026-12-24",
+            "2026-12-26",
+            "07:30",
+        )
         async with http.get(web.http + "/shutdown/special-days") as response:
             assert 'value="24/12/2026"' in await response.text()
         special[1]["shutdown_date"] = "31/02/2026"
-        async with http.put(web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers) as response:
+        async with http.put(
+            web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers
+        ) as response:
             body = await response.json()
             assert response.status == 422, body
         assert body["fields"][0]["field"] == "shutdown.special_days.1.shutdown_date"
         special[1].update(shutdown_date="26/12/2026", restart_date="24/12/2026")
-        async with http.put(web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers) as response:
+        async with http.put(
+            web.http + "/api/v1/shutdown/special-days", json={"rows": special}, headers=headers
+        ) as response:
             assert response.status == 400  # the restart before the shutdown
 
-        weekly = [{"row": 3, "shutdown_day": "friday", "shutdown_time": "20:00", "restart_day": "monday", "restart_time": "06:00"}]
-        async with http.put(web.http + "/api/v1/shutdown/weekly-schedule", json={"rows": weekly}, headers=headers) as response:
+        weekly = [
+            {
+                "row": 3,
+                "shutdown_day": "friday",
+                "shutdown_time": "20:00",
+                "restart_day": "monday",
+                "restart_time": "06:00",
+            }
+        ]
+        async with http.put(
+            web.http + "/api/v1/shutdown/weekly-schedule", json={"rows": weekly}, headers=headers
+        ) as response:
             assert response.status == 200
         (row,) = web.daemon.settings_manager.settings.shutdown.weekly_schedule
         assert (row.shutdown_day, row.restart_time) == ("friday", "06:00")
@@ -166,7 +192,11 @@ async def test_the_ac_fail_test_is_admins_and_refusals_are_in_words(make_web: An
         fake.offer(offers)
         async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
             body = await response.json()
-        assert response.status == 409 and body == {**body, "reason": "refused", "error": "the UPS is already on battery"}
+        assert response.status == 409 and body == {
+            **body,
+            "reason": "refused",
+            "error": "the UPS is already on battery",
+        }
         fake.refusal = ""
         async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
             assert response.status == 200 and (await response.json())["started"] is True
@@ -225,12 +255,19 @@ async def test_client_table_comes_from_the_nut_service(make_web: Any) -> None:
 async def test_nut_users_are_admins_and_their_passwords_never_leave(make_web: Any) -> None:
     web = await make_web()
     document = openapi_document()
-    for path in ("/api/v1/shutdown/status", "/api/v1/shutdown/test", "/api/v1/nut/clients", "/api/v1/nut/users"):
+    for path in (
+        "/api/v1/shutdown/status",
+        "/api/v1/shutdown/test",
+        "/api/v1/nut/clients",
+        "/api/v1/nut/users",
+    ):
         assert path in document["paths"], path
     async with client() as http:
         session = await login(http, web.http, "writer", WRITER_PASSWORD)
         rows = [{"row": 0, "name": "monuser", "password": NUT_PASSWORD, "rights": "monitor"}]
-        async with http.put(web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)) as response:
+        async with http.put(
+            web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)
+        ) as response:
             assert response.status == 403
         async with http.patch(
             web.http + "/api/v1/settings",
@@ -247,11 +284,15 @@ async def test_nut_users_are_admins_and_their_passwords_never_leave(make_web: An
     assert web.daemon.settings_manager.settings.nut.aliases == ["old", "other"]
     async with client() as http:
         session = await login(http, web.http, "admin", ADMIN_PASSWORD)
-        async with http.put(web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)) as response:
+        async with http.put(
+            web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)
+        ) as response:
             assert response.status == 200, await response.text()
         # Renamed and given more rights, the password left empty (null) is kept.
         rows = [{"row": 0, "slot": 0, "name": "nas", "password": None, "rights": "instcmd"}]
-        async with http.put(web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)) as response:
+        async with http.put(
+            web.http + "/api/v1/nut/users", json={"rows": rows}, headers=csrf_of(session)
+        ) as response:
             assert response.status == 200
         async with http.get(web.http + "/nut") as response:
             page = await response.text()
