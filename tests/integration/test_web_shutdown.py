@@ -200,7 +200,7 @@ async def test_the_ac_fail_test_is_admins_and_refusals_are_in_words(make_web: An
         fake.refusal = ""
         async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
             assert response.status == 200 and (await response.json())["started"] is True
-        assert [by for by, _source in fake.calls] == ["admin", "admin"] and fake.calls[0][1] == "127.0.0.1"
+        assert [by for by, _source in fake.calls] == ["admin", "admin"] and fake.calls[0][1] == "Web"
         async with http.get(web.http + "/api/v1/shutdown/status") as response:
             status = await response.json()
         assert status["phase"] == "warning" and status["test"] is True and status["test_allowed"] is False

@@ -32,6 +32,7 @@ from .app import ApiError, require_write, session_of, state_of
 from .forms import form_fields
 from .integrations import (
     TABLES,
+    VIA,
     TableRow,
     TableSaved,
     TestTrapLimit,
@@ -438,8 +439,7 @@ async def start_test(request: web.Request) -> web.Response:
     wait = request.app[TEST_LIMIT_KEY].wait(time.monotonic())
     if wait:
         raise ApiError(429, f"too many tests: wait {wait:.0f} s", reason="busy", retry_after=round(wait, 1))
-    source = request.remote or ""
-    refused = action(session.user, source)
+    refused = action(session.user, VIA)
     if hasattr(refused, "__await__"):
         refused = await refused
     if refused:
