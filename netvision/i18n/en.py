@@ -1196,7 +1196,7 @@ LABELS: dict[str, str] = {
     "nut.example_password": "password",
     "nut.how_title": "How to connect a NUT client",
     "nut.how_upsmon": "On a Linux server, add this line to /etc/nut/upsmon.conf with a NUT user of the table and its password, then restart upsmon:",
-    "nut.how_nas": "On a NAS (Synology DSM: UPS type “Synology UPS server”), give the address {address}; Synology DSM asks for the UPS name “ups”, which is the default UPS name here ({name}). The NUT server listens on port {port}.",
+    "nut.how_nas": "On a NAS (Synology DSM: UPS type “Synology UPS server”), give the address {address}. Synology DSM always asks for the UPS name “ups”: keep ups as the UPS name or as one of the other names (the UPS name here is {name}). The NUT server listens on port {port}.",
     "nut.how_check": "To check from a computer with the NUT tools: upsc {name}@{address}",
     "setting.shutdown.enabled": "Shutdown management",
     "setting.shutdown.ups_shut_off": "UPS Shut Off",

@@ -1198,7 +1198,7 @@ LABELS: dict[str, str] = {
     "nut.example_password": "motdepasse",
     "nut.how_title": "Connecter un client NUT",
     "nut.how_upsmon": "Sur un serveur Linux, ajoutez cette ligne à /etc/nut/upsmon.conf avec un utilisateur NUT de la table et son mot de passe, puis redémarrez upsmon :",
-    "nut.how_nas": "Sur un NAS (Synology DSM : type d'onduleur « Serveur UPS Synology »), indiquez l'adresse {address} ; Synology DSM demande le nom d'ASI « ups », qui est le nom par défaut ici ({name}). Le serveur NUT écoute sur le port {port}.",
+    "nut.how_nas": "Sur un NAS (Synology DSM : type d'onduleur « Serveur UPS Synology »), indiquez l'adresse {address}. Synology DSM demande toujours le nom d'ASI « ups » : gardez ups comme nom de l'ASI ou parmi les autres noms (le nom de l'ASI est ici {name}). Le serveur NUT écoute sur le port {port}.",
     "nut.how_check": "Pour vérifier depuis un ordinateur équipé des outils NUT : upsc {name}@{address}",
     "setting.shutdown.enabled": "Gestion des arrêts",
     "setting.shutdown.ups_shut_off": "Coupure de l'ASI",
