@@ -604,7 +604,7 @@ def _changes(body: SettingsPatch | SettingsCheck) -> dict[str, Any]:
 
 # Settings that grant SNMP access besides the secrets: a v3 user made noAuthNoPriv with write
 # access would let anyone who knows its name restart or reset the agent.
-ACCESS_KEYS = ("snmp.usm_users",)
+ACCESS_KEYS = ("snmp.usm_users", "nut.users")  # a NUT user's rights reach the forced shutdown
 
 
 def _check_secrets(request: web.Request, old: Settings, new: Settings) -> None:

@@ -173,7 +173,7 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 
 
 def build_app(state: WebState) -> web.Application:
-    from . import api, integrations, live, login, logs, notifications, pages, templating
+    from . import api, integrations, live, login, logs, notifications, nut, pages, shutdown, templating
 
     app = web.Application(middlewares=[security_headers, https_redirect, authentication], client_max_size=64 * 1024)
     app[STATE_KEY] = state
@@ -195,6 +195,8 @@ def build_app(state: WebState) -> web.Application:
     pages.add_routes(app)
     integrations.add_routes(app)
     notifications.add_routes(app)
+    shutdown.add_routes(app)
+    nut.add_routes(app)
     templating.setup(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=True)
     return app

@@ -96,6 +96,9 @@ def make_field(
         kind = "int" if isinstance(options[0], int) else "str"
         choices = [(str(option), choice_label(key, option, language)) for option in options]
         return FormField(kind="choice", value=str(value), choices=choices, value_type=kind, **common)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        # A list of names (the NUT server's aliases): typed as one text, separated by commas.
+        return FormField(kind="text", value=", ".join(value), value_type="list", **common)
     if isinstance(value, int):
         return FormField(kind="int", value=value, value_type="int", minimum=low, maximum=high, **common)
     return FormField(kind="text", value="" if value is None else str(value), **common)

@@ -52,13 +52,18 @@ def menu(state: WebState, session: Session) -> list[MenuGroup]:
             ),
         )
     ]
-    management: list[MenuItem] = []
+    # Shutdown management always; the two schedules when their event is enabled (§11.2.2).
+    management: list[MenuItem] = [MenuItem("/shutdown", "menu.shutdown")]
     if session.can_write and remote_controls_permitted(snapshot):
         management.append(MenuItem("/control", "menu.control"))
         if battery:
             management.append(MenuItem("/battery-test", "menu.battery_test"))
-    if management:
-        groups.append(MenuGroup("menu.management", tuple(management)))
+    shutdown = state.settings.shutdown
+    if shutdown.event("weekly_schedule").enabled:
+        management.append(MenuItem("/shutdown/weekly", "menu.shutdown_weekly"))
+    if shutdown.event("special_day").enabled:
+        management.append(MenuItem("/shutdown/special-days", "menu.shutdown_special"))
+    groups.append(MenuGroup("menu.management", tuple(management)))
     netvision = [
         MenuItem("/datetime", "menu.datetime"),
         MenuItem("/configuration", "menu.configuration"),
@@ -75,6 +80,7 @@ def menu(state: WebState, session: Session) -> list[MenuGroup]:
     if session.can_write:
         netvision.append(MenuItem("/snmp-traps", "menu.snmp_traps"))
     netvision.append(MenuItem("/modbus", "menu.modbus_tcp"))
+    netvision.append(MenuItem("/nut", "menu.nut"))
     if not state.is_sts:
         netvision.append(MenuItem("/bacnet", "menu.bacnet"))  # BACnet is not offered for an STS (FR §15.13)
     if session.is_admin:

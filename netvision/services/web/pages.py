@@ -103,10 +103,6 @@ async def dashboard(request: web.Request) -> web.Response:
     return render(request, "dashboard.html", title_key="menu.dashboard", page_name="dashboard", data=data)
 
 
-async def clients(request: web.Request) -> web.Response:
-    return render(request, "clients.html", title_key="menu.clients", page_name="clients")
-
-
 def _ask(control: str, language: str, sts: bool, unit: int | None = None) -> str:
     """The confirmation question of a control: its own where it has one, else a general one."""
     if control == "battery_test" and unit:
@@ -178,7 +174,15 @@ CONFIGURATION_KEYS = (
     "web.login_timeout", "serial.baud_rate", "system.language",
 )  # fmt: skip
 # SNMP, Modbus TCP and BACnet have their own pages; this one keeps the web server's listeners.
-NV_CONTROL_KEYS = ("web.https_enabled", "web.https_port", "web.http_enabled", "web.http_port", "access_control.enabled")
+NV_CONTROL_KEYS = (
+    "web.https_enabled",
+    "web.https_port",
+    "web.http_enabled",
+    "web.http_port",
+    "access_control.enabled",
+    "shutdown.enabled",
+    "nut.enabled",
+)
 DATETIME_KEYS = ("system.time_zone", "system.dst", "system.synchronize_ups_clock")
 NTP_KEYS = ("system.ntp_enabled", "system.ntp_server_1", "system.ntp_server_2", "system.ntp_period", "system.ntp_nts")
 LANGUAGES = ("", "en", "fr")
@@ -359,7 +363,6 @@ def _routes() -> Iterable[tuple[str, Any]]:
         ("/", home),
         ("/alarms", alarms),
         ("/dashboard", dashboard),
-        ("/clients", clients),
         ("/control", control),
         ("/battery-test", battery_test),
         ("/configuration", configuration),

@@ -20,6 +20,7 @@ export function collect(form) {
     let value = input.value;
     if (input.dataset.type === "int") value = Number(value);
     if (input.dataset.type === "bool") value = value === "true";
+    if (input.dataset.type === "list") value = value.split(/[\s,]+/).filter(Boolean);
     changes[input.dataset.key] = value;
   });
   return changes;

@@ -1,0 +1,162 @@
+"""The shutdown management, schedule, NUT server and Client Table pages in headless Chromium,
+in English and French: an event row is changed and saved, the UPS Shut Off Delay rule is
+checked as it is typed, the AC-fail test asks first and shows its outcome in words, a special
+day is typed dd/mm/yyyy and stored yyyy-mm-dd, and the client table follows the NUT service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netvision.services.web import shutdown as shutdown_pages
+from tests.browser.test_integrations_browser import message, open_page, settings
+from tests.browser.test_web_browser import WAIT_MS, screenshot
+from tests.conftest import wait_for
+from tests.integration.test_web_shutdown import CLIENTS, FakeShutdown
+
+pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
+
+LANGUAGES = pytest.mark.parametrize("language", ["en", "fr"])
+WORDS = {
+    "en": {
+        "title": "Shutdown management",
+        "events_saved": "Shutdown events saved",
+        "confirm": "Start the AC-fail test?",
+        "started": "The AC-fail test has started",
+        "running": "AC-fail test: the shutdown command is sent in",
+        "refused": "Test refused: the UPS is already on battery",
+        "short": "shorter than one minute",
+        "schedule_saved": "Schedule saved",
+        "secondary": "Secondary",
+    },
+    "fr": {
+        "title": "Gestion des arrêts",
+        "events_saved": "Événements d'arrêt enregistrés",
+        "confirm": "Lancer le test d'absence secteur ?",
+        "started": "Le test d'absence secteur a démarré",
+        "running": "Test d'absence secteur : la commande d'arrêt part dans",
+        "refused": "Test refusé : the UPS is already on battery",
+        "short": "inférieur à une minute",
+        "schedule_saved": "Planning enregistré",
+        "secondary": "Secondaire",
+    },
+}
+
+
+def clean(page: Any) -> None:
+    assert page.errors == [] and page.failed == []
+
+
+@LANGUAGES
+async def test_event_row_delay_rule_and_the_ac_fail_test(make_web, chromium, language, monkeypatch) -> None:
+    monkeypatch.setattr(shutdown_pages, "ups_manages_shut_off", lambda snapshot: True)
+    words = WORDS[language]
+    web = await make_web()
+    fake = FakeShutdown()
+    fake.offer(web.service.context.offers)
+    page = await open_page(web, chromium, language, "/shutdown")
+    assert await page.inner_text("main h1") == words["title"]
+
+    # The UPS Shut Off Delay rule, checked as it is typed.
+    assert await page.is_hidden("#shut-off-warning")
+    await page.select_option("#f-shutdown-ups_shut_off", "true")
+    await page.fill("#f-shutdown-ups_shut_off_delay", "30")
+    await page.locator("#shut-off-warning").wait_for(state="visible", timeout=WAIT_MS)
+    assert words["short"] in await page.inner_text("#shut-off-warning")
+    await page.fill("#f-shutdown-ups_shut_off_delay", "240")
+    await page.locator("#shut-off-warning").wait_for(state="hidden", timeout=WAIT_MS)
+    await page.click("#shutdown-form button[type=submit]")
+    await wait_for(lambda: settings(web).shutdown.ups_shut_off_delay == 240)
+
+    # The On Bypass row: enabled, 3 minutes of warning.
+    row = page.locator('#shutdown-events tr[data-event="on_bypass"]')
+    await row.locator('[name="enabled"]').select_option("true")
+    await row.locator('[name="warning_period"]').fill("3")
+    await page.click("#events-form button[type=submit]")
+    await message(page, words["events_saved"])
+    saved = settings(web).shutdown.event("on_bypass")
+    assert (saved.enabled, saved.warning_period) == (True, 3)
+
+    # The AC-fail test asks first; cancelled, nothing starts.
+    await page.click("#shutdown-test")
+    assert words["confirm"] in await page.inner_text("#confirm-text")
+    await page.click("#confirm-dialog[open] #confirm-cancel")
+    assert fake.calls == []
+    await page.click("#shutdown-test")
+    await page.click("#confirm-dialog[open] #confirm-ok")
+    await page.locator("#shutdown-test-result.ok").wait_for(timeout=WAIT_MS)
+    assert words["started"] in await page.inner_text("#shutdown-test-result")
+    assert [by for by, _ in fake.calls] == ["admin"]
+    await page.wait_for_function(
+        "text => document.querySelector('#shutdown-status').textContent.includes(text)",
+        arg=words["running"],
+        timeout=WAIT_MS,
+    )
+    assert await page.is_disabled("#shutdown-test")  # while the test runs
+    await screenshot(page, f"shutdown_{language}.png")
+
+    # Once the procedure has ended the button comes back; a refusal is told in words.
+    fake.status = type(fake.status)()
+    fake.refusal = "the UPS is already on battery"
+    await page.wait_for_function("() => !document.querySelector('#shutdown-test').disabled", timeout=WAIT_MS)
+    await page.click("#shutdown-test")
+    await page.click("#confirm-dialog[open] #confirm-ok")
+    await page.locator("#shutdown-test-result.error").wait_for(timeout=WAIT_MS)
+    assert words["refused"] in await page.inner_text("#shutdown-test-result")
+    page.failed[:] = [url for url in page.failed if "409" not in url]  # the refusal provoked here
+    clean(page)
+
+
+@LANGUAGES
+async def test_schedules_take_dd_mm_yyyy_and_the_client_table_follows_the_nut_service(
+    make_web, chromium, language
+) -> None:
+    words = WORDS[language]
+    web = await make_web()
+    events = [row.model_dump() for row in settings(web).shutdown.events]
+    for row in events:
+        if row["event"] in ("weekly_schedule", "special_day"):
+            row["enabled"] = True
+    await web.daemon.settings_manager.change({"shutdown.events": events}, via="test", by="test")
+
+    page = await open_page(web, chromium, language, "/shutdown/special-days")
+    assert await page.locator('#menu a[href="/shutdown/special-days"]').count() == 1
+    first = page.locator('#schedule-rows tr[data-row="0"]')
+    await first.locator('[name="shutdown_date"]').fill("24/12/2026")
+    await first.locator('[name="shutdown_time"]').fill("18:00")
+    await first.locator('[name="restart_date"]').fill("31/02/2027")
+    await page.click("#schedule-form button[type=submit]")
+    await first.locator('.field.invalid[data-field="restart_date"]').wait_for(timeout=WAIT_MS)
+    await first.locator('[name="restart_date"]').fill("26/12/2026")
+    await first.locator('[name="restart_time"]').fill("07:30")
+    await page.click("#schedule-form button[type=submit]")
+    await message(page, words["schedule_saved"])
+    (day,) = settings(web).shutdown.special_days
+    assert (day.shutdown_date, day.shutdown_time, day.restart_date) == ("2026-12-24", "18:00", "2026-12-26")
+    await page.reload()
+    assert await first.locator('[name="shutdown_date"]').input_value() == "24/12/2026"
+    await screenshot(page, f"shutdown_special_{language}.png")
+
+    await page.goto(web.http + "/shutdown/weekly")
+    second = page.locator('#schedule-rows tr[data-row="1"]')
+    await second.locator('[name="shutdown_day"]').select_option("friday")
+    await second.locator('[name="shutdown_time"]').fill("21:15")
+    await second.locator('[name="restart_day"]').select_option("monday")
+    await page.click("#schedule-form button[type=submit]")
+    await message(page, words["schedule_saved"])
+    (week,) = settings(web).shutdown.weekly_schedule
+    assert (week.shutdown_day, week.shutdown_time, week.restart_day) == ("friday", "21:15", "monday")
+
+    await page.goto(web.http + "/clients")
+    assert await page.inner_text("#clients-count") == "0"
+    assert await page.is_visible("#clients-empty")
+    web.service.context.offers["nut.clients"] = lambda: CLIENTS
+    await page.wait_for_function(
+        "() => document.querySelector('#clients-count').textContent === '2'", timeout=WAIT_MS
+    )
+    assert await page.locator("#clients-table tbody tr").count() == 2
+    assert words["secondary"] in await page.inner_text("#clients-table")
+    assert await page.is_hidden("#clients-empty")
+    await screenshot(page, f"shutdown_clients_{language}.png")
+    clean(page)
