@@ -136,6 +136,10 @@ class NutService:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        if self.nut.starttls:
+            # The certificate is made now if the gateway has none yet, before the web server
+            # starts and would make one of its own at the same moment.
+            await self.tls_context()
         await self._open_listener()
         self._context.offer("nut.clients", self.clients)
 
