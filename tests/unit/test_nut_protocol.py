@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -418,3 +419,22 @@ def test_passwords_in_clear_are_hashed_and_hashes_kept(monkeypatch: pytest.Monke
     user = NutUser.model_validate({"name": "nas", "password": "monpass"})
     assert user.password.startswith("scrypt$") and verify_password("monpass", user.password)
     assert NutUser.model_validate(user.model_dump()).password == user.password
+
+
+async def test_hosts_logging_in_together_share_one_check() -> None:
+    checks: list[str] = []
+
+    def slow_verify(password: str, stored: str) -> bool:
+        checks.append(password)
+        time.sleep(0.05)
+        return stored == f"hash:{password}"
+
+    checker = PasswordChecker(verify=slow_verify)
+    outcomes = await asyncio.gather(*(checker.check("mon", "m", "hash:m", "192.0.2.1") for _ in range(50)))
+    assert all(outcome.good for outcome in outcomes) and checks == ["m"]
+    # More guesses at once than the lock-out allows: the ones beyond it are not checked.
+    guesses = await asyncio.gather(
+        *(checker.check("mon", f"bad{n}", "hash:m", "192.0.2.1") for n in range(20))
+    )
+    assert not any(outcome.good for outcome in guesses)
+    assert len(checks) == 1 + LOCK_AFTER

@@ -73,10 +73,16 @@ class PasswordChecker:
         self._key = secrets.token_bytes(32)
         self._good: OrderedDict[tuple[str, str, bytes], None] = OrderedDict()
         self._failures: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
+        self._pending: dict[tuple[str, str, bytes], asyncio.Task[bool]] = {}
         self.checks = 0  # scrypt runs, for the counters
 
     def _digest(self, name: str, password: str) -> bytes:
         return hmac.new(self._key, f"{name}\0{password}".encode(), hashlib.sha256).digest()
+
+    async def _check_once(self, password: str, stored: str | None) -> bool:
+        async with self._semaphore:
+            self.checks += 1
+            return await asyncio.to_thread(self._run, password, stored)
 
     def _run(self, password: str, stored: str | None) -> bool:
         """In the worker thread: the dummy hash is made there too, the first time."""
@@ -110,20 +116,32 @@ class PasswordChecker:
             self._good.move_to_end(remembered)
             self._failures.pop(key, None)
             return Outcome(True)
-        failures.in_flight += 1
-        try:
-            async with self._semaphore:
-                self.checks += 1
-                good = await asyncio.to_thread(self._run, password, stored if known else None)
-        finally:
-            failures.in_flight -= 1
-        good = good and known
+        # Clients asking with the same name and password at once (hosts reconnecting
+        # together after a restart) share one check.
+        task = self._pending.get(remembered)
+        first = task is None
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                self._check_once(password, stored if known else None)
+            )
+            self._pending[remembered] = task
+            failures.in_flight += 1
+
+            def done(_: asyncio.Task[bool], failures: _Failures = failures) -> None:
+                failures.in_flight -= 1
+                self._pending.pop(remembered, None)
+
+            task.add_done_callback(done)
+        # Shielded: the check goes on for the others if this client goes away.
+        good = await asyncio.shield(task) and known
         if good:
             self._good[remembered] = None
             while len(self._good) > MAX_REMEMBERED:
                 self._good.popitem(last=False)
             self._failures.pop(key, None)
-            return Outcome(True, checked=True)
+            return Outcome(True, checked=first)
+        if not first:
+            return Outcome(False)  # the same guess, counted once
         failures.count += 1
         if failures.count >= LOCK_AFTER:
             failures.lockouts += 1
