@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import shutil
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from netvision.passwords import hash_password
 from netvision.services.nut import NutService
 from netvision.services.nut import variables as nut_variables
 from netvision.services.shutdown.status import ShutdownStatus
+from netvision.services.web.tls import SERVER_PEM, CertificateStore
 from netvision.settings.models import NutSettings, SystemSettings
 from netvision.ups.model import Snapshot
 from tests.conftest import free_port, wait_for
@@ -67,6 +69,29 @@ def nut_names(monkeypatch: pytest.MonkeyPatch) -> None:
     except NotImplementedError:
         monkeypatch.setattr(nut_variables, "nut_upses", _fake_upses)
         monkeypatch.setattr(nut_variables, "variables", _fake_variables)
+
+
+@pytest.fixture(scope="module")
+def tls_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("nut-tls")
+    CertificateStore(directory).ensure()
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def made_once(tls_source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway's certificate is made once for these tests (it takes seconds) and copied
+    into each daemon's data directory."""
+    make = CertificateStore.ensure
+
+    def ensure(store: CertificateStore) -> None:
+        if not (store.directory / SERVER_PEM).exists():
+            store.directory.mkdir(parents=True, exist_ok=True)
+            for path in tls_source.iterdir():
+                shutil.copy2(path, store.directory / path.name)
+        make(store)
+
+    monkeypatch.setattr(CertificateStore, "ensure", ensure)
 
 
 async def nut_daemon(make_daemon: MakeDaemon, nut: dict[str, Any] | None = None, **options: Any) -> Daemon:
@@ -205,6 +230,7 @@ async def test_upsc_shows_the_logged_in_clients_and_the_client_table_has_them(
     make_daemon: MakeDaemon, clients: list[Client]
 ) -> None:
     daemon = await nut_daemon(make_daemon)
+    subscription = daemon.bus.subscribe("test")
     # What upsmon sends as a secondary, then as a primary.
     secondary = await login(daemon, "monitor", clients)
     assert await secondary.ask("LOGIN ups") == "OK"
@@ -227,8 +253,16 @@ async def test_upsc_shows_the_logged_in_clients_and_the_client_table_has_them(
     ]
     assert await secondary.ask("LOGOUT") == "OK Goodbye"
     assert await secondary.closed()
-    await wait_for(lambda: "NUMLOGINS ups 1", timeout=5)
+    await wait_for(lambda: service_of(daemon).counters()["logged_in"] == 1, timeout=5)
     assert await primary.ask("GET NUMLOGINS ups") == "NUMLOGINS ups 1"
+    events = []
+    while (event := subscription.get_nowait()) is not None:
+        events.append(event)
+    texts = [event.text_en for event in events if event.id.startswith("nv.nut_client")]
+    assert texts == [
+        "NUT client monitor logged in from 127.0.0.1 to UPS ups",
+        "NUT client monitor at 127.0.0.1 left UPS ups: logged out",
+    ]  # the operator's login, from the same address within the minute, is not logged again
 
 
 async def test_pynutclient_reads_lists_and_runs_a_command(make_daemon: MakeDaemon) -> None:

@@ -16,6 +16,7 @@ import functools
 import itertools
 import logging
 import ssl
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,8 @@ CONTROL_TIMEOUT = 30.0  # a control waits for the poller's next write slot, then
 SOURCE = "nut"  # ControlRequest source: the UPS event log's "via"
 VIA = "NUT"  # settings changes: "… has been changed via NUT by user@address"
 SHUT_OFF_OFFER = "shutdown.ups_shut_off"  # (by, source) -> '' or the reason it was refused
-MAX_DELAY_SHUTDOWN = 32767  # settings.shutdown.ups_shut_off_delay's bound
+MAX_DELAY_SHUTDOWN = 32767
+MAX_FAILED_SOURCES = 256  # settings.shutdown.ups_shut_off_delay's bound
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class NutService:
         )
         self._refused = _Reports(context, self._report_refused)
         self._failed = _Reports(context, self._report_failed)
-        self._last_failed_user: dict[str, str] = {}
+        self._last_failed_user: OrderedDict[str, str] = OrderedDict()
         self._logins = FloodCounter()  # login/logout events: at most one pair per source and minute
         self._reported_logins: set[Session] = set()
 
@@ -338,7 +340,11 @@ class NutService:
             log.warning("NUT login of %s failed; address locked out for a while", session.who)
         else:
             log.warning("NUT login of %s failed (wrong password or unknown user)", session.who)
+        # The name last tried from each source, for the event; bounded as the sources are.
         self._last_failed_user[session.address] = session.user or ""
+        self._last_failed_user.move_to_end(session.address)
+        while len(self._last_failed_user) > MAX_FAILED_SOURCES:
+            self._last_failed_user.popitem(last=False)
         self._failed.hit(session.address)
         if outcome.delay:
             await asyncio.sleep(outcome.delay)
