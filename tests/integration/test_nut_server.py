@@ -692,3 +692,23 @@ async def test_upsmon_as_a_secondary_logs_in_and_shuts_down_on_fsd(
     assert b"Logged into UPS" in output and b"forced shutdown in progress" in output, output.decode(
         errors="replace"
     )
+
+
+async def test_a_fault_in_the_variables_is_data_stale_not_a_crash(
+    make_daemon: MakeDaemon, clients: list[Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = await nut_daemon(make_daemon)
+    client = await Client.connect(daemon)
+    clients.append(client)
+    assert await client.ask("GET VAR ups ups.status") == 'VAR ups ups.status "OL"'
+
+    def broken(*args: Any) -> dict[str, str]:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(nut_variables, "variables", broken)
+    assert daemon.ups is not None
+    await wait_for(lambda: daemon.ups is not None and daemon.ups.snapshot.sequence > 0)
+    sequence = daemon.ups.snapshot.sequence
+    await wait_for(lambda: daemon.ups is not None and daemon.ups.snapshot.sequence > sequence, timeout=10)
+    assert await client.ask("GET VAR ups ups.status") == "ERR DATA-STALE"
+    assert await client.ask("NETVER") == "1.3"

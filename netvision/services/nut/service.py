@@ -16,6 +16,7 @@ import functools
 import itertools
 import logging
 import ssl
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ class NutService:
         self._last_failed_user: OrderedDict[str, str] = OrderedDict()
         self._logins = FloodCounter()  # login/logout events: at most one pair per source and minute
         self._reported_logins: set[Session] = set()
+        self._last_fault_log = -60.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -249,9 +251,21 @@ class NutService:
         settings = self._context.settings
         key = self._upses_key
         if key is None or key[0] is not snapshot or key[1] is not settings:
-            self._upses = nut_variables.nut_upses(snapshot, settings.system, settings.nut)
+            try:
+                self._upses = nut_variables.nut_upses(snapshot, settings.system, settings.nut)
+            except Exception:
+                self._failed_to_describe("the NUT UPS list")
+                self._upses = ()
             self._upses_key = (snapshot, settings)
         return self._upses
+
+    def _failed_to_describe(self, what: str) -> None:
+        """A fault in building the NUT names is logged at most once a minute (clients poll
+        every second); clients meanwhile get UNKNOWN-UPS or DATA-STALE."""
+        now = time.monotonic()
+        if now - self._last_fault_log >= 60.0:
+            self._last_fault_log = now
+            log.exception("%s could not be built from the snapshot", what)
 
     def find(self, name: str) -> NutUps | None:
         wanted = name.lower()
@@ -291,9 +305,13 @@ class NutService:
         second = int(now.timestamp()) if status.phase is Phase.WARNING else None
         key = _ViewKey(snapshot, status, second, self._fsd, self._context.settings, offers)
         if not key.same(self._view_key):
-            self._views = {
-                ups.unit: self._build_view(snapshot, ups, status, now, offers) for ups in self.upses()
-            }
+            try:
+                self._views = {
+                    ups.unit: self._build_view(snapshot, ups, status, now, offers) for ups in self.upses()
+                }
+            except Exception:
+                self._failed_to_describe("the NUT variables")
+                self._views = {}
             self._view_key = key
         return self._views
 
