@@ -4,7 +4,7 @@
 The simulated UPS runs in its own process; the daemon (poller + NUT server, no TLS)
 runs in this one; the clients run in a third process, all on one event loop: each
 connects, sends USERNAME, PASSWORD and LOGIN as upsmon does (one user for all, so the
-password is checked once and remembered), then asks ``GET VAR ups ups.status`` every
+password is checked once and remembered), then asks ``GET VAR ups ups.status`` (or --request) every
 --interval seconds. Printed: the daemon's CPU use (this process, poller included)
 without clients and with them, the requests answered, p50/p99 latency as the clients
 saw it, and errors. Aim (the target of the NUT server): 250 clients polling every
@@ -35,6 +35,7 @@ from netvision.settings import Settings  # noqa: E402
 CLIENTS = r"""
 import asyncio, json, sys, time
 port, clients, seconds, interval = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+poll = sys.argv[5]
 latencies, errors = [], []
 
 async def client(number):
@@ -51,8 +52,9 @@ async def client(number):
     await asyncio.sleep(interval * number / clients)  # spread over the interval, as real hosts are
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        answer, took = await ask("GET VAR ups ups.status")
-        (latencies if answer.startswith("VAR ") else errors).append(took if answer.startswith("VAR ") else answer.strip())
+        answer, took = await ask(poll)
+        good = not answer.startswith("ERR")
+        (latencies if good else errors).append(took if good else answer.strip())
         await asyncio.sleep(interval)
     writer.write(b"LOGOUT\n")
     writer.close()
@@ -79,6 +81,7 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=250)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--request", default="GET VAR ups ups.status", help="what each client asks")
     args = parser.parse_args()
     _variables_while_unwritten()
     port = free_port()
@@ -124,6 +127,7 @@ async def main() -> None:
                 str(args.clients),
                 str(args.seconds),
                 str(args.interval),
+                args.request,
             ]
             process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
             wall, cpu = time.monotonic(), cpu_seconds()
@@ -132,7 +136,7 @@ async def main() -> None:
             result = json.loads(out)
             rate = result["requests"] / args.seconds
             print(
-                f"{args.clients} clients, GET VAR ups.status every {args.interval:g} s: {busy * 100:5.1f} % of one core, "
+                f"{args.clients} clients, {args.request} every {args.interval:g} s: {busy * 100:5.1f} % of one core, "
                 f"{rate:.0f} requests/s answered, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, "
                 f"{result['error_count']} error(s) {result['errors']}"
             )
