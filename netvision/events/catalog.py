@@ -326,6 +326,38 @@ _TYPES: tuple[EventType, ...] = (
         "{count} Modbus TCP connection(s) from {client} refused: {limit} session(s) already open",
         "{count} connexion(s) Modbus TCP de {client} refusée(s) : {limit} session(s) déjà ouverte(s)",
     ),
+    # NUT-compatible server (RFC 9271): the shutdown clients arriving and leaving, refusals
+    # and failed logins at most once per source and minute, with the count.
+    _nv(
+        "nut_client_logged_in",
+        I,
+        "NUT client {user} logged in from {client} to UPS {ups}",
+        "Client NUT {user} connecté depuis {client} à l'ASI {ups}",
+    ),
+    _nv(
+        "nut_client_logged_out",
+        I,
+        "NUT client {user} at {client} left UPS {ups}: {reason}",
+        "Client NUT {user} de {client} déconnecté de l'ASI {ups} : {reason_fr}",
+    ),
+    _nv(
+        "nut_fsd_set",
+        W,
+        "NUT client {user} at {client} set forced shutdown (FSD) on UPS {ups}",
+        "Client NUT {user} de {client} a demandé l'arrêt forcé (FSD) de l'ASI {ups}",
+    ),
+    _nv(
+        "nut_login_failed",
+        W,
+        "{count} failed NUT login(s) from {client} (last user name tried: {user})",
+        "{count} échec(s) de connexion NUT depuis {client} (dernier nom essayé : {user})",
+    ),
+    _nv(
+        "nut_connection_refused",
+        W,
+        "{count} NUT connection(s) from {client} refused: {limit} client(s) already connected",
+        "{count} connexion(s) NUT de {client} refusée(s) : {limit} client(s) déjà connecté(s)",
+    ),
     # IP access control (§18.15): at most one event per source and minute, with the count.
     _nv(
         "access_denied",

@@ -315,6 +315,12 @@ def _bacnet(context: ServiceContext) -> Service:
     return create_service(context)
 
 
+def _nut(context: ServiceContext) -> Service:
+    from .nut import NutService
+
+    return NutService(context)
+
+
 def _web(context: ServiceContext) -> Service:
     from .web import WebService
 
@@ -352,6 +358,8 @@ SERVICES: list[ServiceEntry] = [
     # The shutdown procedure (§16.8) reads its local time in the system's time zone; the
     # pages and the NUT server read its status.
     ServiceEntry("shutdown", lambda s: s.shutdown.enabled, _shutdown, ("shutdown", "system")),
+    # The NUT variables carry the identity; the shut-off delay is a NUT variable.
+    ServiceEntry("nut", lambda s: s.nut.enabled, _nut, ("nut", "system", "shutdown")),
     # The pages show every setting.
     ServiceEntry("web", lambda s: s.web.http_enabled or s.web.https_enabled, _web, ALL_SECTIONS),
     ServiceEntry("wake_on_lan", lambda s: s.wake_on_lan.enabled, _wake_on_lan, ("wake_on_lan",)),

@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..passwords import hashed
+
 # -- reusable field types ------------------------------------------------------------------------
 
 
@@ -1061,11 +1063,16 @@ def _check_nut_name(value: str) -> str:
 NutName = Annotated[str, AfterValidator(_check_nut_name)]
 
 
+# A password in clear is hashed as it is validated, so the settings file, a backup and every
+# API only ever hold the hash; a hash passes through unchanged and '' stays ''.
+HashedSecret = Annotated[Secret, AfterValidator(hashed)]
+
+
 class NutUser(Section):
     """A user of the NUT-compatible server: what a NUT client (upsmon, a NAS) logs in with."""
 
     name: NutName = Field(description="User name, as in the client's MONITOR line or NAS page")
-    password: Secret = Field(
+    password: HashedSecret = Field(
         default="",
         max_length=128,
         description="Password (kept as a salted hash; '' = the user cannot log in)",

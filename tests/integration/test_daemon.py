@@ -143,15 +143,16 @@ async def test_the_real_services_release_everything_when_switched_off(make_daemo
         syslog__enabled=True, syslog__server="127.0.0.1", syslog__port=free_port(socket.SOCK_DGRAM),
         wake_on_lan__enabled=True, shutdown__enabled=True,
         mail__enabled=True, mail__server="127.0.0.1", mail__port=free_port(), mail__sender="ups@example.com",
+        nut__enabled=True, nut__bind="127.0.0.1", nut__port=free_port(),
     )
     health = {report.name: report for report in daemon.services_health()}
     assert {name: report.state for name, report in health.items()} == dict.fromkeys(
-        ("snmp", "modbus_tcp", "bacnet", "shutdown", "web", "syslog", "wake_on_lan", "mail"), ServiceState.RUNNING
+        ("snmp", "modbus_tcp", "bacnet", "shutdown", "nut", "web", "syslog", "wake_on_lan", "mail"), ServiceState.RUNNING
     )
     assert all(report.addresses for report in health.values())
     # A change never turns the last web listener off: a whole new configuration does.
     data = daemon.settings_manager.settings.model_dump()
-    for section in ("snmp", "modbus_tcp", "bacnet", "shutdown", "syslog", "wake_on_lan", "mail"):
+    for section in ("snmp", "modbus_tcp", "bacnet", "shutdown", "syslog", "wake_on_lan", "mail", "nut"):
         data[section]["enabled"] = False
     data["web"]["http_enabled"] = False
     await daemon.settings_manager.replace(Settings.model_validate(data), via="test", by="test")

@@ -8,9 +8,6 @@ stored as salted scrypt hashes (standard library), never in clear.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import json
 import math
@@ -26,6 +23,7 @@ from pathlib import Path
 from ... import netinfo
 from ...fileio import atomic_write
 from ...i18n import label
+from ...passwords import hash_password, verify_password
 
 ACCOUNTS_FILE = "web_accounts.json"
 ADMIN = "admin"
@@ -43,9 +41,6 @@ SPECIALS = "!%#@^*"
 _ALLOWED = re.compile(r"^[A-Za-z0-9!%#@^*]+$")
 _USER_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 MAX_USER_NAME = 32
-
-# scrypt cost: about 50 ms and 16 MiB on a small board; slow enough to hurt guessing.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 # Failed logins, counted per account and source address: the answer slows down after
 # the 3rd failure and the account is locked for that source only after the 5th, first for
@@ -121,35 +116,6 @@ def check_password_policy(password: str) -> None:
         words = dict(_RULES)
         message = "the password needs " + ", ".join(words[rule] for rule in rules)
         raise AccountError(message, "account.password_needs", rules=rules)
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=32
-    )
-    encode = base64.b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode(),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            maxmem=64 * 1024 * 1024,
-            dklen=len(expected),
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
 
 
 def mac_address(interface: str = "", sys_class_net: Path = netinfo.SYS_CLASS_NET) -> str:
