@@ -23,10 +23,10 @@ every receiver has been quiet for a while. For each path the table gives median,
 and max from the change, and the same less the detection latency of that change,
 against the aim: detection + at most 100 ms (every change: the max).
 
-The mail service groups a burst (events less than ``BURST_GAP`` apart go out as one
-mail): a mail leaves at the earliest one gap after the last event of the change. The
-gap is part of the design (issue: "a burst goes out as one mail"); ``--burst-gap 0``
-measures the path without it.
+The mail service sends the first events of a burst once no other came for ``SETTLE``
+(50 ms) and the rest of the burst (events less than ``BURST_GAP`` apart) as one more
+mail: "mail" is the first mail of the change; ``--burst-gap 0`` measures the path with
+no grouping at all.
 
 usage: scripts/bench_notify.py [--runs 10] [--syslog tcp|udp] [--burst-gap SECONDS]
 """

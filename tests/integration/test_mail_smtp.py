@@ -10,6 +10,7 @@ import email.policy
 import socket
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -117,6 +118,13 @@ class Running:
         self, service: MailService, bus: EventBus, manager: SettingsManager, events: list[Event]
     ) -> None:
         self.service, self.bus, self.manager, self.events = service, bus, manager, events
+        self.context: ServiceContext | None = None
+
+    async def stop(self) -> None:
+        """Stop the service as the daemon does: what was not mailed stays on disk."""
+        assert self.context is not None
+        await self.context.release()
+        await self.service.stop()
 
     def ids(self) -> list[str]:
         return [event.id for event in self.events]
@@ -144,7 +152,9 @@ async def start_mail(tmp_path: Path) -> AsyncIterator[Any]:
         service = MailService(context, retry_delays=(0.1, 0.5), burst=burst, timeout=5.0)
         await service.start()
         started.append((context, service))
-        return Running(service, bus, manager, events)
+        running = Running(service, bus, manager, events)
+        running.context = context
+        return running
 
     yield start
     for context, service in started:
@@ -358,6 +368,66 @@ async def test_filters_language_and_a_burst_grouped(start_mail: Any) -> None:
         (status,) = server.inbox.to("status@example.com")
         assert [part.get_filename() for part in status.iter_attachments()] == []  # no logs in this context
         assert all_mail["Content-Language"] == "fr"
+
+
+async def test_the_first_news_goes_at_once_and_the_rest_of_the_burst_in_one_mail(start_mail: Any) -> None:
+    with Server() as server:
+        running = await start_mail(
+            {
+                "port": server.port,
+                "recipients": recipients(
+                    {"address": "all@example.com"},
+                    {"address": "trap1@example.com", "event_filter": "events", "events": [1]},
+                ),
+            },
+            burst=(1.0, 5.0),
+        )
+        inbox = server.inbox
+        # The first events of a burst do not wait for the burst to end (a gap of 1 s here).
+        started = time.monotonic()
+        running.bus.publish(alarm("A01"))
+        await wait_for(lambda: inbox.to("all@example.com"))
+        assert time.monotonic() - started < 0.5
+        # What follows within the burst goes out together, in one more mail; each recipient
+        # gets the events of that mail it wants.
+        running.bus.publish(alarm("A02"))
+        await asyncio.sleep(0.3)
+        running.bus.publish(on_battery())
+        await asyncio.sleep(0.3)
+        running.bus.publish(make_event("ups.status.load_off"))
+        await wait_for(lambda: len(inbox.to("all@example.com")) >= 2, timeout=5)
+        await asyncio.sleep(0.5)  # anything more of the burst would come now
+        first, rest = inbox.to("all@example.com")
+        assert text_of(first).startswith("1 event(s)")
+        assert text_of(rest).startswith("2 event(s)")  # the alarm and the load off; not TRAP 1
+        (trap1,) = inbox.to("trap1@example.com")
+        assert text_of(trap1).startswith("1 event(s)") and "operating on battery" in text_of(trap1)
+        # After a quiet spell (the gap) the next news is a new burst: at once again.
+        started = time.monotonic()
+        running.bus.publish(alarm("A03"))
+        await wait_for(lambda: len(inbox.to("all@example.com")) == 3)
+        assert time.monotonic() - started < 0.5
+
+
+async def test_the_rest_of_a_burst_waits_on_disk(start_mail: Any) -> None:
+    mail = {"port": 0, "recipients": recipients({"address": "a@example.com"})}
+    with Server() as server:
+        mail["port"] = server.port
+        running = await start_mail(mail, burst=(1.0, 5.0))
+        running.bus.publish(alarm("A01"))
+        await wait_for(lambda: server.inbox.to("a@example.com"))
+        # The next event of the burst waits for its mail on disk, not only in memory: a
+        # kill -9 during the wait loses nothing.
+        running.bus.publish(alarm("A02"))
+        started = time.monotonic()
+        while (await running.service.queue.counts())[0] != 1:
+            assert time.monotonic() - started < 0.5
+            await asyncio.sleep(0.01)
+        await running.stop()
+        assert len(server.inbox.to("a@example.com")) == 1
+        await start_mail(mail, burst=(1.0, 5.0))
+        await wait_for(lambda: len(server.inbox.to("a@example.com")) == 2)
+        assert text_of(server.inbox.to("a@example.com")[1]).startswith("1 event(s)")
 
 
 async def test_delay_before_sending(start_mail: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,8 +9,12 @@ From an event to a mail:
    restored, the EMD or trap pair "restored"); the ending event is then not mailed either,
    the pair having come and gone. An alarm row is also checked against the alarm table
    of the latest snapshot when its delay is over. With no delay every event is mailed.
-3. Events that become due within a short gap of each other (a burst) make one group;
-   each recipient gets one mail for the events of the group it wants (message.py).
+3. Events that become due less than a gap apart make a burst. Its first events go out at
+   once: as soon as no other came for SETTLE (the events of one UPS reading come within a
+   few milliseconds), so the first news of a mains failure is not held back. The rest of
+   the burst waits for its end (a gap without events, at most BURST_MAX) and goes out as
+   one more mail (a longer burst: one more every BURST_MAX). Each recipient gets, per mail,
+   the events of that mail it wants (message.py). Waiting events are on disk (step 1).
 4. The mails go to the queue; the sender delivers them oldest first, retrying with
    back-off while the server is away, and drops the ones older than the configured age.
 
@@ -56,10 +60,12 @@ from .sender import UNKNOWN, Outcome, deliver
 
 log = logging.getLogger("netvision.mail")
 
-# A burst: events due less than BURST_GAP s apart go out as one mail, unless the group
-# has waited BURST_MAX s already.
+# A burst: events due less than BURST_GAP s apart. Its first events leave once no other
+# came for SETTLE s; the rest leave together once none came for BURST_GAP s, or when the
+# first of them has waited BURST_MAX s.
 BURST_GAP = 1.0
 BURST_MAX = 5.0
+SETTLE = 0.05
 # The history attached to a mail: the last day.
 HISTORY_SPAN = timedelta(hours=24)
 DIAGNOSTICS = 50
@@ -119,6 +125,9 @@ class MailService:
         self._settings: MailSettings = context.settings.mail
         self._retry_delays = retry_delays
         self._burst = burst
+        # Due time (wall clock) of the newest event mailed: the burst goes on while the next
+        # event is due less than a gap after it.
+        self._burst_last = float("-inf")
         self._timeout = timeout
         self._queue = MailQueue(context.data_dir / QUEUE_NAME)
         self._pending: list[_Pending] = []
@@ -241,16 +250,18 @@ class MailService:
             if due:
                 first = min(pending.received for pending in due) + delay
                 newest = max(pending.received for pending in due) + delay
-                if now >= newest + gap or now >= first + longest:
+                # The first events of a burst only wait for the rest of their UPS reading.
+                leading = first >= self._burst_last + gap
+                wait = min(gap, SETTLE) if leading else gap
+                if now >= newest + wait or now >= first + longest:
+                    self._burst_last = max(self._burst_last, newest)
                     await self._flush(due)
                     continue
-                wake_at = min(newest + gap, first + longest)
+                wake_at = min(newest + wait, first + longest)
             waiting = [pending.received + delay for pending in live if pending.received + delay > now]
             if waiting:
                 wake_at = min([*waiting, *([wake_at] if wake_at else [])])
-            timeout = None if wake_at is None else max(0.01, wake_at - time.time())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._group_wake.wait(), timeout)
+            await _wait(self._group_wake, None if wake_at is None else max(0.01, wake_at - time.time()))
 
     async def _flush(self, due: list[_Pending]) -> None:
         ended = [pending for pending in self._pending if pending.ended]
@@ -396,9 +407,7 @@ class MailService:
         while True:
             self._send_wake.clear()
             wake_at = await self._send_due()
-            timeout = None if wake_at is None else max(0.05, wake_at - time.time())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._send_wake.wait(), timeout)
+            await _wait(self._send_wake, None if wake_at is None else max(0.05, wake_at - time.time()))
 
     async def _send_due(self) -> float | None:
         """Deliver what is due; returns when the next attempt is due (None: nothing queued)."""
@@ -486,6 +495,17 @@ class MailService:
         if not outcome.ok:
             self._context.bus.publish(error_event(outcome))
         return outcome_text(outcome, settings, language)
+
+
+async def _wait(wake: asyncio.Event, timeout: float | None) -> None:
+    """Until ``wake`` is set or ``timeout`` s have passed. A cancellation lost on the way
+    (Python 3.11's wait_for drops one that comes as the wait ends, and so may the SMTP
+    client during a delivery) is raised here: the service's stop never hangs."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), timeout)
 
 
 def error_event(outcome: Outcome) -> Event:
