@@ -1109,4 +1109,9 @@ LABELS: dict[str, str] = {
     "choice.mail.recipients.severity.warning": "Warning",
     "choice.mail.recipients.severity.critical": "Critical",
     # (end of notification pages)
+    # --- live notification counters ---
+    "notify.syslog_connection": "Connection",
+    "notify.syslog_connected": "Connected",
+    "notify.syslog_not_connected": "Not connected",
+    "notify.syslog_last_error": "Last error",
 }

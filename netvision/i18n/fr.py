@@ -1111,4 +1111,9 @@ LABELS: dict[str, str] = {
     "choice.mail.recipients.severity.warning": "Alerte",
     "choice.mail.recipients.severity.critical": "Critique",
     # (end of notification pages)
+    # --- live notification counters ---
+    "notify.syslog_connection": "Connexion",
+    "notify.syslog_connected": "Connecté",
+    "notify.syslog_not_connected": "Non connecté",
+    "notify.syslog_last_error": "Dernière erreur",
 }
