@@ -1291,4 +1291,9 @@ LABELS: dict[str, str] = {
     "choice.nut.users.rights.instcmd": "Commands",
     "choice.nut.users.rights.set": "Settings",
     # (end of shutdown and NUT pages)
+    # --- live notification counters ---
+    "notify.syslog_connection": "Connection",
+    "notify.syslog_connected": "Connected",
+    "notify.syslog_not_connected": "Not connected",
+    "notify.syslog_last_error": "Last error",
 }

@@ -1293,4 +1293,9 @@ LABELS: dict[str, str] = {
     "choice.nut.users.rights.instcmd": "Commandes",
     "choice.nut.users.rights.set": "Réglages",
     # (end of shutdown and NUT pages)
+    # --- live notification counters ---
+    "notify.syslog_connection": "Connexion",
+    "notify.syslog_connected": "Connecté",
+    "notify.syslog_not_connected": "Non connecté",
+    "notify.syslog_last_error": "Dernière erreur",
 }

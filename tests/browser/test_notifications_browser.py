@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from netvision.events.catalog import make_event
 from tests.browser.test_integrations_browser import message, open_page, settings
 from tests.browser.test_web_browser import WAIT_MS, browser, screenshot  # noqa: F401
 from tests.conftest import free_port, wait_for
@@ -118,6 +119,46 @@ async def test_syslog_page_saves_groups_and_highlights_a_wrong_value(make_web, b
     assert not await page.is_checked('input[name="syslog-group"][value="service"]')
     await screenshot(page, f"notifications_syslog_{language}.png")
     clean(page)
+
+
+def syslog_counter(web: Any, name: str) -> int | None:
+    health = next(h for h in web.daemon.services_health() if h.name == "syslog")
+    return health.counters.get(name)
+
+
+@LANGUAGES
+async def test_syslog_counters_follow_the_service_while_the_page_is_open(make_web, browser, language) -> None:  # noqa: F811
+    web = await make_web()
+    transport, catcher = await asyncio.get_running_loop().create_datagram_endpoint(
+        Catcher, local_addr=("127.0.0.1", 0)
+    )
+    try:
+        port = transport.get_extra_info("sockname")[1]
+        await web.daemon.settings_manager.change(
+            {"syslog.enabled": True, "syslog.server": "127.0.0.1", "syslog.port": port}, via="test", by="test"
+        )
+        await wait_for(lambda: syslog_counter(web, "connections") == 1)
+        page = await open_page(web, browser, language, "/syslog")
+        panel = page.locator("#syslog-counters")
+        assert await panel.locator('[data-service-field="addresses"]').inner_text() == f"udp 127.0.0.1:{port}"
+        connection = {"en": "Connected", "fr": "Connecté"}[language]
+        assert await panel.locator('[data-service-field="connection"]').inner_text() == connection
+        await page.evaluate("window.notReloaded = true")
+        shown = int(await panel.locator('[data-counter="sent"]').inner_text())
+        for _ in range(3):
+            web.daemon.bus.publish(make_event("nv.communication_lost"))
+        await wait_for(
+            lambda: syslog_counter(web, "sent") == shown + 3 and len(catcher.datagrams) >= shown + 3
+        )
+        await panel.locator(f'[data-counter="sent"]:text-is("{shown + 3}")').wait_for(timeout=WAIT_MS)
+        # Syslog switched off elsewhere: the page says so, still without a reload.
+        await web.daemon.settings_manager.change({"syslog.enabled": False}, via="test", by="test")
+        await panel.locator("[data-when-stopped]").wait_for(timeout=WAIT_MS)
+        assert await page.is_visible("#syslog-off") and not await page.is_visible("#syslog-counters dl")
+        assert await page.evaluate("window.notReloaded === true")
+        clean(page)
+    finally:
+        transport.close()
 
 
 @LANGUAGES

@@ -278,7 +278,7 @@ async def test_syslog_page_shows_the_service_counters(make_web: Any) -> None:
 
         async def counters_shown() -> bool:
             async with http.get(web.http + "/syslog") as response:
-                return 'data-counter="sent"' in await response.text()
+                return "data-when-stopped hidden" in await response.text()  # the counters, not "not running"
 
         for _ in range(50):
             if await counters_shown():
@@ -287,4 +287,5 @@ async def test_syslog_page_shows_the_service_counters(make_web: Any) -> None:
         async with http.get(web.http + "/syslog") as response:
             page = await response.text()
         assert 'data-counter="dropped"' in page and 'data-counter="queued"' in page
+        assert f"udp 127.0.0.1:{port}" in page and 'id="syslog-off" hidden' in page
         assert "disabled" in page.split('id="f-syslog-server"', 1)[1].split(">", 1)[0]

@@ -79,8 +79,9 @@ class SyslogService:
         sender = self._sender
         if sender is None:
             return []
-        state = "connected" if sender.connected else "not connected"
-        return [f"syslog to {sender.destination} ({state})"]
+        # Words-free, as every service's addresses: the pages say "connected" in their language
+        # from the counters (connections, disconnections).
+        return [str(sender.destination)]
 
     def counters(self) -> Mapping[str, int]:
         sender = self._sender

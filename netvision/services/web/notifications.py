@@ -203,7 +203,12 @@ async def syslog_page(request: web.Request) -> web.Response:
     ]
     health = _service_health(request, "syslog")
     counters = dict(health.counters) if health is not None else {}
-    data = {"texts": _texts(language, "notify.groups_none")}
+    # The counters panel follows the service while the page is open (syslog.js, GET /api/v1/services).
+    data = {
+        "texts": _texts(
+            language, "notify.groups_none", "notify.syslog_connected", "notify.syslog_not_connected"
+        )
+    }
     return render(
         request,
         "syslog.html",
@@ -216,8 +221,16 @@ async def syslog_page(request: web.Request) -> web.Response:
         syslog_enabled=syslog.enabled,
         running=bool(counters),
         counters=counters,
+        connected=syslog_connected(counters),
         addresses=list(health.addresses) if health is not None else [],
+        last_error=health.last_error if health is not None else "",
     )
+
+
+def syslog_connected(counters: dict[str, Any]) -> bool:
+    """The sender counts each connection and each loss of one: connected while more of
+    the first (the same rule as static/js/pages/syslog.js)."""
+    return bool(counters.get("connections", 0) > counters.get("disconnections", 0))
 
 
 async def wake_on_lan_page(request: web.Request) -> web.Response:
