@@ -95,15 +95,15 @@ async def test_snmptable_shows_the_nine_shutdown_events_with_their_settings(
     daemon, address = await agent(make_daemon, {"ups_shut_off_delay": 240, "ups_shut_off": True})
     rows = await table(tmp_path, address, "upsControlShutdownParametersTable")
     assert [row[0] for row in rows] == [
-        "UPS on battery (AC Failed)",
-        "Battery Low or Battery Discharged",
-        "Battery Level",
-        "Imminent Stop",
-        "UPS Overload",
-        "Temperature Alarm",
-        "On Bypass",
-        "Weekly Schedule",
-        "Special Day",
+        "UPS on battery (AC failed)",
+        "Battery low or battery discharged",
+        "Battery level",
+        "Imminent stop",
+        "UPS overload",
+        "Temperature alarm",
+        "On bypass",
+        "Weekly schedule",
+        "Special day",
     ]
     for row, event in zip(rows, shutdown_of(daemon).events, strict=True):
         assert row[1:] == [
@@ -356,13 +356,14 @@ async def test_shutdown_events_send_traps_20_21_and_26(make_daemon: Any, trapd: 
         Phase.WARNING, event="ac_failed", started=now, deadline=now + timedelta(seconds=300)
     )
     daemon._context.offers["shutdown.status"] = lambda: status
-    daemon.bus.publish(make_event("nv.shutdown_warning_sent"))
+    names = {"event": "ac_failed", "event_en": "UPS on battery (AC failed)", "event_fr": "ASI sur batterie"}
+    daemon.bus.publish(make_event("nv.shutdown_warning_sent", seconds=300, **names))
     await wait_for(lambda: 20 in trapd.numbers("community nv") and 20 in trapd.numbers("community v1"))
     status = ShutdownStatus(Phase.SHUTDOWN, event="ac_failed", started=now, shutdown_sent=now)
-    daemon.bus.publish(make_event("nv.shutdown_request_sent"))
+    daemon.bus.publish(make_event("nv.shutdown_request_sent", **names))
     await wait_for(lambda: 21 in trapd.numbers("community nv"))
     status = ShutdownStatus()
-    daemon.bus.publish(make_event("nv.shutdown_cancel_sent"))
+    daemon.bus.publish(make_event("nv.shutdown_cancel_sent", **names))
     await wait_for(lambda: 26 in trapd.numbers("community nv") and 26 in trapd.numbers("community v1"))
 
     def trap(number: int, who: str = "community nv") -> str:
@@ -371,14 +372,14 @@ async def test_shutdown_events_send_traps_20_21_and_26(make_daemon: Any, trapd: 
     string = f"{NV7}.9.50.0 = STRING: "
     warning = trap(20)
     assert (
-        string + '"Send shutdown warning to clients: UPS on battery (AC Failed), shutdown command in'
+        string + '"Send shutdown warning to clients: UPS on battery (AC failed), shutdown in 300 s"'
         in warning
     )
-    assert "UPS on battery (AC Failed)" in trap(20, "community v1")
+    assert "UPS on battery (AC failed)" in trap(20, "community v1")
     request = trap(21)
     assert f"{DELAY} = INTEGER: 200" in request and f"{TURN_OFF} = INTEGER: 1" in request
-    assert string + '"Send shutdown request to clients: UPS on battery (AC Failed)"' in request
-    assert string + '"Send shutdown cancel to clients"' in trap(26)
+    assert string + '"Send shutdown request to clients: UPS on battery (AC failed)"' in request
+    assert string + '"Send shutdown cancel to clients: UPS on battery (AC failed)"' in trap(26)
     # Levels: warning (20, 21) and information (26) are below a "critical" filter; an RFC1628
     # receiver gets only the four RFC1628 traps.
     await asyncio.sleep(0.3)
@@ -386,4 +387,4 @@ async def test_shutdown_events_send_traps_20_21_and_26(make_daemon: Any, trapd: 
     assert not trapd.of("community rfc")
     # upsAgentTrapString keeps the last text.
     code, output = await snmp("snmpget", "-v2c", "-c", "public", _address, f"{NV7}.9.50.0")
-    assert '"Send shutdown cancel to clients"' in output
+    assert '"Send shutdown cancel to clients: UPS on battery (AC failed)"' in output

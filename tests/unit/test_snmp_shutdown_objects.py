@@ -127,15 +127,3 @@ def test_client_rows_and_their_severity_follow_the_shutdown_phase() -> None:
     assert (int(values[DEVICES_ENTRY + (5, 4)]), int(values[DEVICES_ENTRY + (5, 5)])) == (2, 1)
 
 
-def test_trap_text_names_the_event_and_the_time_left() -> None:
-    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    warning = ShutdownStatus(Phase.WARNING, event="ac_failed", deadline=now + timedelta(seconds=90))
-    assert shutdown.status_text(warning, now) == "UPS on battery (AC Failed), shutdown command in 90 s"
-    assert shutdown.status_text(ShutdownStatus(Phase.SHUTDOWN, event="client"), now) == (
-        "forced shutdown by a NUT primary"
-    )
-    assert (
-        shutdown.status_text(ShutdownStatus(Phase.WARNING, event="ac_failed", test=True), now)
-        == "shutdown test"
-    )
-    assert shutdown.status_text(None, now) == shutdown.status_text(ShutdownStatus(), now) == ""

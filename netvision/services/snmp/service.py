@@ -15,7 +15,6 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from pyasn1.type import univ
@@ -55,13 +54,11 @@ from .shutdown import (
     WrongValue,
     decode_write,
     settings_changes,
-    status_text,
 )
 from .traps import (
     NV_TRAPS,
     STS_TRAP_LIST,
     TRAP_SHUTDOWN_REQUEST,
-    TRAP_SHUTDOWN_WARNING,
     TRAP_TEST,
     Trap,
     TrapSender,
@@ -401,13 +398,9 @@ class SnmpService:
             return Trap(event.trap, STS_TRAP_LIST[event.trap][1], text=event.text_en, sts=True)
         if event.trap in SELF_RAISED_TRAPS or event.trap not in NV_TRAPS:
             return None
-        if event.trap in (TRAP_SHUTDOWN_WARNING, TRAP_SHUTDOWN_REQUEST):
-            # Traps 20 and 21 say which event and how long before the shutdown command.
-            detail = status_text(self._offered("shutdown.status", None), datetime.now(UTC))
-            text = f"{event.text_en}: {detail}" if detail else event.text_en
-            if event.trap == TRAP_SHUTDOWN_REQUEST:
-                return shutdown_request_trap(self.context.settings.shutdown, text)
-            return Trap(event.trap, event.severity, text=text)
+        if event.trap == TRAP_SHUTDOWN_REQUEST:
+            # The event's text already says which event and how long before the command.
+            return shutdown_request_trap(self.context.settings.shutdown, event.text_en)
         return Trap(event.trap, event.severity, text=event.text_en)
 
     async def send_test_trap(self) -> int:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from pyasn1.type import univ
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pysnmp.proto.rfc1902 import Integer32, OctetString
 
+from ...i18n import label
 from ...settings import Settings
 from ...settings.models import (
     SHUTDOWN_EVENTS,
@@ -68,17 +69,7 @@ STATUS_CONNECTED, STATUS_LOGGED_IN, STATUS_PRIMARY = 1, 2, 3
 SEVERITY_INFORMATION, SEVERITY_WARNING, SEVERITY_CRITICAL = 1, 2, 3
 
 # upsControlEventDescr: the §16.8 "Shutdown event selection" list, in its order.
-EVENT_DESCRIPTIONS = {
-    "ac_failed": "UPS on battery (AC Failed)",
-    "battery_low": "Battery Low or Battery Discharged",
-    "battery_level": "Battery Level",
-    "imminent_stop": "Imminent Stop",
-    "overload": "UPS Overload",
-    "temperature_alarm": "Temperature Alarm",
-    "on_bypass": "On Bypass",
-    "weekly_schedule": "Weekly Schedule",
-    "special_day": "Special Day",
-}
+EVENT_DESCRIPTIONS = {name: label(f"shutdown.event.{name}", "en") for name in SHUTDOWN_EVENTS}
 
 _DD_MM_YYYY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _TEXT_LIMIT = 32  # the longest text a writable column takes ("dd/mm/yyyy", "hh:mm")
@@ -343,19 +334,3 @@ def settings_changes(settings: Settings, edits: Iterable[Edit]) -> dict[str, obj
             rows.append(_ROW_DEFAULTS[edit.key]().model_dump())
         rows[edit.row][edit.field] = edit.value
     return changes
-
-
-def status_text(status: ShutdownStatus | None, now: datetime) -> str:
-    """The event and the time left, for the text of traps 20 and 21."""
-    if status is None or not status.event:
-        return ""
-    if status.test:
-        what = "shutdown test"
-    elif status.event == "client":
-        what = "forced shutdown by a NUT primary"
-    else:
-        what = EVENT_DESCRIPTIONS.get(status.event, status.event)
-    left = status.seconds_left(now)
-    if status.phase is Phase.WARNING and left is not None:
-        return f"{what}, shutdown command in {left} s"
-    return what
