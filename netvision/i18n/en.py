@@ -1296,4 +1296,8 @@ LABELS: dict[str, str] = {
     "notify.syslog_connected": "Connected",
     "notify.syslog_not_connected": "Not connected",
     "notify.syslog_last_error": "Last error",
+    # --- UPS shut-off asked by a NUT client ---
+    "shutdown.refused.shut_off_not_managed": "The UPS does not manage the shut-off of its output (Standby Schedule).",
+    "shutdown.refused.shut_off_not_permitted": "The UPS does not permit its shut-off now (standby control not permitted).",
+    "shutdown.refused.shut_off_done": "The UPS output is already switched off.",
 }

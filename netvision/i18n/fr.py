@@ -1298,4 +1298,8 @@ LABELS: dict[str, str] = {
     "notify.syslog_connected": "Connecté",
     "notify.syslog_not_connected": "Non connecté",
     "notify.syslog_last_error": "Dernière erreur",
+    # --- UPS shut-off asked by a NUT client ---
+    "shutdown.refused.shut_off_not_managed": "L'ASI ne gère pas la coupure de sa sortie (programmation de la mise en veille).",
+    "shutdown.refused.shut_off_not_permitted": "L'ASI n'autorise pas sa coupure pour le moment (commande de mise en veille non autorisée).",
+    "shutdown.refused.shut_off_done": "La sortie de l'ASI est déjà coupée.",
 }

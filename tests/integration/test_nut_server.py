@@ -10,7 +10,6 @@ import functools
 import shutil
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,9 @@ from netvision.daemon import Daemon
 from netvision.passwords import hash_password
 from netvision.services.nut import NutService
 from netvision.services.nut import variables as nut_variables
-from netvision.services.shutdown.status import ShutdownStatus
+from netvision.services.shutdown import ShutdownService
+from netvision.services.shutdown.status import Phase, UpsShutOff
 from netvision.services.web.tls import SERVER_PEM, CertificateStore
-from netvision.settings.models import NutSettings, SystemSettings
-from netvision.ups.model import Snapshot
 from tests.conftest import free_port, wait_for
 from tests.integration.test_snmp_helpers import need
 
@@ -40,35 +38,6 @@ def _hash(password: str) -> str:
 
 def users() -> list[dict[str, str]]:
     return [{"name": name, "password": _hash(PASSWORDS[name]), "rights": RIGHTS[name]} for name in PASSWORDS]
-
-
-# -- while variables.py is being written: the few variables these tests read ----------------------
-
-
-def _fake_upses(snapshot: Snapshot | None, system: SystemSettings, nut: NutSettings) -> tuple[Any, ...]:
-    return (nut_variables.NutUps(nut.ups_name, f"{system.name} UPS", 0),)
-
-
-def _fake_variables(
-    snapshot: Snapshot | None, unit: int, status: ShutdownStatus, now: datetime, system: SystemSettings
-) -> dict[str, str]:
-    if snapshot is None or snapshot.system is None:
-        return {}
-    return {
-        "ups.status": ("FSD " if status.forced_shutdown else "") + "OL",
-        "ups.mfr": "Socomec",
-        "device.location": system.location,
-        "battery.charge": "100",
-    }
-
-
-@pytest.fixture(autouse=True)
-def nut_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        nut_variables.nut_upses(None, SystemSettings(), NutSettings())
-    except NotImplementedError:
-        monkeypatch.setattr(nut_variables, "nut_upses", _fake_upses)
-        monkeypatch.setattr(nut_variables, "variables", _fake_variables)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +73,13 @@ async def nut_daemon(make_daemon: MakeDaemon, nut: dict[str, Any] | None = None,
 
 def port_of(daemon: Daemon) -> int:
     return daemon.settings.nut.port
+
+
+def ups_description(daemon: Daemon) -> str:
+    """UPSDESC: the UPS's model and serial number, as the simulator gives them."""
+    assert daemon.ups is not None and daemon.ups.snapshot.identity is not None
+    identity = daemon.ups.snapshot.identity
+    return f"Socomec {identity.model} ({identity.serial_number})"
 
 
 def service_of(daemon: Daemon) -> NutService:
@@ -374,10 +350,10 @@ async def test_upsrw_changes_the_shut_off_delay_and_refuses_a_reader(make_daemon
     assert daemon.settings_manager.settings.shutdown.ups_shut_off_delay == 60
 
 
-async def test_a_primary_fsd_reaches_the_shutdown_service_or_latches(
+async def test_a_primary_fsd_latches_without_the_shutdown_service(
     make_daemon: MakeDaemon, clients: list[Client]
 ) -> None:
-    daemon = await nut_daemon(make_daemon)
+    daemon = await nut_daemon(make_daemon, overrides={"shutdown": {"enabled": False}})
     observer = await Client.connect(daemon)
     clients.append(observer)
     primary = await login(daemon, "operator", clients)
@@ -465,11 +441,12 @@ async def test_protocol_answers_as_upsd(make_daemon: MakeDaemon, clients: list[C
     assert await client.ask("PROTVER") == "1.3"
     assert (await client.ask("HELP")).startswith("Commands: HELP VER PROTVER GET LIST SET INSTCMD")
     assert (await client.ask("VER")).startswith("NET VISION ")
-    assert await client.ask("GET UPSDESC ups") == f'UPSDESC ups "{daemon.settings.system.name} UPS"'
+    description = ups_description(daemon)
+    assert await client.ask("GET UPSDESC ups") == f'UPSDESC ups "{description}"'
     assert await client.ask("GET TYPE ups ups.status") == "TYPE ups ups.status NUMBER"
     assert (
         await client.ask("GET DESC ups battery.charge")
-        == 'DESC ups battery.charge "Battery charge (percent of full)"'
+        == 'DESC ups battery.charge "Battery charge (percent)"'
     )
     assert (
         await client.ask("GET CMDDESC ups test.battery.start")
@@ -494,7 +471,7 @@ async def test_protocol_answers_as_upsd(make_daemon: MakeDaemon, clients: list[C
     ]
     assert await client.block("LIST UPS") == [
         "BEGIN LIST UPS",
-        f'UPS ups "{daemon.settings.system.name} UPS"',
+        f'UPS ups "{description}"',
         "END LIST UPS",
     ]
     assert await client.ask("FOO") == "ERR UNKNOWN-COMMAND"
@@ -712,3 +689,113 @@ async def test_a_fault_in_the_variables_is_data_stale_not_a_crash(
     await wait_for(lambda: daemon.ups is not None and daemon.ups.snapshot.sequence > sequence, timeout=10)
     assert await client.ask("GET VAR ups ups.status") == "ERR DATA-STALE"
     assert await client.ask("NETVER") == "1.3"
+
+
+# -- with the shutdown service ------------------------------------------------------------------
+
+
+def shutdown_status(daemon: Daemon) -> Any:
+    return daemon._context.offers["shutdown.status"]()  # type: ignore[union-attr]
+
+
+async def test_upscmd_load_off_delay_runs_the_ups_shut_off_sequence(
+    make_daemon: MakeDaemon, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """load.off.delay: the shutdown command to the clients, the output off after
+    ups.delay.shutdown (2 s), even with the procedure's own UPS shut-off turned off; the
+    restart after the UPS On Delay (2 "minutes" of 1 s here), the mains being present."""
+    monkeypatch.setattr(ShutdownService, "tick", 0.1)
+    monkeypatch.setattr(ShutdownService, "minute", 1.0)
+    shutdown = {"ups_shut_off": False, "ups_shut_off_delay": 2, "ups_on_delay": 2}
+    daemon = await nut_daemon(make_daemon, overrides={"shutdown": shutdown})
+    device = daemon.test_simulator.device  # type: ignore[attr-defined]
+    subscription = daemon.bus.subscribe("test")
+    target = f"ups@127.0.0.1:{port_of(daemon)}"
+    code, out, err = await nut_tool("upscmd", "-l", target)
+    assert code == 0 and "load.off.delay" in out, out + err
+    code, out, err = await nut_tool("upsc", target, "ups.delay.shutdown")
+    assert out.strip() == "2", out + err
+    code, out, err = await nut_tool(
+        "upscmd", "-u", "monitor", "-p", PASSWORDS["monitor"], target, "load.off.delay"
+    )
+    assert code != 0 and denied(out + err)
+    code, out, err = await nut_tool(
+        "upscmd", "-u", "operator", "-p", PASSWORDS["operator"], target, "load.off.delay"
+    )
+    assert code == 0, out + err
+    status = shutdown_status(daemon)
+    assert status.forced_shutdown and status.event == "client"
+    assert status.ups_shut_off is UpsShutOff.WAITING and device.ups.path == "inverter"
+    assert "UPS shut-off asked by operator@127.0.0.1 via nut" in caplog.text
+    await wait_for(lambda: device.ups.path == "off", timeout=20)
+    assert ("standby_on", None) in device.control_log
+    # The mains is present: the output comes back after the On Delay, the clients recover.
+    await wait_for(lambda: device.ups.path == "inverter", timeout=20)
+    await wait_for(lambda: shutdown_status(daemon).phase is Phase.IDLE, timeout=10)
+    events = []
+    while (event := subscription.get_nowait()) is not None:
+        events.append(event)
+    shutdown_ids = [event.id for event in events if "shutdown" in event.id or "output_on" in event.id]
+    assert shutdown_ids == [
+        "nv.shutdown_request_sent",
+        "nv.ups_shutdown_command_sent",
+        "nv.ups_output_on_sent",
+        "nv.shutdown_cancel_sent",
+    ]
+
+
+async def test_load_off_delay_refused_when_the_ups_forbids_its_controls(
+    make_daemon: MakeDaemon, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = await nut_daemon(make_daemon)
+    device = daemon.test_simulator.device  # type: ignore[attr-defined]
+    assert daemon.ups is not None
+    poller = daemon.ups
+    device.permissions("remote", False)  # JBUSP S06: read every cycle
+    await wait_for(lambda: poller.snapshot.permissions.get("standby_on") is False, timeout=10)
+    target = f"ups@127.0.0.1:{port_of(daemon)}"
+    code, out, err = await nut_tool("upscmd", "-l", target)
+    assert "load.off.delay" not in out
+    # Known but forbidden: asked anyway, the shutdown service refuses it and nothing starts.
+    code, out, err = await nut_tool(
+        "upscmd", "-u", "operator", "-p", PASSWORDS["operator"], target, "load.off.delay"
+    )
+    assert code != 0 and said(out + err, "Instant command failed", "INSTCMD-FAILED")
+    assert shutdown_status(daemon).phase is Phase.IDLE and device.control_log == []
+    assert "UPS shut-off asked by operator@127.0.0.1 via nut refused" in caplog.text
+
+
+async def test_ups_timer_shutdown_and_fsd_follow_the_shutdown_procedure(
+    make_daemon: MakeDaemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """upsc reads the procedure end to end: the warning period counts down in
+    ups.timer.shutdown (1 "minute" of 3 s here), then FSD; the mains returns, FSD goes."""
+    monkeypatch.setattr(ShutdownService, "tick", 0.1)
+    monkeypatch.setattr(ShutdownService, "minute", 3.0)
+    row = {"event": "ac_failed", "enabled": True, "warning_period": 1, "first_warning": 0}
+    daemon = await nut_daemon(make_daemon, overrides={"shutdown": {"events": [row]}})
+    device = daemon.test_simulator.device  # type: ignore[attr-defined]
+    target = f"ups@127.0.0.1:{port_of(daemon)}"
+
+    async def read(name: str) -> str:
+        code, output = await upsc(target, name)
+        assert code == 0, output
+        return output.strip()
+
+    assert await read("ups.timer.shutdown") == "-1"
+    device.scenario("mains_failure")
+    timers: list[int] = []
+    while not (status := await read("ups.status")).startswith("FSD"):
+        timers.append(int(await read("ups.timer.shutdown")))
+        assert len(timers) < 200, timers
+    counting = [timer for timer in timers if timer > 0]
+    assert len(set(counting)) >= 2 and counting == sorted(counting, reverse=True) and max(counting) <= 3, (
+        timers
+    )
+    assert "OB" in status.split()
+    assert await read("ups.timer.shutdown") == "0"
+    device.scenario("mains_restored")
+    await wait_for(lambda: shutdown_status(daemon).phase is Phase.IDLE, timeout=20)
+    status = await read("ups.status")
+    assert status.startswith("OL") and "FSD" not in status.split(), status
+    assert await read("ups.timer.shutdown") == "-1"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from netvision.services.nut import names
 from netvision.services.nut import variables as v
 from netvision.services.shutdown.status import IDLE, Phase, ShutdownStatus
 from netvision.settings.models import NutSettings, SystemSettings
@@ -358,10 +359,25 @@ def test_instant_commands_follow_the_ups_permissions(read: Any) -> None:
     assert v.commands(read(simulated), 0) == ("test.battery.start", "bypass.stop", "load.off.delay")
     simulated.permissions("remote", False)
     assert v.commands(read(simulated), 0) == ()
-    for command in v.COMMAND_CONTROLS:
+    for command in names.COMMAND_CONTROLS:
         assert v.command_description(command)
-        assert v.control_of(command.upper()) == v.COMMAND_CONTROLS[command]
+        assert v.control_of(command.upper()) == names.COMMAND_CONTROLS[command]
     assert v.control_of("load.on") is None
+
+
+def test_forbidden_commands_stay_known_and_load_off_needs_the_shut_off_managed(read: Any) -> None:
+    simulated = device("jbusp")
+    simulated.permissions("transfer_to_bypass", False)
+    table = v.command_table(read(simulated), 0)
+    # Known but forbidden now: INSTCMD still reaches the UPS, which refuses it (event log).
+    assert table["bypass.start"] is False and table["bypass.stop"] is True
+    assert table[names.LOAD_OFF_DELAY] is True
+    simulated.standby_schedule = False  # §16.8: no Standby Schedule, no UPS shut-off
+    simulated.tick(1)
+    assert names.LOAD_OFF_DELAY not in v.command_table(read(simulated), 0)
+    assert v.command_description(names.LOAD_OFF_DELAY) == "Turn off the load possibly after a delay"
+    assert v.description(names.DELAY_SHUTDOWN) == names.VARIABLE_DESCRIPTIONS[names.DELAY_SHUTDOWN]
+    assert v.description("input.source") == "Current input source"
 
 
 def test_units_offer_their_own_battery_test_where_units_are_tested_one_by_one(read: Any) -> None:

@@ -1,5 +1,5 @@
 """The shutdown procedure (EN §16.8) as a pure state machine: timings, cancel, takeover,
-test, forced shutdown, UPS shut-off and restart."""
+test, forced shutdown, UPS shut-off (also asked by a NUT client) and restart."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from netvision.services.shutdown.procedure import (
     evaluate,
     force,
     start_test,
+    ups_shut_off,
 )
 from netvision.services.shutdown.status import IDLE, Phase, ShutdownStatus, UpsShutOff
 from netvision.settings.models import ShutdownSettings
@@ -368,3 +369,88 @@ def test_force_with_shut_off_switches_the_ups_off() -> None:
     run.status, _ = force(run.status, run.settings, Inputs(T0, frozenset(), ups_manages_shut_off=True))
     run.run(1, 12, set(), mains_present=False)
     assert run.kinds() == [(10, "ups_shut_off")]
+
+
+# -- asked by a NUT client (load.off.delay) ---------------------------------------------------
+
+
+def ask_shut_off(run: Run, at: float, permitted: bool = True, **inputs: Any) -> tuple[list[Action], str]:
+    now = T0 + timedelta(seconds=at)
+    options = {"ups_manages_shut_off": True, **inputs}
+    run.status, actions, reason = ups_shut_off(
+        run.status, run.settings, Inputs(now, frozenset(), **options), permitted
+    )
+    run.log.extend((at, action) for action in actions)
+    return actions, reason
+
+
+def test_load_off_delay_tells_the_clients_then_switches_off_after_the_delay() -> None:
+    # The admin has not turned the UPS shut-off on: the client asked for it explicitly.
+    run = Run(shut_off_settings(ups_shut_off=False, ups_shut_off_delay=20, ups_on_delay=2))
+    actions, reason = ask_shut_off(run, 0)
+    assert reason == ""
+    assert [(action.kind, action.event) for action in actions] == [(ActionKind.REQUEST, "client")]
+    assert run.status.forced_shutdown and run.status.ups_shut_off is UpsShutOff.WAITING
+    assert run.status.ups_off_at == T0 + timedelta(seconds=20)
+    run.run(1, 25, set(), ups_manages_shut_off=True, mains_present=True)
+    assert run.kinds() == [(0, "request"), (20, "ups_shut_off")]
+    # The mains is present: the restart follows the UPS On Delay (2 min), then the cancel.
+    run.run(26, 200, set(), ups_manages_shut_off=True, mains_present=True)
+    assert run.kinds()[2:] == [(141, "ups_output_on"), (141, "cancel")]
+    assert run.status.phase is Phase.IDLE
+
+
+def test_load_off_delay_comes_earlier_once_every_client_logged_out() -> None:
+    run = Run(shut_off_settings(ups_shut_off=False, ups_shut_off_delay=600, shut_off_after_logout=5))
+    ask_shut_off(run, 0, clients_logged_in=2)
+    assert run.status.clients_seen
+    run.run(1, 30, set(), mains_present=True, clients_logged_in=1)
+    run.run(31, 40, set(), mains_present=True, clients_logged_in=0)
+    assert run.kinds() == [(0, "request"), (36, "ups_shut_off")]
+
+
+def test_load_off_delay_refused_where_the_ups_does_not_manage_or_permit_it() -> None:
+    run = Run(shut_off_settings())
+    actions, reason = ask_shut_off(run, 0, ups_manages_shut_off=False)
+    assert (actions, reason) == ([], "shutdown.refused.shut_off_not_managed")
+    actions, reason = ask_shut_off(run, 0, permitted=False)
+    assert (actions, reason) == ([], "shutdown.refused.shut_off_not_permitted")
+    assert run.status == IDLE
+
+
+def test_load_off_delay_during_a_warning_sends_the_command_now() -> None:
+    run = Run(settings({"ac_failed": AC}, ups_shut_off_delay=30))
+    run.run(0, 15, {"ac_failed"}, mains_present=False)
+    actions, reason = ask_shut_off(run, 15.5)
+    assert reason == "" and [action.kind for action in actions] == [ActionKind.REQUEST]
+    run.run(16, 50, {"ac_failed"}, ups_manages_shut_off=True, mains_present=False)
+    assert run.kinds() == [(10, "warning"), (15.5, "request"), (46, "ups_shut_off")]  # 45.5 s: the next step
+
+
+def test_load_off_delay_after_the_shutdown_command_only_adds_the_shut_off() -> None:
+    run = Run(settings({"ac_failed": {**AC, "warning_period": 0}}, ups_shut_off_delay=10))
+    run.step(0, {"ac_failed"}, mains_present=False)
+    assert run.status.ups_shut_off is UpsShutOff.NONE  # the admin did not turn it on
+    actions, reason = ask_shut_off(run, 5)
+    assert (actions, reason) == ([], "")
+    run.run(6, 20, {"ac_failed"}, mains_present=False)
+    assert run.kinds() == [(0, "request"), (15, "ups_shut_off")]
+    assert run.status.event == "ac_failed"
+    # Once off, asking again changes nothing.
+    assert ask_shut_off(run, 21)[1] == "shutdown.refused.shut_off_done"
+
+
+def test_load_off_delay_keeps_a_sooner_shut_off_and_makes_a_test_real() -> None:
+    run = Run(shut_off_settings(ups_shut_off_delay=100))
+    run.step(0, {"ac_failed"}, ups_manages_shut_off=True, mains_present=False)
+    off_at = run.status.ups_off_at
+    ask_shut_off(run, 50)
+    assert run.status.ups_off_at == off_at  # 100 s after the command, not 150
+    test = Run(settings({"ac_failed": {**AC, "warning_period": 0}}))
+    test.status, _ = start_test(test.status, test.settings, T0)
+    test.step(0)
+    assert test.status.test and test.status.forced_shutdown
+    actions, reason = ask_shut_off(test, 1)
+    assert reason == "" and actions == []
+    assert not test.status.test and test.status.event == "client"
+    assert test.status.ups_shut_off is UpsShutOff.WAITING

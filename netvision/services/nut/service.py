@@ -34,7 +34,7 @@ from ..shutdown.status import IDLE, Phase, ShutdownStatus
 from . import variables as nut_variables
 from .auth import PasswordChecker
 from .clients import NutClient
-from .names import CONTROLS, DELAY_SHUTDOWN, DELAY_SHUTDOWN_SETTING, LOAD_OFF_CONTROL, LOAD_OFF_DELAY
+from .names import DELAY_SHUTDOWN, DELAY_SHUTDOWN_SETTING, LOAD_OFF_DELAY
 from .server import NutServer, Reason
 from .session import Session, UpsView, Writable
 from .tracking import TrackingTable
@@ -321,26 +321,22 @@ class NutService:
         settings = self._context.settings
         values = dict(nut_variables.variables(snapshot, ups.unit, status, now, settings.system))
         writable: dict[str, Writable] = {}
-        commands: dict[str, bool] = {}
+        commands = nut_variables.command_table(snapshot, ups.unit)
+        if SHUT_OFF_OFFER not in offers:
+            # The shutdown service runs the UPS shut-off: without it, no load.off.delay.
+            commands.pop(LOAD_OFF_DELAY, None)
         if ups.unit == 0:
             if self._fsd:
                 current = values.get("ups.status", "")
                 if "FSD" not in current.split():
                     values["ups.status"] = f"FSD {current}".strip()
-            permissions = snapshot.permissions
-            remote = snapshot.remote_controls_permitted
-            for command, control in CONTROLS.items():
-                if control in permissions:
-                    commands[command] = bool(remote and permissions[control])
-            if settings.shutdown.ups_shut_off:
+            if settings.shutdown.ups_shut_off or LOAD_OFF_DELAY in commands:
                 # The delay between the shutdown command and the UPS output switched off
-                # (§16.8), shown once the admin has turned the UPS shut-off on.
+                # (§16.8): shown once the admin has turned the UPS shut-off on, or where
+                # a client may ask for that shut-off (load.off.delay).
                 values[DELAY_SHUTDOWN] = str(settings.shutdown.ups_shut_off_delay)
                 writable[DELAY_SHUTDOWN] = Writable(0, MAX_DELAY_SHUTDOWN)
-            if LOAD_OFF_CONTROL in permissions and SHUT_OFF_OFFER in offers:
-                # Where the UPS manages its standby (SHD-05) and the shutdown service runs.
-                commands[LOAD_OFF_DELAY] = bool(remote and permissions[LOAD_OFF_CONTROL])
-        return UpsView(values, writable, dict(sorted(commands.items())))
+        return UpsView(values, writable, commands)
 
     async def verify(self, session: Session, user: NutUser | None) -> bool:
         outcome = await self._checker.check(
@@ -392,10 +388,13 @@ class NutService:
 
     async def instcmd(self, session: Session, ups: NutUps, command: str) -> str:
         self._counters["instant_commands"] += 1
+        control = nut_variables.control_of(command)
         if command == LOAD_OFF_DELAY:
             failure = self._shut_off(session)
+        elif control is None:
+            failure = f"{command} is not an instant command of this UPS"
         else:
-            failure = await self._control(session, CONTROLS[command])
+            failure = await self._control(session, control, ups.unit)
         if failure:
             self._counters["instant_commands_failed"] += 1
             log.warning(
@@ -405,20 +404,22 @@ class NutService:
             log.info("NUT instant command %s on [%s] by %s done", command, ups.name, session.who)
         return failure
 
-    async def _control(self, session: Session, control: str) -> str:
+    async def _control(self, session: Session, control: str, unit: int) -> str:
         # Submitted even when the UPS forbids it now: the poller refuses it and the UPS
-        # event log keeps who tried (as for the web control page).
+        # event log keeps who tried (as for the web control page). A unit's own battery
+        # test goes to that unit (§16.2).
         try:
             async with asyncio.timeout(CONTROL_TIMEOUT):
-                result = await self._context.ups.submit(control, source=SOURCE, user=session.who)
+                result = await self._context.ups.submit(
+                    control, source=SOURCE, user=session.who, unit=unit or None
+                )
         except TimeoutError:
             return "no answer from the UPS in time"
         return "" if result.accepted else (result.reason or "refused by the UPS")
 
     def _shut_off(self, session: Session) -> str:
-        snapshot = self._context.ups.snapshot
-        if not (snapshot.remote_controls_permitted and snapshot.permissions.get(LOAD_OFF_CONTROL)):
-            return "the UPS does not permit its shut-off now"
+        """load.off.delay: the shutdown service runs the UPS shut-off sequence, and says
+        why not when the UPS does not manage or permit it now."""
         action = self._context.offers.get(SHUT_OFF_OFFER)
         if action is None:
             return "the UPS shut-off is not available (shutdown management stopped)"

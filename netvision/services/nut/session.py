@@ -21,10 +21,9 @@ from typing import Protocol
 from ... import __version__
 from ...settings.models import NutSettings, NutUser
 from .clients import NutClient
-from .names import COMMAND_DESCRIPTIONS, VARIABLE_DESCRIPTIONS
 from .protocol import OK, PROTOCOL_VERSION, Error, ParseError, error, line, parse_request
 from .tracking import SUCCESS, TrackingTable
-from .variables import NutUps
+from .variables import NutUps, command_description, description
 
 
 class Rights(enum.IntEnum):
@@ -134,6 +133,7 @@ class Backend(Protocol):
 
 _USER_COMMANDS = frozenset({"LOGIN", "PRIMARY", "MASTER", "FSD", "SET", "INSTCMD"})
 HELP = "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"
+UNAVAILABLE = "Description unavailable"  # upsd's answer where it has no description
 VERSION = f"NET VISION {__version__} - Network UPS Tools protocol {PROTOCOL_VERSION}\n"
 
 
@@ -401,8 +401,8 @@ class Session:
             command = view.command(name)
             if command is None or not view.commands[command]:
                 return _err(Error.CMD_NOT_SUPPORTED)
-            description = COMMAND_DESCRIPTIONS.get(command, "Description unavailable")
-            return Reply(line("CMDDESC", asked, name, value=description))
+            text = command_description(command) or UNAVAILABLE
+            return Reply(line("CMDDESC", asked, name, value=text))
         ours = view.variable(name)
         if ours is None:
             return _err(Error.VAR_NOT_SUPPORTED)
@@ -412,8 +412,7 @@ class Session:
             # As upsd: a read-only variable is a NUMBER whatever it holds.
             kind = "RW RANGE NUMBER" if ours in view.writable else "NUMBER"
             return Reply(f"TYPE {asked} {name} {kind}\n")
-        description = VARIABLE_DESCRIPTIONS.get(ours, "Description unavailable")
-        return Reply(line("DESC", asked, name, value=description))
+        return Reply(line("DESC", asked, name, value=description(ours) or UNAVAILABLE))
 
     def _server_variable(self, asked: str, name: str) -> Reply:
         lowered = name.lower()

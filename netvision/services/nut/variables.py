@@ -17,14 +17,15 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
 
 from ... import __version__
 from ...settings.models import NutSettings, SystemSettings
 from ...ups import battery_test as battery_tests_rules
 from ...ups.battery_test import BatteryTestResult, BatteryTestState, UnitTest
 from ...ups.model import DeviceState, Identity, Snapshot
+from ..shutdown.capability import ups_manages_shut_off
 from ..shutdown.status import ShutdownStatus
+from .names import COMMAND_CONTROLS, COMMAND_DESCRIPTIONS, LOAD_OFF_DELAY, VARIABLE_DESCRIPTIONS
 
 MANUFACTURER = "Socomec"
 DRIVER_NAME = "netvision"
@@ -39,88 +40,6 @@ PHASES = ("L1", "L2", "L3")
 _PHASE_KEYS = ("l1", "l2", "l3")
 # Phase-to-phase voltages: NUT context -> measurement key suffix.
 _LINE_TO_LINE = (("L1-L2", "u12"), ("L2-L3", "u23"), ("L3-L1", "u31"))
-
-# NUT instant command -> control of the UPS Control page (§16.1, ups/maps/base.CONTROLS).
-COMMAND_CONTROLS: Mapping[str, str] = MappingProxyType(
-    {
-        "test.battery.start": "battery_test",
-        "bypass.start": "transfer_to_bypass",
-        "bypass.stop": "transfer_to_inverter",
-        "beeper.mute": "alarm_acknowledgement",
-        "load.off.delay": "standby_on",
-    }
-)
-
-# GET DESC / GET CMDDESC: docs/nut-names.txt wording (upsd reads the same text from cmdvartab).
-COMMAND_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "test.battery.start": "Start a battery test",
-        "bypass.start": "Put the UPS in bypass mode",
-        "bypass.stop": "Take the UPS out of bypass mode",
-        "beeper.mute": "Temporarily mute the UPS beeper",
-        "load.off.delay": "Turn off the load possibly after a delay",
-    }
-)
-
-DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "device.mfr": "Device manufacturer",
-        "device.model": "Device model",
-        "device.serial": "Device serial number (opaque string)",
-        "device.type": "Device type (ups, pdu, scd, psu, ats)",
-        "device.description": "Device description (opaque string)",
-        "device.contact": "Device administrator name (opaque string)",
-        "device.location": "Device physical location (opaque string)",
-        "driver.name": "Driver name",
-        "driver.version": "Driver version (NUT release)",
-        "ups.status": "UPS status",
-        "ups.alarm": "UPS alarms",
-        "ups.mfr": "UPS manufacturer",
-        "ups.model": "UPS model",
-        "ups.serial": "UPS serial number (opaque string)",
-        "ups.firmware": "UPS firmware (opaque string)",
-        "ups.type": "UPS type (opaque string)",
-        "ups.date": "Internal UPS clock date (opaque string)",
-        "ups.time": "Internal UPS clock time (opaque string)",
-        "ups.load": "Load on UPS (percent)",
-        "ups.power": "Current value of apparent power (Volt-Amps)",
-        "ups.power.nominal": "Nominal value of apparent power (Volt-Amps)",
-        "ups.realpower": "Current value of real power (Watts)",
-        "ups.realpower.nominal": "Nominal value of real power (Watts)",
-        "ups.timer.shutdown": "Time before the load will be shutdown (seconds)",
-        "ups.test.result": "Results of last self test (opaque string)",
-        "battery.charge": "Battery charge (percent)",
-        "battery.runtime": "Battery runtime (seconds)",
-        "battery.voltage": "Battery voltage (V)",
-        "battery.current": "Battery current (A)",
-        "battery.temperature": "Battery temperature (degrees C)",
-        "battery.capacity": "Battery capacity (Ah)",
-        "battery.charger.status": "Status of the battery charger",
-        "ambient.temperature": "Ambient temperature (degrees C)",
-        "input.phases": "Input phases (3 for three-phase, absent or 1 for 1phase)",
-        "input.voltage": "Input voltage (V)",
-        "input.voltage.nominal": "Nominal input voltage (V)",
-        "input.current": "Input current (A)",
-        "input.frequency": "Input line frequency (Hz)",
-        "input.frequency.nominal": "Nominal input line frequency (Hz)",
-        "input.realpower": "Current value of real power (Watts)",
-        "input.bypass.phases": "Bypass input phases",
-        "input.bypass.voltage": "Bypass input voltage (V)",
-        "input.bypass.current": "Bypass input current (A)",
-        "input.bypass.frequency": "Bypass input frequency (Hz)",
-        "input.bypass.realpower": "Bypass input real power (Watts)",
-        "output.phases": "Output phases (3 for three-phase, absent or 1 for 1phase)",
-        "output.voltage": "Output voltage (V)",
-        "output.voltage.nominal": "Nominal output voltage (V)",
-        "output.current": "Output current (A)",
-        "output.frequency": "Output frequency (Hz)",
-        "output.frequency.nominal": "Nominal output frequency (Hz)",
-        "output.power": "Apparent power (VA)",
-        "output.realpower": "Real power (W)",
-        "output.powerfactor": "Power Factor (dimensionless value between 0.00 and 1.00)",
-        "output.crestfactor": "Crest Factor (dimensionless value greater or equal to 1)",
-    }
-)
 
 # Three-phase names (docs/nut-names.txt "Three-phase additions"): DOMAIN.CONTEXT.SPEC.
 _PHASE_NAME = re.compile(r"^(input|input\.bypass|output)\.(L[1-3](?:-N|-L[1-3])?|N)\.([a-z.]+)$")
@@ -515,19 +434,32 @@ def variables(
 # -- instant commands and descriptions ----------------------------------------------------------
 
 
-def commands(snapshot: Snapshot | None, unit: int) -> tuple[str, ...]:
-    """The NUT instant commands the UPS permits now (its permission table and remote
-    control permission, ups/controls.py). A unit of a parallel system offers its own
-    battery test where §16.2 tests the units one by one; the other controls are the
-    system's."""
+def command_table(snapshot: Snapshot | None, unit: int) -> dict[str, bool]:
+    """Every NUT instant command the UPS has now -> whether it permits it now (its
+    permission table and remote control permission, ups/controls.py). A command the UPS
+    has but forbids stays known: the server still sends it, the UPS refuses it and its
+    event log keeps who tried, as for the web control page.
+
+    ``load.off.delay`` is there only where the UPS manages its shut-off (§16.8 "UPS shut
+    off"). A unit of a parallel system has its own battery test where §16.2 tests the
+    units one by one; the other controls are the system's."""
     if snapshot is None or snapshot.system is None or not snapshot.communicating:
-        return ()
+        return {}
     permitted = snapshot.permissions
     if unit:
         if unit not in _units(snapshot) or not battery_tests_rules.per_unit(snapshot):
-            return ()
-        return ("test.battery.start",) if permitted.get("battery_test") else ()
-    return tuple(command for command, control in COMMAND_CONTROLS.items() if permitted.get(control))
+            return {}
+        wanted = {"test.battery.start": COMMAND_CONTROLS["test.battery.start"]}
+    else:
+        wanted = dict(COMMAND_CONTROLS)
+        if not ups_manages_shut_off(snapshot):
+            del wanted[LOAD_OFF_DELAY]
+    return {command: bool(permitted[control]) for command, control in wanted.items() if control in permitted}
+
+
+def commands(snapshot: Snapshot | None, unit: int) -> tuple[str, ...]:
+    """The NUT instant commands the UPS permits now (``LIST CMD``), in NUT's order."""
+    return tuple(command for command, permitted in command_table(snapshot, unit).items() if permitted)
 
 
 def control_of(command: str) -> str | None:
@@ -538,16 +470,13 @@ def control_of(command: str) -> str | None:
 def description(name: str) -> str | None:
     """GET DESC: the English description of a variable, None when there is none
     (upsd then answers "Description unavailable")."""
-    if name in DESCRIPTIONS:
-        return DESCRIPTIONS[name]
+    if name in VARIABLE_DESCRIPTIONS:
+        return VARIABLE_DESCRIPTIONS[name]
     match = _PHASE_NAME.match(name)
     if match is None:
         source = re.match(r"^input\.([12])\.(?:(L[1-3]-N)\.)?(voltage|frequency)$", name)
         if source is None:
-            return {
-                "input.source": "Current input source",
-                "input.source.preferred": "Preferred input source",
-            }.get(name)
+            return None
         unit_text = "voltage (V)" if source.group(3) == "voltage" else "frequency (Hz)"
         phase = f", phase {source.group(2)}" if source.group(2) else ""
         return f"Source {source.group(1)} {unit_text}{phase}"

@@ -417,3 +417,38 @@ def force(
 def control_failed(status: ShutdownStatus, reason: str) -> ShutdownStatus:
     """The UPS refused the shut-off or the output-on control: stop managing its output."""
     return replace(status, ups_shut_off=UpsShutOff.FAILED, shut_off_error=reason, restart_at=None)
+
+
+def ups_shut_off(
+    status: ShutdownStatus, settings: ShutdownSettings, inputs: Inputs, permitted: bool
+) -> tuple[ShutdownStatus, list[Action], str]:
+    """A NUT client's ``load.off.delay``: the UPS shut-off sequence now, whether or not the
+    admin turned the procedure's UPS shut-off on (the client asked for it). The shutdown
+    command goes to every client (event "client", as a forced shutdown), and the output
+    goes off ``ups_shut_off_delay`` s later, or earlier once every client has logged out
+    (plus ``shut_off_after_logout`` s), as the procedure's own shut-off; the restart
+    follows ``ups_on_delay`` as usual.
+
+    ``permitted``: the UPS permits its standby control now. Returns the new status, the
+    actions, and '' or the i18n key of the reason it is refused (status unchanged)."""
+    if not inputs.ups_manages_shut_off:
+        return status, [], "shutdown.refused.shut_off_not_managed"
+    if not permitted:
+        return status, [], "shutdown.refused.shut_off_not_permitted"
+    if status.phase is Phase.SHUTDOWN and status.ups_shut_off in (UpsShutOff.OFF, UpsShutOff.RESTART_PENDING):
+        return status, [], "shutdown.refused.shut_off_done"
+    actions: list[Action] = []
+    if status.phase is not Phase.SHUTDOWN or status.test:
+        # The clients are told first (a test becomes a real shutdown).
+        status, actions = force(status, settings, inputs)
+    off_at = inputs.now + _seconds(settings.ups_shut_off_delay)
+    if status.ups_shut_off is UpsShutOff.WAITING and status.ups_off_at is not None:
+        off_at = min(off_at, status.ups_off_at)  # a shut-off already on its way keeps its time
+    status = replace(
+        status,
+        ups_shut_off=UpsShutOff.WAITING,
+        ups_off_at=off_at,
+        shut_off_error="",
+        clients_seen=status.clients_seen or inputs.clients_logged_in > 0,
+    )
+    return status, actions, ""

@@ -7,7 +7,8 @@ to the clients as a NET VISION event (the NUT server, the SNMP traps, the mails 
 syslog read them) and sends the UPS shut-off and output-on controls through the UPS handle.
 
 Offers ``shutdown.status`` (the latest :class:`ShutdownStatus`), ``shutdown.test`` (the
-AC-fail test: '' or the reason it is refused) and ``shutdown.force`` (a NUT primary's FSD).
+AC-fail test: '' or the reason it is refused), ``shutdown.force`` (a NUT primary's FSD) and
+``shutdown.ups_shut_off`` (a NUT client's ``load.off.delay``: '' or the reason it is refused).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ from ...store.timefmt import to_display
 from ...ups.model import Snapshot
 from ..registry import ServiceContext
 from . import conditions, state
+from .capability import ups_manages_shut_off
 from .procedure import (
     FORCED_SHUTDOWN_HOLD,
     SCHEDULE_EVENTS,
@@ -37,6 +40,7 @@ from .procedure import (
     evaluate,
     force,
     start_test,
+    ups_shut_off,
 )
 from .status import ShutdownStatus
 
@@ -52,8 +56,9 @@ _EVENT_IDS: Mapping[ActionKind, str] = {
     ActionKind.UPS_SHUT_OFF: "nv.ups_shutdown_command_sent",
     ActionKind.UPS_OUTPUT_ON: "nv.ups_output_on_sent",
 }
+SHUT_OFF_CONTROL = "standby_on"
 _CONTROLS: Mapping[ActionKind, str] = {
-    ActionKind.UPS_SHUT_OFF: "standby_on",
+    ActionKind.UPS_SHUT_OFF: SHUT_OFF_CONTROL,
     ActionKind.UPS_OUTPUT_ON: "standby_off",
 }
 
@@ -70,12 +75,6 @@ def _present_events(snapshot: Snapshot | None, settings: ShutdownSettings, now: 
 def mains_present(snapshot: Snapshot) -> bool:
     """The rectifier input supply is present (JBUSP S00, VU-MAP S048)."""
     return snapshot.system is not None and snapshot.system.condition("rectifier_supply_present")
-
-
-def manages_shut_off(snapshot: Snapshot) -> bool:
-    """The UPS manages the Standby Schedule (JBUSP S29, VU-MAP T008 b06): the UPS shut-off
-    is available (§16.8 "UPS shut off")."""
-    return snapshot.system is not None and snapshot.system.condition("standby_schedule")
 
 
 class ShutdownService:
@@ -110,6 +109,7 @@ class ShutdownService:
                 "control_failures",
                 "tests",
                 "forced",
+                "shut_offs_asked",
             ),
             0,
         )
@@ -129,6 +129,7 @@ class ShutdownService:
         context.offer("shutdown.status", self.status)
         context.offer("shutdown.test", self.test)
         context.offer("shutdown.force", self.force)
+        context.offer("shutdown.ups_shut_off", self.ups_shut_off)
         context.on_snapshot(lambda _snapshot: self.evaluate())
         context.create_task(self._ticker(), "timer")
         self.evaluate()
@@ -174,6 +175,32 @@ class ShutdownService:
         status, actions = force(self._status, self._context.settings.shutdown, self._inputs(frozenset()))
         self._apply(status, actions)
 
+    def ups_shut_off(self, by: str = "", source: str = "") -> str:
+        """A NUT client's ``load.off.delay``: the UPS shut-off sequence now (the shutdown
+        command to the clients, then the output off after the shut-off delay or once they
+        have logged out). '' when started, else why it is refused."""
+        settings = self._context.settings
+        snapshot = self._context.ups.snapshot
+        answering = snapshot is not None and snapshot.communicating
+        manages = answering and ups_manages_shut_off(snapshot)
+        permitted = answering and bool(snapshot.permissions.get(SHUT_OFF_CONTROL))
+        inputs = replace(self._inputs(frozenset()), ups_manages_shut_off=manages)
+        status, actions, reason = ups_shut_off(self._status, settings.shutdown, inputs, permitted)
+        if reason:
+            text = label(reason, settings.system.language)
+            log.warning("UPS shut-off asked by %s via %s refused: %s", by or "???", source or "???", text)
+            return text
+        log.warning(
+            "UPS shut-off asked by %s via %s: output off in %d s at the latest",
+            by or "???",
+            source or "???",
+            settings.shutdown.ups_shut_off_delay,
+        )
+        self._counters["shut_offs_asked"] += 1
+        self._apply(status, actions)
+        self.evaluate()  # a delay of 0: the output goes off now
+        return ""
+
     # ------------------------------------------------------------ the procedure
 
     async def _ticker(self) -> None:
@@ -205,7 +232,7 @@ class ShutdownService:
             present = frozenset()
         if snapshot is not None and snapshot.communicating:
             self._mains = mains_present(snapshot)
-            self._manages_shut_off = manages_shut_off(snapshot)
+            self._manages_shut_off = ups_manages_shut_off(snapshot)
             return present
         # The UPS does not answer (or not yet, after a restart): its events stand as last
         # seen, so a link failure neither cancels nor starts a shutdown; the schedule
