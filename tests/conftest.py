@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -69,11 +70,13 @@ async def make_daemon(
     """``daemon = await make_daemon({"snmp": {...}}, map_name="jbusp")``: a simulator on a pty,
     the daemon polling it every second, started and communicating."""
     started: list[Daemon] = []
+    numbers = itertools.count()  # taken before any await: daemons may be made concurrently
 
     async def make(overrides: dict[str, Any] | None = None, **simulator_options: Any) -> Daemon:
+        number = next(numbers)
         simulator = await make_simulator(**simulator_options)
         document: dict[str, Any] = {
-            "data_dir": str(tmp_path / f"data{len(started)}"),
+            "data_dir": str(tmp_path / f"data{number}"),
             "serial": {"device": simulator.device_path, "polling_rate": 1, "reconnect_delay": 0.2},
             "web": {"http_enabled": False, "https_enabled": False},
             "snmp": {"enabled": False},
@@ -85,7 +88,7 @@ async def make_daemon(
                 document.setdefault(section, {}).update(values)
             else:
                 document[section] = values
-        settings_path = tmp_path / f"netvision{len(started)}.toml"
+        settings_path = tmp_path / f"netvision{number}.toml"
         daemon = Daemon(Settings.model_validate(document), settings_path=settings_path)
         daemon.test_simulator = simulator  # type: ignore[attr-defined]
         await daemon.start()

@@ -5,7 +5,6 @@ for what upsmon sends and for abuse."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import shutil
 import ssl
@@ -24,6 +23,7 @@ from netvision.services.shutdown.status import Phase, UpsShutOff
 from netvision.services.web.tls import SERVER_PEM, CertificateStore
 from tests.conftest import free_port, wait_for
 from tests.integration.test_snmp_helpers import need
+from tests.integration.upsmon import Upsmon
 
 MakeDaemon = Callable[..., Awaitable[Daemon]]
 
@@ -624,33 +624,8 @@ async def test_upsmon_as_a_secondary_logs_in_and_shuts_down_on_fsd(
     """Debian's upsmon 2.8.0 (the real binary behind /sbin/upsmon), monitoring the gateway
     as a secondary: it logs in, polls ups.status, and runs SHUTDOWNCMD once a primary has
     set FSD."""
-    binary = Path("/lib/nut/upsmon")
-    if not binary.exists():
-        need("upsmon-binary")
     daemon = await nut_daemon(make_daemon)
-    flag = tmp_path / "shutdown-ran"
-    config = tmp_path / "upsmon.conf"
-    config.write_text(
-        f"MONITOR ups@127.0.0.1:{port_of(daemon)} 1 monitor {PASSWORDS['monitor']} secondary\n"
-        f'SHUTDOWNCMD "/bin/touch {flag}"\n'
-        "POLLFREQ 1\nPOLLFREQALERT 1\nDEADTIME 3\nFINALDELAY 0\n"
-        f"POWERDOWNFLAG {tmp_path / 'killpower'}\n"
-    )
-    config.chmod(0o600)
-    environment = {
-        "NUT_CONFPATH": str(tmp_path),
-        "NUT_STATEPATH": str(tmp_path),
-        "NUT_ALTPIDPATH": str(tmp_path),
-    }
-    upsmon = await asyncio.create_subprocess_exec(
-        str(binary),
-        "-F",
-        "-p",
-        "-D",
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    upsmon = await Upsmon.start(tmp_path, port_of(daemon), "monitor", PASSWORDS["monitor"])
     try:
         table: Callable[[], Any] = daemon._context.offers["nut.clients"]  # type: ignore[union-attr]
         await wait_for(
@@ -660,15 +635,10 @@ async def test_upsmon_as_a_secondary_logs_in_and_shuts_down_on_fsd(
         primary = await login(daemon, "operator", clients)
         assert await primary.ask("GET NUMLOGINS ups") == "NUMLOGINS ups 1"
         assert await primary.ask("FSD ups") == "OK FSD-SET"
-        await wait_for(flag.exists, timeout=20)
+        await wait_for(upsmon.flag.exists, timeout=20)
     finally:
-        if upsmon.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                upsmon.terminate()
-        output, _ = await asyncio.wait_for(upsmon.communicate(), 10)
-    assert b"Logged into UPS" in output and b"forced shutdown in progress" in output, output.decode(
-        errors="replace"
-    )
+        output = await upsmon.stop()
+    assert "Logged into UPS" in output and "forced shutdown in progress" in output, output
 
 
 async def test_a_fault_in_the_variables_is_data_stale_not_a_crash(
