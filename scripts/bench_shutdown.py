@@ -8,7 +8,8 @@ NUT server, a ``monitor`` NUT user, the ``ac_failed`` shutdown row (warning peri
 --warning-period min, 1st warning 0 s, interval --interval s) and syslog over UDP to a
 socket of this bench, and --upsmon stock ``upsmon`` processes (``/lib/nut/upsmon -F``,
 secondary, the stock POLLFREQ and POLLFREQALERT of 5 s, a SHUTDOWNCMD that writes the
-time it ran to a file).
+time it ran to a file; run as the user ``nut`` when the bench runs as root, since root's
+upsmon allows one instance per machine).
 
 This process runs --clients NUT clients on one event loop, as upsmon does: USERNAME,
 PASSWORD, LOGIN ups, then ``GET VAR ups ups.status`` every --poll s (spread over the
@@ -46,6 +47,7 @@ import asyncio
 import contextlib
 import json
 import os
+import pwd
 import re
 import sqlite3
 import statistics
@@ -235,9 +237,18 @@ async def start_upsmon(directory: Path, nut_port: int) -> tuple[asyncio.subproce
         "NUT_STATEPATH": str(directory),
         "NUT_ALTPIDPATH": str(directory),
     }
+    # Run by root, upsmon keeps its PID file in /run/nut, one for the machine: a second one
+    # would refuse to start. Run by another user it keeps it in NUT_ALTPIDPATH.
+    account: dict[str, Any] = {}
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("nut")
+        directory.parent.chmod(0o711)
+        for path in (directory, config, script):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        account = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            str(UPSMON), "-F", "-p", "-D", env=environment, stdout=output, stderr=subprocess.STDOUT
+            str(UPSMON), "-F", "-p", "-D", env=environment, stdout=output, stderr=subprocess.STDOUT, **account
         )
     return process, ran, log
 
@@ -459,13 +470,14 @@ def report(
     missing = args.clients - len(delays)
     if missing:
         print(f"   {missing} NUT client(s) never saw FSD")
-    for number, (_, ran, log) in enumerate(upsmons):
+    for number, (process, ran, log) in enumerate(upsmons):
         if ran.exists():
             when = float(ran.read_text().strip())
             print(f"   upsmon {number}: SHUTDOWNCMD ran {when - decision:.3f} s after the decision")
         else:
-            text = log.read_text(errors="replace")
-            print(f"   upsmon {number}: SHUTDOWNCMD did not run (logged in: {'Logged into UPS' in text})")
+            lines = log.read_text(errors="replace").strip().splitlines() or [""]
+            state = "running" if process.returncode is None else f"exited with {process.returncode}"
+            print(f"   upsmon {number}: SHUTDOWNCMD did not run ({state}; its last line: {lines[-1][:120]})")
     print(
         f"   (a stock upsmon polls every {UPSMON_POLL} s (POLLFREQALERT), so it sees FSD up to {UPSMON_POLL} s later)"
     )
