@@ -5,16 +5,18 @@ service's offer, and a NUT user's password never leaves the gateway."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from netvision.services.nut.clients import NutClient
-from netvision.services.shutdown.status import Phase, ShutdownStatus, UpsShutOff
+from netvision.services.shutdown.capability import ups_manages_shut_off
+from netvision.services.shutdown.service import ShutdownService
 from netvision.services.web.openapi import openapi_document
 from netvision.services.web.shutdown import parse_date, shut_off_warnings
 from netvision.settings.models import ShutdownSettings
+from tests.conftest import wait_for
 from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD, client, login
 from tests.integration.test_web_secrets import api_paths, page_paths, read
 
@@ -27,29 +29,6 @@ PASSWORDS = {"admin": ADMIN_PASSWORD, "writer": WRITER_PASSWORD, "reader": READE
 
 def csrf_of(session: dict[str, Any]) -> dict[str, str]:
     return {"X-CSRF-Token": session["csrf"]}
-
-
-class FakeShutdown:
-    """What the shutdown service offers: its status, and the test it starts or refuses."""
-
-    def __init__(self, refusal: str = "") -> None:
-        self.status = ShutdownStatus()
-        self.refusal = refusal
-        self.calls: list[tuple[str, str]] = []
-
-    def offer(self, offers: dict[str, Any]) -> None:
-        offers["shutdown.status"] = lambda: self.status
-        offers["shutdown.test"] = self.test
-
-    def test(self, by: str, source: str) -> str:
-        self.calls.append((by, source))
-        if self.refusal:
-            return self.refusal
-        now = datetime.now(UTC)
-        self.status = ShutdownStatus(
-            phase=Phase.WARNING, event="test", test=True, started=now, deadline=now + timedelta(minutes=5)
-        )
-        return ""
 
 
 CLIENTS = (
@@ -73,7 +52,6 @@ def test_the_shut_off_delay_rule_and_dates() -> None:
         raise AssertionError(wrong)
 
 
-@pytest.mark.skip(reason="written against a UPS without shut-off and a fake shutdown service; to be rewritten for the real ones")
 async def test_pages_render_for_every_role_and_only_writers_change(make_web: Any) -> None:
     web = await make_web()
     for user, password in PASSWORDS.items():
@@ -90,8 +68,8 @@ async def test_pages_render_for_every_role_and_only_writers_change(make_web: Any
                 page = await response.text()
             assert page.count('name="warning_period"') == 9
             assert "UPS on battery (AC failed)" in page
-            # The UPS of the simulator does not say it manages the shut-off: not shown.
-            assert 'id="shut-off-unmanaged"' in page and "f-shutdown-ups_shut_off_delay" not in page
+            # The simulated UPS manages the standby schedule: the UPS shut-off is shown.
+            assert 'id="shut-off-unmanaged"' not in page and "f-shutdown-ups_shut_off_delay" in page
             async with http.patch(
                 web.http + "/api/v1/settings",
                 json={"changes": {"shutdown.battery_level": 40}},
@@ -104,6 +82,15 @@ async def test_pages_render_for_every_role_and_only_writers_change(make_web: Any
             ) as response:
                 assert response.status == (403 if user == "reader" else 200), user
     assert web.daemon.settings_manager.settings.shutdown.battery_level == 40
+    # A UPS that does not manage its standby schedule: the shut-off is neither shown nor asked.
+    web.simulator.device.standby_schedule = False
+    poller = web.daemon.ups
+    await wait_for(lambda: not ups_manages_shut_off(poller.snapshot), timeout=10)
+    async with client() as http:
+        await login(http, web.http, "admin", ADMIN_PASSWORD)
+        async with http.get(web.http + "/shutdown") as response:
+            page = await response.text()
+    assert 'id="shut-off-unmanaged"' in page and "f-shutdown-ups_shut_off_delay" not in page
 
 
 async def test_event_table_and_schedules_round_trip(make_web: Any) -> None:
@@ -179,60 +166,62 @@ async def test_event_table_and_schedules_round_trip(make_web: Any) -> None:
         assert (row.shutdown_day, row.restart_time) == ("friday", "06:00")
 
 
-@pytest.mark.skip(reason="written against a UPS without shut-off and a fake shutdown service; to be rewritten for the real ones")
-async def test_the_ac_fail_test_is_admins_and_refusals_are_in_words(make_web: Any) -> None:
+async def test_the_ac_fail_test_is_admins_and_refusals_are_in_words(
+    make_web: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ShutdownService, "tick", 0.1)
     web = await make_web()
     offers = web.service.context.offers
     async with client() as http:
+        session = await login(http, web.http, "writer", WRITER_PASSWORD)
+        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
+            assert response.status == 403  # it sends the shutdown command to every server: admin's
+    async with client() as http:
         session = await login(http, web.http, "admin", ADMIN_PASSWORD)
+        async with http.get(web.http + "/api/v1/shutdown/status") as response:
+            status = await response.json()
+        assert status["running"] is True and status["phase"] == "idle" and status["test_allowed"] is True
+        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
+            assert response.status == 200 and (await response.json())["started"] is True
+        async with http.get(web.http + "/api/v1/shutdown/status") as response:
+            status = await response.json()
+        # The AC failed sequence, with its 5 min warning period, without a real mains failure.
+        assert status["phase"] == "warning" and status["test"] is True and status["test_allowed"] is False
+        assert 295 <= status["seconds_left"] <= 300 and "AC-fail test" in status["text"][0]
+        assert "is running" in status["test_refusal"]
+        # Asked again while it runs: the service says why, in words.
+        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
+            body = await response.json()
+        assert response.status == 409 and body["reason"] == "refused", body
+        assert body["error"] == "A shutdown procedure or test is already running.", body
+        async with http.get(web.http + "/shutdown") as response:
+            page = await response.text()
+        assert "AC-fail test: the shutdown command is sent in" in page
+        # Shutdown management turned off: nothing to test, and the page says where to turn it on.
+        await web.daemon.settings_manager.change({"shutdown.enabled": False}, via="test", by="test")
+        await wait_for(lambda: "shutdown.test" not in offers, timeout=10)
         async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
             body = await response.json()
         assert response.status == 409 and body["reason"] == "shutdown_off", body
         async with http.get(web.http + "/api/v1/shutdown/status") as response:
             status = await response.json()
         assert status["running"] is False and status["test_allowed"] is False
-
-        fake = FakeShutdown(refusal="the UPS is already on battery")
-        fake.offer(offers)
-        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
-            body = await response.json()
-        assert response.status == 409 and body == {
-            **body,
-            "reason": "refused",
-            "error": "the UPS is already on battery",
-        }
-        fake.refusal = ""
-        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
-            assert response.status == 200 and (await response.json())["started"] is True
-        assert [by for by, _source in fake.calls] == ["admin", "admin"] and fake.calls[0][1] == "Web"
-        async with http.get(web.http + "/api/v1/shutdown/status") as response:
-            status = await response.json()
-        assert status["phase"] == "warning" and status["test"] is True and status["test_allowed"] is False
-        assert 295 <= status["seconds_left"] <= 300 and "AC-fail test" in status["text"][0]
-        fake.status = ShutdownStatus(
-            phase=Phase.SHUTDOWN,
-            event="ac_failed",
-            shutdown_sent=datetime.now(UTC),
-            ups_shut_off=UpsShutOff.WAITING,
-            ups_off_at=datetime.now(UTC) + timedelta(minutes=3),
-        )
-        async with http.get(web.http + "/shutdown") as response:
-            page = await response.text()
-        assert "the shutdown command was sent" in page and "switched off at" in page
-    async with client() as http:
-        session = await login(http, web.http, "writer", WRITER_PASSWORD)
-        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
-            assert response.status == 403
-    # The AC failed action disabled: the test is refused before the service is asked.
-    fake.status = ShutdownStatus()
+        assert "NET VISION Control" in status["test_refusal"]
+    # Back on with the AC failed action disabled: the button says why it is disabled.
     events = [row.model_dump() for row in web.daemon.settings_manager.settings.shutdown.events]
     events[0]["enabled"] = False
-    await web.daemon.settings_manager.change({"shutdown.events": events}, via="test", by="test")
+    await web.daemon.settings_manager.change(
+        {"shutdown.enabled": True, "shutdown.events": events}, via="test", by="test"
+    )
+    await wait_for(lambda: "shutdown.test" in offers, timeout=10)
     async with client() as http:
-        await login(http, web.http, "admin", ADMIN_PASSWORD)
+        session = await login(http, web.http, "admin", ADMIN_PASSWORD)
         async with http.get(web.http + "/api/v1/shutdown/status") as response:
             status = await response.json()
         assert status["test_allowed"] is False and "AC failed action is disabled" in status["test_refusal"]
+        async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
+            body = await response.json()
+        assert response.status == 409 and "AC failed" in body["error"], body
 
 
 async def test_client_table_comes_from_the_nut_service(make_web: Any) -> None:
