@@ -175,22 +175,12 @@ def _maybe_start(status: ShutdownStatus, settings: ShutdownSettings, inputs: Inp
     if not candidates:
         return status
     deadline, _order, name, since = candidates[0]
-    return replace(
+    return _begin(
         status,
-        phase=Phase.WARNING,
-        event=name,
-        test=False,
+        name,
         started=since,
         deadline=deadline,
-        shutdown_sent=None,
         next_warning=_first_warning(settings, name, since, deadline, now),
-        warnings_sent=0,
-        ups_shut_off=UpsShutOff.NONE,
-        ups_off_at=None,
-        restart_at=None,
-        shut_off_error="",
-        clients_seen=False,
-        cancel_at=None,
     )
 
 
@@ -346,6 +336,30 @@ def _may_restart(status: ShutdownStatus, inputs: Inputs) -> bool:
     return True
 
 
+def _begin(
+    status: ShutdownStatus,
+    event: str,
+    *,
+    started: datetime,
+    deadline: datetime,
+    next_warning: datetime | None,
+    test: bool = False,
+) -> ShutdownStatus:
+    """A procedure starting afresh (an event, the test or a client's FSD): its warning
+    period, nothing of an earlier procedure but the memory of the events."""
+    return replace(
+        IDLE,
+        present_since=status.present_since,
+        completed=status.completed,
+        phase=Phase.WARNING,
+        event=event,
+        test=test,
+        started=started,
+        deadline=deadline,
+        next_warning=next_warning,
+    )
+
+
 def _idle(status: ShutdownStatus, keep_shut_off: bool = False) -> ShutdownStatus:
     return replace(
         IDLE,
@@ -367,23 +381,8 @@ def start_test(
     if status.running:
         return status, "shutdown.refused.running"
     deadline = now + _period(settings, "ac_failed", minute)
-    started = replace(
-        status,
-        phase=Phase.WARNING,
-        event=TEST_EVENT,
-        test=True,
-        started=now,
-        deadline=deadline,
-        shutdown_sent=None,
-        next_warning=_first_warning(settings, "ac_failed", now, deadline, now),
-        warnings_sent=0,
-        ups_shut_off=UpsShutOff.NONE,
-        ups_off_at=None,
-        restart_at=None,
-        shut_off_error="",
-        clients_seen=False,
-        cancel_at=None,
-    )
+    next_warning = _first_warning(settings, "ac_failed", now, deadline, now)
+    started = _begin(status, TEST_EVENT, started=now, deadline=deadline, next_warning=next_warning, test=True)
     return started, ""
 
 
@@ -396,20 +395,7 @@ def force(
             status = replace(status, test=False, event=CLIENT_EVENT)
         return status, []
     actions: list[Action] = []
-    status = replace(
-        status,
-        phase=Phase.WARNING,
-        event=CLIENT_EVENT,
-        test=False,
-        started=inputs.now,
-        deadline=inputs.now,
-        next_warning=None,
-        warnings_sent=0,
-        ups_shut_off=UpsShutOff.NONE,
-        ups_off_at=None,
-        restart_at=None,
-        shut_off_error="",
-    )
+    status = _begin(status, CLIENT_EVENT, started=inputs.now, deadline=inputs.now, next_warning=None)
     status = _send_request(status, settings, inputs, actions)
     return replace(status, cancel_at=inputs.now + _seconds(inputs.forced_hold)), actions
 
