@@ -5,7 +5,7 @@ service's offer, and a NUT user's password never leaves the gateway."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from netvision.services.nut.clients import NutClient
 from netvision.services.shutdown.capability import ups_manages_shut_off
 from netvision.services.shutdown.service import ShutdownService
+from netvision.services.shutdown.status import Phase, ShutdownStatus
 from netvision.services.web.openapi import openapi_document
 from netvision.services.web.shutdown import parse_date, shut_off_warnings
 from netvision.settings.models import ShutdownSettings
@@ -29,6 +30,30 @@ PASSWORDS = {"admin": ADMIN_PASSWORD, "writer": WRITER_PASSWORD, "reader": READE
 
 def csrf_of(session: dict[str, Any]) -> dict[str, str]:
     return {"X-CSRF-Token": session["csrf"]}
+
+
+class FakeShutdown:
+    """What the shutdown service offers, held still: its status, and the test it starts or
+    refuses (the browser tests drive the page through every state with it)."""
+
+    def __init__(self, refusal: str = "") -> None:
+        self.status = ShutdownStatus()
+        self.refusal = refusal
+        self.calls: list[tuple[str, str]] = []
+
+    def offer(self, offers: dict[str, Any]) -> None:
+        offers["shutdown.status"] = lambda: self.status
+        offers["shutdown.test"] = self.test
+
+    def test(self, by: str, source: str) -> str:
+        self.calls.append((by, source))
+        if self.refusal:
+            return self.refusal
+        now = datetime.now(UTC)
+        self.status = ShutdownStatus(
+            phase=Phase.WARNING, event="test", test=True, started=now, deadline=now + timedelta(minutes=5)
+        )
+        return ""
 
 
 CLIENTS = (
