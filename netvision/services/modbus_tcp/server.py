@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...events.catalog import make_event
+from ...ratelimit import PerSourceCounter
 from ...settings import Settings
 from ...settings.models import ModbusTcpSettings
 from ...ups.link import LinkError
 from ...ups.model import Snapshot
-from ..flood import FloodCounter
 from ..listen import tcp_listener
 from .frames import (
     HEADER_BYTES,
@@ -94,7 +94,7 @@ class ModbusTcpService:
         self._image = RegisterImage()
         self._image_key: tuple[int, int, int] | None = None
         self._counters = {"requests": 0, "exception_replies": 0, "sessions_opened": 0, "sessions_refused": 0}
-        self._refused = FloodCounter()
+        self._refused = PerSourceCounter()
         self._refused_reporter = False
 
     # ------------------------------------------------------------ lifecycle
@@ -220,7 +220,7 @@ class ModbusTcpService:
         try:
             while self._refused.tracking:
                 await asyncio.sleep(min(1.0, self._refused.window))
-                for host, count in self._refused.pending():
+                for host, count in self._refused.ended():
                     self._report_refused(host, count, len(self._sessions))
         finally:
             self._refused_reporter = False
