@@ -162,3 +162,12 @@ def source_key(address: str) -> str:
     """How a source is counted: ``::ffff:10.0.0.1`` and ``10.0.0.1`` are one source."""
     ip = client_address(address)
     return str(ip) if ip is not None else address
+
+
+SECTION = "access_control"
+
+
+def rules_changed(keys: Iterable[str]) -> bool:
+    """Whether a saved change (its dotted keys) touched the firewall: the TCP services then
+    close the connections already open from an address the new rules refuse."""
+    return any(key == SECTION or key.startswith(SECTION + ".") for key in keys)
