@@ -15,10 +15,11 @@ socket.
 from __future__ import annotations
 
 import ipaddress
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
+
+from .ratelimit import PerSourceCounter
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -101,50 +102,28 @@ class AccessControl:
         return self.default_accept
 
 
-class Denials:
+class Denials(PerSourceCounter):
     """Refused attempts counted per source, and when each source is next worth an event.
 
     At most one event per source and ``period`` seconds (the issue's "one event per
     source and minute"); the event carries how many attempts it stands for. The table
-    keeps the ``max_sources`` most recent sources, so a flood from many addresses
-    costs bounded memory.
+    is the shared bounded counter (``ratelimit.py``): past ``max_sources`` sources in
+    one period, the others share one entry, so a flood from many addresses costs
+    bounded memory and a bounded number of events.
     """
 
     def __init__(self, period: float = 60.0, max_sources: int = 1024) -> None:
+        super().__init__(window=period, max_sources=max_sources)
         self.period = period
-        self.max_sources = max_sources
-        self.total = 0
-        # source -> [attempts not yet reported, time of the last event]
-        self._sources: OrderedDict[str, list[float]] = OrderedDict()
 
     def record(self, source: str, now: float) -> int:
         """Count one refused attempt from ``source`` at ``now`` (monotonic seconds).
         Returns the number of attempts to report in an event now, or 0 for no event."""
-        self.total += 1
-        entry = self._sources.get(source)
-        if entry is None:
-            entry = [0, -self.period]
-            self._sources[source] = entry
-            if len(self._sources) > self.max_sources:
-                self._sources.popitem(last=False)
-        else:
-            self._sources.move_to_end(source)
-        entry[0] += 1
-        if now - entry[1] < self.period:
-            return 0
-        count = int(entry[0])
-        entry[0] = 0
-        entry[1] = now
-        return count
+        return self.hit(source, now)
 
     def pending(self, source: str) -> int:
         """Attempts from ``source`` counted since its last event."""
-        entry = self._sources.get(source)
-        return int(entry[0]) if entry else 0
-
-    @property
-    def sources(self) -> int:
-        return len(self._sources)
+        return self.unreported(source)
 
 
 class AccessGuard:
@@ -183,3 +162,12 @@ def source_key(address: str) -> str:
     """How a source is counted: ``::ffff:10.0.0.1`` and ``10.0.0.1`` are one source."""
     ip = client_address(address)
     return str(ip) if ip is not None else address
+
+
+SECTION = "access_control"
+
+
+def rules_changed(keys: Iterable[str]) -> bool:
+    """Whether a saved change (its dotted keys) touched the firewall: the TCP services then
+    close the connections already open from an address the new rules refuse."""
+    return any(key == SECTION or key.startswith(SECTION + ".") for key in keys)

@@ -176,8 +176,8 @@ class ServiceContext:
         counted per source and logged as at most one event per source and minute."""
         if self.access.allows(self.settings.access_control, address):
             return True
-        source = source_key(address)
-        count = self.access.denials.record(source, time.monotonic())
+        # Past the table's bound, the refusals of new sources share one entry ("other sources").
+        source, count = self.access.denials.count(source_key(address), time.monotonic())
         if count:
             protocol = protocol or self.name
             log.warning("%s access from %s rejected by the firewall (%d attempt(s))", protocol, source, count)

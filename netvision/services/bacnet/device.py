@@ -56,7 +56,7 @@ from bacpypes3.service.object import read_property_to_result_element
 from bacpypes3.vendor import VendorInfo, get_vendor_info
 
 from ... import __version__
-from ..flood import FloodCounter
+from ...ratelimit import PerSourceCounter
 from . import objects as o
 
 log = logging.getLogger("netvision.bacnet")
@@ -202,7 +202,7 @@ class NetVisionApplication(Application):
 
     def _refused_cov(self, source: Any, reason: str) -> None:
         """One log line per source host and minute, with the count (a flood writes no more)."""
-        counter = self.__dict__.setdefault("_cov_refusals", FloodCounter())
+        counter = self.__dict__.setdefault("_cov_refusals", PerSourceCounter())
         host = str(source).rsplit(":", 1)[0]
         count = counter.hit(host)
         if count:
@@ -478,7 +478,7 @@ class DatagramGuard:
     def __init__(self, server: Any, peers: Callable[[], Collection[str]]) -> None:
         self._server = server
         self._peers = peers
-        self.dropped = FloodCounter()
+        self.dropped = PerSourceCounter()
         server.confirmation = self.confirmation
 
     async def confirmation(self, pdu: Any) -> None:

@@ -5,7 +5,8 @@ EN §18.12 and App. "MODBUS TCP ACCESS": the UPS map's own addresses, functions
 MODBUS TCP card (spec/modbus-tcp-card.en.txt): up to 3 sessions (§4.1),
 exception 0x0B when the UPS does not answer (§16), "TCP session x
 opened/closed" events (§13.7.1). A silent connection is closed after 1 minute
-(§18.12).
+(§18.12). A firewall change (§18.15) closes at once the sessions from an
+address the new rules refuse.
 
 The server is written on asyncio streams rather than pymodbus' server, which
 handles one frame per received chunk (pipelined requests wait for more data),
@@ -23,12 +24,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...access import rules_changed
 from ...events.catalog import make_event
+from ...ratelimit import PerSourceCounter
 from ...settings import Settings
 from ...settings.models import ModbusTcpSettings
 from ...ups.link import LinkError
 from ...ups.model import Snapshot
-from ..flood import FloodCounter
 from ..listen import tcp_listener
 from .frames import (
     HEADER_BYTES,
@@ -54,6 +56,7 @@ _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 class _Session:
     number: int
     client: str
+    host: str
     writer: asyncio.StreamWriter
     task: asyncio.Task[None] | None
     malformed: int = field(default=0)
@@ -68,6 +71,7 @@ class _Reason:
 
 _BY_CLIENT = _Reason("closed by the client", "fermée par le client")
 _STOPPED = _Reason("Modbus TCP server stopped", "serveur Modbus TCP arrêté")
+_FIREWALL = _Reason("address now refused by the firewall", "adresse désormais refusée par le pare-feu")
 
 
 def _host(writer: asyncio.StreamWriter) -> str:
@@ -94,13 +98,15 @@ class ModbusTcpService:
         self._image = RegisterImage()
         self._image_key: tuple[int, int, int] | None = None
         self._counters = {"requests": 0, "exception_replies": 0, "sessions_opened": 0, "sessions_refused": 0}
-        self._refused = FloodCounter()
+        self._refused = PerSourceCounter()
         self._refused_reporter = False
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         self._settings = self._context.settings.modbus_tcp
+        # The firewall is not a section of ours: its changes come as a settings listener.
+        self._context.on_settings(self._firewall_changed)
         await self._open_listener()
 
     async def stop(self) -> None:
@@ -151,9 +157,24 @@ class ModbusTcpService:
             server.close()
             log.info("Modbus TCP server closed")
 
-    async def _close_sessions(self, reason: _Reason = _STOPPED) -> None:
+    async def _firewall_changed(self, settings: Settings, keys: list[str]) -> None:
+        """New firewall rules apply to the open sessions too (§18.15): those from an
+        address now refused are closed, with one log line for the change."""
+        if not rules_changed(keys):
+            return
+        section = settings.access_control
+        refused = [s for s in self._sessions.values() if not self._context.access.allows(section, s.host)]
+        await self._close_sessions(_FIREWALL, refused)
+        log.info(
+            "Modbus TCP firewall rules changed: %d session(s) from addresses now refused closed, %d kept",
+            len(refused), len(self._sessions),
+        )  # fmt: skip
+
+    async def _close_sessions(
+        self, reason: _Reason = _STOPPED, sessions: list[_Session] | None = None
+    ) -> None:
         tasks = []
-        for session in list(self._sessions.values()):
+        for session in list(self._sessions.values()) if sessions is None else sessions:
             if session.task is not None and not session.task.done():
                 session.closing = reason
                 session.task.cancel()
@@ -176,7 +197,7 @@ class ModbusTcpService:
                 await writer.wait_closed()
             return
         number = next(n for n in itertools.count(1) if n not in self._sessions)
-        session = _Session(number, client, writer, asyncio.current_task())
+        session = _Session(number, client, _host(writer), writer, asyncio.current_task())
         self._sessions[number] = session
         self._counters["sessions_opened"] += 1
         log.info("Modbus TCP session %d opened by %s", number, client)
@@ -220,7 +241,7 @@ class ModbusTcpService:
         try:
             while self._refused.tracking:
                 await asyncio.sleep(min(1.0, self._refused.window))
-                for host, count in self._refused.pending():
+                for host, count in self._refused.ended():
                     self._report_refused(host, count, len(self._sessions))
         finally:
             self._refused_reporter = False

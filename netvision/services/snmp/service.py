@@ -24,10 +24,10 @@ from pysnmp.smi import error as smi_error
 from ... import __version__
 from ...events.bus import Event, Severity
 from ...netinfo import network_of
+from ...ratelimit import PerSourceCounter
 from ...settings import Settings
 from ...settings.store import SettingsError, apply_changes
 from ...ups.model import Snapshot
-from ..flood import FloodCounter
 from ..listen import guard
 from ..registry import ServiceContext
 from . import usm
@@ -134,7 +134,7 @@ class SnmpService:
         self._encoded: EncodedTree | None = None
         self._communities: frozenset[bytes] = frozenset()
         self._fast_versions: frozenset[int] = frozenset()
-        self._dropped = FloodCounter()
+        self._dropped = PerSourceCounter()
         # SNMP's settings changes are saved one after the other, each computed on the saved
         # settings of the one before (a table cell rewrites its whole list).
         self._settings_lock = asyncio.Lock()

@@ -1,6 +1,7 @@
 """The web service: HTTP and HTTPS listeners serving the pages and the REST API
 (EN §3.4–3.5, §11–§21). Ports and on/off switches come from ``[web]`` (§18.3)
-and apply without a restart."""
+and apply without a restart; a firewall change (§18.15) closes the open connections
+from an address the new rules refuse."""
 
 from __future__ import annotations
 
@@ -92,6 +93,16 @@ class WebService:
         self.state._cache.clear()
         if self._listen_key(new) != self._listening:
             self.context.create_task(self._reopen(new), name="reopen")
+        if new.access_control != old.access_control:
+            self.context.create_task(self._close_refused(), name="firewall")
+
+    async def _close_refused(self) -> None:
+        """Close the connections from addresses the firewall now refuses (keep-alive and
+        live update streams), once the answer to the change has left (it may go to one)."""
+        await asyncio.sleep(0.2)
+        allows = functools.partial(self.context.access.allows, self.context.settings.access_control)
+        closed, kept = self.app[LIMITS_KEY].close_refused(allows)
+        log.info("web: firewall rules changed: %d connection(s) from addresses now refused closed, %d kept", closed, kept)
 
     async def _reopen(self, settings: Settings) -> None:
         await asyncio.sleep(0.2)

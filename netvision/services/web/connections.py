@@ -13,7 +13,10 @@ around aiohttp's own protocol that
   request), and one whose body (by ``Content-Length``) is not complete
   ``body_timeout`` seconds after its head.
 
-Idle keep-alive connections are closed by aiohttp's ``keepalive_timeout``.
+Idle keep-alive connections are closed by aiohttp's ``keepalive_timeout``. The
+admitted connections are known (``ConnectionLimits.connections``), so that a
+firewall change (§18.15) can close those from an address the new rules refuse:
+keep-alive connections and live update streams alike.
 Over HTTPS the wrapper accepts the plain TCP connection itself, so the caps
 apply before any TLS work, then starts TLS on it (``loop.start_tls``): the
 handshake falls under the header deadline, and the request deadlines follow
@@ -55,6 +58,7 @@ class ConnectionLimits:
     keepalive_timeout: float = 15.0
     handshake_timeout: float = 10.0
     open: dict[str, int] = field(default_factory=dict)  # source -> open connections
+    connections: set[LimitedProtocol] = field(default_factory=set)  # the admitted ones
     total: int = 0
     refused: int = 0
     timed_out: int = 0
@@ -81,6 +85,14 @@ class ConnectionLimits:
             "web: %d connection(s) refused since the last report (limits: %d open, %d per address), the last from %s",
             count, self.max_connections, self.max_per_source, source,
         )  # fmt: skip
+
+    def close_refused(self, allows: Callable[[str], bool]) -> tuple[int, int]:
+        """Close every open connection whose client address ``allows`` now refuses.
+        Returns how many were closed and how many are kept."""
+        refused = [connection for connection in self.connections if not allows(connection.host)]
+        for connection in refused:
+            connection.cut()
+        return len(refused), len(self.connections) - len(refused)
 
     def release(self, source: str) -> None:
         self.total -= 1
@@ -112,6 +124,7 @@ class LimitedProtocol(asyncio.Protocol):
         self.tls = tls
         self.transport: asyncio.Transport | None = None
         self.source = ""
+        self.host = ""  # the client's address, as the firewall matches it
         self.admitted = False
         self.ready = False  # the inner protocol has its transport (after the TLS handshake)
         self._early: list[bytes] = []  # decrypted bytes delivered before the inner protocol was ready
@@ -130,6 +143,8 @@ class LimitedProtocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.source = _source(transport)
+        peer = transport.get_extra_info("peername")
+        self.host = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         if not self.limits.admit(self.source):
             if self.tls is None:
                 transport.write(REFUSED)
@@ -138,6 +153,7 @@ class LimitedProtocol(asyncio.Protocol):
                 transport.abort()  # no TLS work for a refused connection
             return
         self.admitted = True
+        self.limits.connections.add(self)
         self._arm(self.limits.header_timeout)
         if self.tls is None:
             self._ready(transport)
@@ -197,6 +213,7 @@ class LimitedProtocol(asyncio.Protocol):
         if self.admitted:
             self.admitted = False
             self._disarm()
+            self.limits.connections.discard(self)
             self.limits.release(self.source)
 
     def pause_writing(self) -> None:
@@ -206,6 +223,15 @@ class LimitedProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         if self.ready:
             self.inner.resume_writing()
+
+    def cut(self) -> None:
+        """Close the connection (its client is refused now): what is being written leaves
+        first; a client that does not read it is cut a second later."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        transport.close()
+        asyncio.get_running_loop().call_later(1.0, transport.abort)
 
     # -- deadlines ---------------------------------------------------------------------------------
 

@@ -5,26 +5,20 @@ the failures that follow within the minute are counted and logged as one event
 when the minute ends, and again each minute while they go on. A flood therefore
 adds one row per source and minute, and at most ``max_sources`` sources are
 told apart: the others share one row ("other sources"), so a flood from many
-addresses is bounded too.
+addresses is bounded too. The counting is the shared per-source counter
+(``netvision/ratelimit.py``); this module adds the minute's sweep and the events.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ...events.bus import EventBus
 from ...events.catalog import make_event
+from ...ratelimit import OTHER_SOURCES, PerSourceCounter
 
-OTHER_SOURCES = "other sources"
-
-
-@dataclass
-class _Window:
-    count: int = 0
-    user: str = ""
-    handle: asyncio.TimerHandle | None = None
+__all__ = ["OTHER_SOURCES", "FailedLogins"]
 
 
 class FailedLogins:
@@ -37,45 +31,49 @@ class FailedLogins:
         self.bus = bus
         self.window = window
         self.max_sources = max_sources
-        self._windows: dict[str, _Window] = {}
+        # Windows that end with failures counted are renewed: one row a minute while they go on.
+        self._counter = PerSourceCounter(window, max_sources, renew=True)
+        self._users: dict[str, str] = {}  # entry -> the last name tried from it
+        self._sweep: asyncio.Task[None] | None = None
 
     def failed(self, source: str, user: str) -> None:
-        key = source if source in self._windows or len(self._windows) < self.max_sources else OTHER_SOURCES
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = _Window()
+        key, report = self._counter.count(source)
+        self._users[key] = user
+        if report == 1:
             self.bus().publish(make_event("nv.web_login_failed", user=user, ip=key, count=1))
-            self._schedule(key, window)
-        else:
-            window.count += 1
-            window.user = user
+        elif report:
+            # The minute ended before the sweep took its count: this failure closes it.
+            self._publish(key, report)
+        if self._sweep is None or self._sweep.done():
+            self._sweep = asyncio.get_running_loop().create_task(
+                self._sweep_windows(), name="web-failed-logins"
+            )
 
-    def _schedule(self, key: str, window: _Window) -> None:
-        window.handle = asyncio.get_running_loop().call_later(self.window, self._flush, key)
+    async def _sweep_windows(self) -> None:
+        """Each ended minute's count, as long as some source is tracked."""
+        while self._counter.tracking:
+            await asyncio.sleep(min(1.0, self.window))
+            for key, count in self._counter.ended():
+                self._publish(key, count)
+            self._forget_users()
 
-    def _flush(self, key: str) -> None:
-        window = self._windows.get(key)
-        if window is None:
-            return
-        if not window.count:
-            del self._windows[key]  # a quiet minute: the next failure is logged at once again
-            return
-        self._publish(key, window)
-        self._schedule(key, window)
+    def _publish(self, key: str, count: int) -> None:
+        self.bus().publish(
+            make_event("nv.web_login_failures", ip=key, count=count, user=self._users.get(key, ""))
+        )
 
-    def _publish(self, key: str, window: _Window) -> None:
-        event = make_event("nv.web_login_failures", ip=key, count=window.count, user=window.user)
-        window.count = 0
-        self.bus().publish(event)
+    def _forget_users(self) -> None:
+        for key in [key for key in self._users if key not in self._counter]:
+            del self._users[key]
 
     def sources(self) -> int:
-        return len(self._windows)
+        return self._counter.sources
 
     def close(self) -> None:
         """Log what is still counted (the service stops) and forget every source."""
-        for key, window in list(self._windows.items()):
-            if window.handle is not None:
-                window.handle.cancel()
-            if window.count:
-                self._publish(key, window)
-        self._windows.clear()
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        for key, count in self._counter.drain():
+            self._publish(key, count)
+        self._users.clear()
