@@ -117,7 +117,7 @@ async def detection_latency(
             )
             poller = Poller(config)
             bus = EventBus()
-            engine = EventEngine(bus, lambda: poller.register_map)
+            engine = EventEngine(bus)
             engine.attach(poller)
             seen: list[tuple[float, Event]] = []
             bus.on_event(lambda event: seen.append((loop.time(), event)))
