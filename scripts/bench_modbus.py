@@ -19,25 +19,27 @@ import asyncio
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchlib import ROOT, free_port, start_simulator
-
-sys.path.insert(0, str(ROOT))
-
-from netvision.daemon import Daemon  # noqa: E402
-from netvision.settings import Settings  # noqa: E402
+from benchlib import ROOT, SIMULATOR, children, daemon_reading, free_port, settings_document, start_simulator
 
 MEASUREMENTS = (0x1060, 48)
 RESULT = re.compile(r"requests=(\d+) rate=(\d+)/s p50=([\d.]+)ms p99=([\d.]+)ms fc=(\d+)")
 
 
-async def load(mbload: Path, port: int, clients: int, seconds: float) -> list[tuple[int, float, float, float]]:
+async def load(
+    mbload: Path, port: int, clients: int, seconds: float
+) -> list[tuple[int, float, float, float]]:
     address, count = MEASUREMENTS
     processes = [
         await asyncio.create_subprocess_exec(
-            sys.executable, str(mbload), "127.0.0.1", str(port), hex(address), str(count), str(seconds),
+            sys.executable,
+            str(mbload),
+            "127.0.0.1",
+            str(port),
+            hex(address),
+            str(count),
+            str(seconds),
             stdout=asyncio.subprocess.PIPE,
         )
         for _ in range(clients)
@@ -50,43 +52,33 @@ async def load(mbload: Path, port: int, clients: int, seconds: float) -> list[tu
             raise RuntimeError(f"mbload failed: {out.decode()!r}")
         if int(match.group(5)) != 3:
             raise RuntimeError(f"the server answered with an exception (function {match.group(5)})")
-        results.append((int(match.group(1)), float(match.group(2)), float(match.group(3)), float(match.group(4))))
+        results.append(
+            (int(match.group(1)), float(match.group(2)), float(match.group(3)), float(match.group(4)))
+        )
     return results
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--mbload", type=Path, default=ROOT.parent / "shared" / "tools" / "mbload.py")
     args = parser.parse_args()
     if not args.mbload.exists():
         parser.error(f"{args.mbload} not found (give --mbload)")
     port = free_port()
-    with tempfile.TemporaryDirectory() as directory:
-        link = Path(directory) / "ups"
-        simulator = start_simulator(link, "--map", "jbusp", "--topology", "three_phase")
-        daemon: Daemon | None = None
-        try:
-            settings = Settings.model_validate(
-                {
-                    "data_dir": str(Path(directory) / "data"),
-                    "serial": {"device": str(link)},
-                    "web": {"http_enabled": False, "https_enabled": False},
-                    "snmp": {"enabled": False},
-                    "bacnet": {"enabled": False},
-                    "modbus_tcp": {"enabled": True, "bind": "127.0.0.1", "port": port, "max_connections": 3},
-                }
-            )
-            daemon = Daemon(settings)
-            await daemon.start()
-            assert daemon.poller is not None
-            deadline = time.monotonic() + 30
-            while not daemon.poller.snapshot.communicating:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the daemon did not reach the simulated UPS")
-                await asyncio.sleep(0.05)
+    with tempfile.TemporaryDirectory() as name, children() as processes:
+        directory = Path(name)
+        link = directory / "ups"
+        processes.append(start_simulator(link, *SIMULATOR))
+        modbus_tcp = {"enabled": True, "bind": "127.0.0.1", "port": port, "max_connections": 3}
+        async with daemon_reading(settings_document(directory, link, modbus_tcp=modbus_tcp)):
             address, count = MEASUREMENTS
-            print(f"Modbus TCP, function 0x03 reads of {count} words at {address:#06x}, loopback, {args.seconds:g} s each")
+            print(
+                f"Modbus TCP, function 0x03 reads of {count} words at {address:#06x}, loopback, "
+                f"{args.seconds:g} s each"
+            )
             for clients in (1, 3):
                 results = await load(args.mbload, port, clients, args.seconds)
                 total = sum(rate for _, rate, _, _ in results)
@@ -96,11 +88,6 @@ async def main() -> None:
                     f"{clients} client(s): {total:8.0f} requests/s  worst p99 {worst_p99:.3f} ms "
                     f"({'under' if worst_p99 < 5 else 'OVER'} 5 ms)  [{per_client}]"
                 )
-        finally:
-            if daemon is not None:
-                await daemon.stop()
-            simulator.terminate()
-            simulator.wait(10)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -49,15 +48,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import ROOT, free_port, start_simulator
-
-sys.path.insert(0, str(ROOT))
+from benchlib import (
+    SIMULATOR,
+    WIRE_TIMING,
+    children,
+    daemon_reading,
+    free_port,
+    percentile,
+    settings_document,
+    simctl,
+    start_simulator,
+)
 
 AIM = 0.100  # s over detection
 QUIET = 2.5  # s without any arrival before the next change
 TIMEOUT = 20.0  # s for every path to answer a change
 PATHS = ("mail", "syslog", "trap")
-SIMULATOR = ("--map", "jbusp", "--topology", "three_phase", "--baud", "9600", "--wire-timing")
 
 
 # -- the receivers' process ------------------------------------------------------------------------
@@ -172,28 +178,10 @@ def start_snmptrapd(directory: Path) -> tuple[subprocess.Popen[bytes], int, Path
 # -- the bench -------------------------------------------------------------------------------------
 
 
-async def simctl(control: Path, request: dict[str, object]) -> None:
-    reader, writer = await asyncio.open_unix_connection(str(control))
-    try:
-        writer.write(json.dumps(request).encode() + b"\n")
-        await writer.drain()
-        answer = json.loads(await reader.readline())
-        if not answer.get("ok"):
-            raise RuntimeError(f"simulator refused {request}: {answer}")
-    finally:
-        writer.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 async def bench(runs: int, transport: str, burst_gap: float | None) -> None:
     from netvision.daemon import Daemon
     from netvision.events.bus import Event
     from netvision.services.mail import service as mail_service
-    from netvision.settings import Settings
 
     if burst_gap is not None:
         defaults = list(mail_service.MailService.__init__.__defaults__ or ())
@@ -204,79 +192,66 @@ async def bench(runs: int, transport: str, burst_gap: float | None) -> None:
     rng = random.Random(1)
     arrivals: dict[str, list[float]] = {path: [] for path in PATHS}
     bus: list[tuple[float, Event]] = []
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, children() as processes:
         directory = Path(name)
         link, control = directory / "ups", directory / "control"
-        children: list[subprocess.Popen[Any]] = []
-        daemon = None
-        try:
-            children.append(start_simulator(link, *SIMULATOR, "--control", str(control)))
-            rsyslogd, syslog_port, syslog_file = start_rsyslogd(directory, transport)
-            children.append(rsyslogd)
-            trapd, trap_port, trap_file = start_snmptrapd(directory)
-            children.append(trapd)
-            trap_file.write_bytes(b"")  # the watch counts from here: not the start banner
-            smtp_port = free_port()
-            receivers = subprocess.Popen(
-                [sys.executable, __file__, "--receivers", str(smtp_port), str(syslog_file), str(trap_file)],
-                stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
-            children.append(receivers)
+        processes.append(start_simulator(link, *SIMULATOR, *WIRE_TIMING, "--control", str(control)))
+        rsyslogd, syslog_port, syslog_file = start_rsyslogd(directory, transport)
+        processes.append(rsyslogd)
+        trapd, trap_port, trap_file = start_snmptrapd(directory)
+        processes.append(trapd)
+        trap_file.write_bytes(b"")  # the watch counts from here: not the start banner
+        smtp_port = free_port()
+        receivers = subprocess.Popen(
+            [sys.executable, __file__, "--receivers", str(smtp_port), str(syslog_file), str(trap_file)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        processes.append(receivers)
+        assert receivers.stdout is not None
+        if not receivers.stdout.readline().startswith("ready"):
+            raise RuntimeError("the SMTP server did not start")
+
+        def read() -> None:
             assert receivers.stdout is not None
-            if not receivers.stdout.readline().startswith("ready"):
-                raise RuntimeError("the SMTP server did not start")
+            for line in receivers.stdout:
+                path, when = line.split()
+                arrivals[path].append(float(when))
 
-            def read() -> None:
-                assert receivers.stdout is not None
-                for line in receivers.stdout:
-                    path, when = line.split()
-                    arrivals[path].append(float(when))
+        threading.Thread(target=read, daemon=True).start()
 
-            threading.Thread(target=read, daemon=True).start()
+        document = settings_document(
+            directory,
+            link,
+            serial={"baud_rate": 9600},
+            snmp={
+                "enabled": True,
+                "port": free_port(socket.SOCK_DGRAM),
+                "bind": "127.0.0.1",
+                "on_battery_trap_interval": 3600,  # no repeated TRAP 1 inside a measure
+                "trap_receivers": [
+                    {"address": "127.0.0.1", "port": trap_port, "community": "nv", "version": "v2c"}
+                ],
+            },
+            mail={
+                "enabled": True,
+                "server": "127.0.0.1",
+                "port": smtp_port,
+                "sender": "ups@example.com",
+                "delay_minutes": 0,
+                "recipients": [
+                    {"address": "ops@example.com", "mail_type": "events", "severity": "information"}
+                ],
+            },
+            syslog={"enabled": True, "server": "127.0.0.1", "port": syslog_port, "transport": transport},
+        )
 
-            settings = Settings.model_validate(
-                {
-                    "data_dir": str(directory / "data"),
-                    "serial": {"device": str(link), "baud_rate": 9600},
-                    "web": {"http_enabled": False, "https_enabled": False},
-                    "modbus_tcp": {"enabled": False},
-                    "bacnet": {"enabled": False},
-                    "snmp": {
-                        "enabled": True,
-                        "port": free_port(socket.SOCK_DGRAM),
-                        "bind": "127.0.0.1",
-                        "on_battery_trap_interval": 3600,  # no repeated TRAP 1 inside a measure
-                        "trap_receivers": [
-                            {"address": "127.0.0.1", "port": trap_port, "community": "nv", "version": "v2c"}
-                        ],
-                    },
-                    "mail": {
-                        "enabled": True,
-                        "server": "127.0.0.1",
-                        "port": smtp_port,
-                        "sender": "ups@example.com",
-                        "delay_minutes": 0,
-                        "recipients": [
-                            {"address": "ops@example.com", "mail_type": "events", "severity": "information"}
-                        ],
-                    },
-                    "syslog": {
-                        "enabled": True,
-                        "server": "127.0.0.1",
-                        "port": syslog_port,
-                        "transport": transport,
-                    },
-                }
-            )
-            daemon = Daemon(settings, settings_path=directory / "netvision.toml")
+        def listen(daemon: Daemon) -> None:
             daemon.bus.on_event(lambda event: bus.append((time.monotonic(), event)))
-            await daemon.start()
-            assert daemon.poller is not None
-            deadline = time.monotonic() + 60
-            while not daemon.poller.snapshot.communicating:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the daemon does not read the simulator")
-                await asyncio.sleep(0.05)
+
+        async with daemon_reading(
+            document, settings_path=directory / "netvision.toml", before_start=listen, timeout=60
+        ) as daemon:
+            settings = daemon.settings
             polling = settings.serial.polling_rate
             print(
                 f"notification latency: simulator at 9600 baud (wire timing), polling {polling} s, "
@@ -320,15 +295,6 @@ async def bench(runs: int, transport: str, burst_gap: float | None) -> None:
                         flush=True,
                     )
             report(rows, gap)
-        finally:
-            if daemon is not None:
-                await daemon.stop()
-            for child in reversed(children):
-                child.terminate()
-                try:
-                    child.wait(10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
 
 
 async def quiet(arrivals: dict[str, list[float]], bus: list[tuple[float, Any]]) -> None:

@@ -25,12 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import ROOT, free_port, start_simulator
-
-sys.path.insert(0, str(ROOT))
-
-from netvision.daemon import Daemon  # noqa: E402
-from netvision.settings import Settings  # noqa: E402
+from benchlib import SIMULATOR, children, daemon_reading, free_port, settings_document, start_simulator
 
 CLIENTS = r"""
 import asyncio, json, sys, time
@@ -83,38 +78,20 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--request", default="GET VAR ups ups.status", help="what each client asks")
     args = parser.parse_args()
-    _variables_while_unwritten()
     port = free_port()
-    with tempfile.TemporaryDirectory() as directory:
-        link = Path(directory) / "ups"
-        simulator = start_simulator(link, "--map", "jbusp", "--topology", "three_phase")
-        daemon: Daemon | None = None
-        try:
-            settings = Settings.model_validate(
-                {
-                    "data_dir": str(Path(directory) / "data"),
-                    "serial": {"device": str(link)},
-                    "web": {"http_enabled": False, "https_enabled": False},
-                    "snmp": {"enabled": False},
-                    "bacnet": {"enabled": False},
-                    "nut": {
-                        "enabled": True,
-                        "bind": "127.0.0.1",
-                        "port": port,
-                        "starttls": False,
-                        "max_clients": max(300, args.clients + 10),
-                        "users": [{"name": "bench", "password": "bench-password"}],
-                    },
-                }
-            )
-            daemon = Daemon(settings)
-            await daemon.start()
-            assert daemon.poller is not None
-            deadline = time.monotonic() + 30
-            while not daemon.poller.snapshot.communicating:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the daemon did not reach the simulated UPS")
-                await asyncio.sleep(0.05)
+    nut = {
+        "enabled": True,
+        "bind": "127.0.0.1",
+        "port": port,
+        "starttls": False,
+        "max_clients": max(300, args.clients + 10),
+        "users": [{"name": "bench", "password": "bench-password"}],
+    }
+    with tempfile.TemporaryDirectory() as name, children() as processes:
+        directory = Path(name)
+        link = directory / "ups"
+        processes.append(start_simulator(link, *SIMULATOR))
+        async with daemon_reading(settings_document(directory, link, nut=nut)):
             wall, cpu = time.monotonic(), cpu_seconds()
             await asyncio.sleep(args.seconds)
             idle = (cpu_seconds() - cpu) / (time.monotonic() - wall)
@@ -140,26 +117,6 @@ async def main() -> None:
                 f"{rate:.0f} requests/s answered, p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, "
                 f"{result['error_count']} error(s) {result['errors']}"
             )
-        finally:
-            if daemon is not None:
-                await daemon.stop()
-            simulator.terminate()
-            simulator.wait(10)
-
-
-def _variables_while_unwritten() -> None:
-    """The NUT variables module may not be written yet: a few variables then stand in."""
-    from netvision.services.nut import variables
-    from netvision.settings.models import NutSettings, SystemSettings
-
-    try:
-        variables.nut_upses(None, SystemSettings(), NutSettings())
-    except NotImplementedError:
-        variables.nut_upses = lambda snapshot, system, nut: (variables.NutUps(nut.ups_name, system.name, 0),)  # type: ignore[assignment]
-        variables.variables = lambda snapshot, unit, status, now, system: {  # type: ignore[assignment]
-            "ups.status": "OL",
-            "battery.charge": "100",
-        }
 
 
 if __name__ == "__main__":

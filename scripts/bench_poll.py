@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -34,7 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchlib import ROOT, start_simulator
+from benchlib import ROOT, simctl, start_simulator
 
 sys.path.insert(0, str(ROOT))
 
@@ -97,34 +96,28 @@ LATENCY_SYSTEMS = (
 )
 
 
-async def simctl(control: Path, request: dict[str, object]) -> None:
-    reader, writer = await asyncio.open_unix_connection(str(control))
-    try:
-        writer.write(json.dumps(request).encode() + b"\n")
-        await writer.drain()
-        answer = json.loads(await reader.readline())
-        if not answer.get("ok"):
-            raise RuntimeError(f"simulator refused {request}: {answer}")
-    finally:
-        writer.close()
-
-
-async def detection_latency(name: str, options: list[str], baud: int, changes: int, fast_lane_ms: int) -> None:
+async def detection_latency(
+    name: str, options: list[str], baud: int, changes: int, fast_lane_ms: int
+) -> None:
     loop = asyncio.get_running_loop()
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as directory:
         link, control = Path(directory) / "ups", Path(directory) / "control"
-        process = start_simulator(link, *options, "--baud", str(baud), "--wire-timing", "--control", str(control))
+        process = start_simulator(
+            link, *options, "--baud", str(baud), "--wire-timing", "--control", str(control)
+        )
         try:
             deadline = time.monotonic() + 20
             while not control.exists() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             # The daemon's settings and wiring: poller → event engine → bus.
             settings = Settings.model_validate({"serial": {"baud_rate": baud, "fast_lane_ms": fast_lane_ms}})
-            config = replace(poller_config(settings, str(link)), fast_lane=settings.serial.fast_lane_ms / 1000)
+            config = replace(
+                poller_config(settings, str(link)), fast_lane=settings.serial.fast_lane_ms / 1000
+            )
             poller = Poller(config)
             bus = EventBus()
-            engine = EventEngine(bus, lambda: poller.register_map)
+            engine = EventEngine(bus)
             engine.attach(poller)
             seen: list[tuple[float, Event]] = []
             bus.on_event(lambda event: seen.append((loop.time(), event)))
@@ -138,7 +131,10 @@ async def detection_latency(name: str, options: list[str], baud: int, changes: i
                 await asyncio.sleep(rng.uniform(0, config.polling_rate))  # a random moment of the period
                 count = len(seen)
                 sent = loop.time()
-                await simctl(control, {"cmd": "scenario", "name": "mains_failure" if number % 2 == 0 else "mains_restored"})
+                await simctl(
+                    control,
+                    {"cmd": "scenario", "name": "mains_failure" if number % 2 == 0 else "mains_restored"},
+                )
                 while len(seen) == count:
                     if loop.time() - sent > 10:
                         raise RuntimeError("no event within 10 s of the change")
@@ -159,7 +155,9 @@ async def detection_latency(name: str, options: list[str], baud: int, changes: i
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--baud", type=int, default=9600, choices=(2400, 9600, 19200, 57600))
     parser.add_argument("--cycles", type=int, default=10)
     parser.add_argument("--changes", type=int, default=20)

@@ -38,6 +38,8 @@ latencies include any wait for a core.
 
 usage: scripts/bench_shutdown.py [--clients 250] [--upsmon 3] [--poll 0.5] [--minutes 3]
                                  [--warning-period 1] [--interval 10] [--baseline 20]
+a short run (about 1.5 min, the warning period lasts 1 min at least):
+       scripts/bench_shutdown.py --clients 50 --upsmon 1 --minutes 0.25 --baseline 5
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ import re
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -61,9 +62,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchlib import ROOT, free_port, start_simulator
+from benchlib import (
+    SIMULATOR,
+    WIRE_TIMING,
+    children,
+    free_port,
+    percentile,
+    settings_document,
+    simctl,
+    start_daemon_process,
+    start_simulator,
+    write_settings,
+)
 
-SIMULATOR = ("--map", "jbusp", "--topology", "three_phase", "--baud", "9600", "--wire-timing")
 UPSMON = Path("/lib/nut/upsmon")
 USER, PASSWORD = "monitor", "bench-monitor-secret"
 UPSMON_POLL = 5  # s: upsmon's stock POLLFREQ and POLLFREQALERT
@@ -76,26 +87,35 @@ ID = re.compile(rb' id="([^"]+)"')
 # -- the daemon's process --------------------------------------------------------------------------
 
 
-def settings_text(
+def settings(
     directory: Path, link: Path, nut_port: int, syslog_port: int, args: argparse.Namespace
-) -> str:
-    return "\n".join(
-        [
-            f'data_dir = "{directory}/data"',
-            "[serial]", f'device = "{link}"', "baud_rate = 9600",
-            "[web]", "http_enabled = false", "https_enabled = false",
-            "[snmp]", "enabled = false",
-            "[modbus_tcp]", "enabled = false",
-            "[bacnet]", "enabled = false",
-            "[syslog]", "enabled = true", 'server = "127.0.0.1"', f"port = {syslog_port}", 'transport = "udp"',
-            "[nut]", "enabled = true", 'bind = "127.0.0.1"', f"port = {nut_port}", "starttls = false",
-            f"max_clients = {min(1000, max(300, args.clients + args.upsmon + 20))}",
-            "[[nut.users]]", f'name = "{USER}"', f'password = "{PASSWORD}"', 'rights = "monitor"',
-            "[shutdown]", "enabled = true",
-            "[[shutdown.events]]", 'event = "ac_failed"', "enabled = true",
-            f"warning_period = {args.warning_period}", "first_warning = 0", f"warning_interval = {args.interval}",
-        ]
-    ) + "\n"  # fmt: skip
+) -> dict[str, Any]:
+    return settings_document(
+        directory,
+        link,
+        serial={"baud_rate": 9600},
+        syslog={"enabled": True, "server": "127.0.0.1", "port": syslog_port, "transport": "udp"},
+        nut={
+            "enabled": True,
+            "bind": "127.0.0.1",
+            "port": nut_port,
+            "starttls": False,
+            "max_clients": min(1000, max(300, args.clients + args.upsmon + 20)),
+            "users": [{"name": USER, "password": PASSWORD, "rights": "monitor"}],
+        },
+        shutdown={
+            "enabled": True,
+            "events": [
+                {
+                    "event": "ac_failed",
+                    "enabled": True,
+                    "warning_period": args.warning_period,
+                    "first_warning": 0,
+                    "warning_interval": args.interval,
+                }
+            ],
+        },
+    )
 
 
 @dataclass
@@ -256,18 +276,6 @@ async def start_upsmon(directory: Path, nut_port: int) -> tuple[asyncio.subproce
 # -- the bench -------------------------------------------------------------------------------------
 
 
-async def simctl(control: Path, request: dict[str, object]) -> None:
-    reader, writer = await asyncio.open_unix_connection(str(control))
-    try:
-        writer.write(json.dumps(request).encode() + b"\n")
-        await writer.drain()
-        answer = json.loads(await reader.readline())
-        if not answer.get("ok"):
-            raise RuntimeError(f"simulator refused {request}: {answer}")
-    finally:
-        writer.close()
-
-
 async def ups_status(port: int) -> str:
     """``ups.status`` as a NUT client reads it now ('' while the daemon cannot say)."""
     try:
@@ -282,11 +290,6 @@ async def ups_status(port: int) -> str:
         return ""
     finally:
         writer.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def logged_time(data_dir: Path, event: str, since: float) -> float | None:
@@ -312,26 +315,22 @@ def state_file_time(data_dir: Path) -> float | None:
 
 async def bench(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, children() as processes:
         directory = Path(name)
         link, control, data_dir = directory / "ups", directory / "control", directory / "data"
         syslog = Syslog()
         transport, _ = await loop.create_datagram_endpoint(lambda: syslog, local_addr=("127.0.0.1", 0))
         syslog_port = transport.get_extra_info("sockname")[1]
         nut_port = free_port()
-        config = directory / "netvision.toml"
-        config.write_text(settings_text(directory, link, nut_port, syslog_port, args))
-        processes: list[Any] = []
+        config = write_settings(
+            directory / "netvision.toml", settings(directory, link, nut_port, syslog_port, args)
+        )
         upsmons: list[tuple[asyncio.subprocess.Process, Path, Path]] = []
         tasks: list[asyncio.Task[None]] = []
         clients = Clients(nut_port, args.poll, args.clients)
         try:
-            processes.append(start_simulator(link, *SIMULATOR, "--control", str(control)))
-            with (directory / "daemon.log").open("wb") as output:
-                daemon = subprocess.Popen(
-                    [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
-                    cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+            processes.append(start_simulator(link, *SIMULATOR, *WIRE_TIMING, "--control", str(control)))
+            daemon = start_daemon_process(config, directory / "daemon.log")
             processes.append(daemon)
             deadline = time.monotonic() + 60
             while not await ups_status(nut_port):
@@ -411,12 +410,6 @@ async def bench(args: argparse.Namespace) -> None:
                         process.terminate()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(process.wait(), 10)
-            for process in reversed(processes):
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
             transport.close()
 
 

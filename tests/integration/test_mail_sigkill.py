@@ -7,10 +7,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import os
-import signal
-import sqlite3
-import subprocess
 from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,69 +16,38 @@ import pytest
 
 pytest.importorskip("aiosmtpd")
 
-from tests.conftest import free_port, wait_for  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.daemon_process import rows, simulator_and_daemon  # noqa: E402
 from tests.integration.test_mail_smtp import Server, text_of  # noqa: E402
-from tests.integration.test_store_sigkill import PYTHON, _simctl, processes  # noqa: E402, F401
 
 QUEUE = "mail-queue.db"
 
 
-def _config(path: Path, device: Path, data: Path, smtp_port: int) -> None:
-    path.write_text(
-        f"""data_dir = "{data}"
-
-[serial]
-device = "{device}"
-polling_rate = 1
-reconnect_delay = 0.2
-
-[web]
-http_enabled = false
-https_enabled = false
-
-[snmp]
-enabled = false
-
-[modbus_tcp]
-enabled = false
-
-[bacnet]
-enabled = false
-
-[mail]
-enabled = true
-server = "127.0.0.1"
-port = {smtp_port}
-sender = "ups@example.com"
-
-[[mail.recipients]]
-address = "all@example.com"
-mail_type = "events"
-
-[[mail.recipients]]
-address = "battery@example.com"
-mail_type = "events"
-event_filter = "events"
-events = [1]
-"""
-    )
+def _mail(smtp_port: int) -> dict[str, object]:
+    """The mail service: the SMTP server on ``smtp_port``, one recipient of every event and
+    one of the on-battery event (TRAP 1) alone."""
+    return {
+        "enabled": True,
+        "server": "127.0.0.1",
+        "port": smtp_port,
+        "sender": "ups@example.com",
+        "recipients": [
+            {"address": "all@example.com", "mail_type": "events"},
+            {
+                "address": "battery@example.com",
+                "mail_type": "events",
+                "event_filter": "events",
+                "events": [1],
+            },
+        ],
+    }
 
 
 def _queued_messages(data: Path) -> list[tuple[EmailMessage, int]]:
     """(message, attempts) of every queued mail, as a reader sees them now."""
-    path = data / QUEUE
-    if not path.exists():
-        return []
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        rows = connection.execute("SELECT message, attempts FROM mails ORDER BY id").fetchall()
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        connection.close()
     return [
-        (cast(EmailMessage, email.message_from_bytes(row[0], policy=email.policy.default)), row[1])
-        for row in rows
+        (cast(EmailMessage, email.message_from_bytes(message, policy=email.policy.default)), attempts)
+        for message, attempts in rows(data / QUEUE, "SELECT message, attempts FROM mails ORDER BY id")
     ]
 
 
@@ -98,62 +63,37 @@ def _queued_for(data: Path, address: str, text: str = "") -> bool:
     )
 
 
-async def test_pending_mails_survive_sigkill_and_arrive_once(
-    tmp_path: Path,
-    processes: list[subprocess.Popen[bytes]],  # noqa: F811
-) -> None:
-    link, control, data = tmp_path / "ups", tmp_path / "sim.sock", tmp_path / "data"
-    config = tmp_path / "netvision.toml"
+async def test_pending_mails_survive_sigkill_and_arrive_once(tmp_path: Path) -> None:
     smtp_port = free_port()
-    _config(config, link, data, smtp_port)
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    sim = subprocess.Popen(
-        [PYTHON, "-m", "netvision", "sim", "--map", "jbusp", "--link", str(link), "--control", str(control)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
-    processes.append(sim)
-    await wait_for(lambda: control.exists() and link.exists(), timeout=60, interval=0.1)
+    async with simulator_and_daemon(tmp_path, {"mail": _mail(smtp_port)}) as (simulator, daemon):
+        data = daemon.data_dir
+        daemon.start()
+        # The start's events make mails that cannot go: the server is down. The first of them
+        # (cold boot) leaves before the UPS is read: the mains failure must come after the
+        # daemon's first reading, or that reading finds the UPS on battery already and reports
+        # its alarms without the change to battery (TRAP 1).
+        await daemon.wait_for(lambda: any(attempts for _, attempts in _queued(data)))
+        await daemon.wait_for(lambda: _queued_for(data, "all@example.com", "UPS connected"))
+        simulator.scenario("mains_failure")
+        # The mains failure's first mails: one for everyone, one for the TRAP 1 recipient. The
+        # rest of the burst may still wait for its mail: the kill must lose none of it either.
+        await daemon.wait_for(lambda: _queued_for(data, "battery@example.com"), timeout=30)
+        pending = [message_id for message_id, _ in _queued(data)]
+        daemon.kill()
 
-    def run_daemon() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [PYTHON, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=environment,
-        )
-        processes.append(process)
-        return process
+        daemon.restart()
+        await asyncio.sleep(1.0)
+        with Server(port=smtp_port) as server:
+            inbox = server.inbox
 
-    daemon = run_daemon()
-    # The start's events make mails that cannot go: the server is down. The first of them
-    # (cold boot) leaves before the UPS is read: the mains failure must come after the
-    # daemon's first reading, or that reading finds the UPS on battery already and reports
-    # its alarms without the change to battery (TRAP 1).
-    await wait_for(lambda: any(attempts for _, attempts in _queued(data)), timeout=60, interval=0.1)
-    await wait_for(lambda: _queued_for(data, "all@example.com", "UPS connected"), timeout=60, interval=0.1)
-    _simctl(control, {"cmd": "scenario", "name": "mains_failure"})
-    # The mains failure's first mails: one for everyone, one for the TRAP 1 recipient. The
-    # rest of the burst may still wait for its mail: the kill must lose none of it either.
-    await wait_for(lambda: _queued_for(data, "battery@example.com"), timeout=30, interval=0.1)
-    pending = [message_id for message_id, _ in _queued(data)]
-    os.kill(daemon.pid, signal.SIGKILL)
-    daemon.wait(10)
+            def arrived() -> bool:
+                with inbox.lock:
+                    received = {message["Message-ID"] for _, message in inbox.mails}
+                return set(pending) <= received
 
-    run_daemon()
-    await asyncio.sleep(1.0)
-    with Server(port=smtp_port) as server:
-        inbox = server.inbox
-
-        def arrived() -> bool:
-            with inbox.lock:
-                received = {message["Message-ID"] for _, message in inbox.mails}
-            return set(pending) <= received
-
-        await wait_for(arrived, timeout=60, interval=0.2)
-        await wait_for(lambda: not _queued(data), timeout=30, interval=0.2)
-        await asyncio.sleep(1.0)  # anything sent twice would come now
+            await daemon.wait_for(arrived, interval=0.2)
+            await daemon.wait_for(lambda: not _queued(data), timeout=30, interval=0.2)
+            await asyncio.sleep(1.0)  # anything sent twice would come now
 
     identifiers = Counter(message["Message-ID"] for _, message in inbox.mails)
     assert all(count == 1 for count in identifiers.values()), identifiers
