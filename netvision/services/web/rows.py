@@ -143,7 +143,7 @@ def rows_view(table: ListSetting, settings: Settings, session: Session, language
     rows: list[TableRow] = []
     for index in range(count):
         slot = index if index < len(saved) else None
-        item = saved[index] if slot is not None else table.blank()
+        item: Any = saved[index] if slot is not None else table.blank()
         row = table_row(
             table.model, item, table.key, table.columns, index, slot, language, can_change, session.is_admin
         )

@@ -45,7 +45,8 @@ function setUp(form) {
   let config = {};
   try { config = JSON.parse(form.dataset.rows); } catch (e) { return; }
   const table = $("table[data-table]", form);
-  const template = table && document.getElementById(`${table.id}-template`);
+  if (!table) return;
+  const template = document.getElementById(`${table.id}-template`);
   const texts = config.texts || {};
   let next = config.next_row || 0;
   const nameOf = (row) => { const input = $(`[name="${config.name_field}"]`, row); return input ? input.value.trim() : ""; };
