@@ -110,7 +110,9 @@ async def nut_page(request: web.Request) -> web.Response:
         page_name="nut",
         fields=fields,
         # Only admin sees the users (their rights reach the forced shutdown): the others a count.
-        table=rows_view(NUT_USERS, state.settings, session, language) if session.is_admin else None,
+        table=rows_view(NUT_USERS, state.settings, session, language)
+        if NUT_USERS.can_change(session)
+        else None,
         monitor_line=f"MONITOR {nut.ups_name}@{address}{port} 1 {user} {label('nut.example_password', language)} secondary",
         nut=nut,
         address=address,
