@@ -1300,4 +1300,9 @@ LABELS: dict[str, str] = {
     "shutdown.refused.shut_off_not_managed": "The UPS does not manage the shut-off of its output (Standby Schedule).",
     "shutdown.refused.shut_off_not_permitted": "The UPS does not permit its shut-off now (standby control not permitted).",
     "shutdown.refused.shut_off_done": "The UPS output is already switched off.",
+    # --- rows of a list setting ---
+    "setting.nut.users.row": "User",
+    "traps.clear_row": "Clear",
+    "traps.confirm_clear": "Clear receiver {row} ({address})? It will no longer receive traps once the table is saved.",
+    "traps.row_cleared": "Row cleared: save the table to apply it.",
 }

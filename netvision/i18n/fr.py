@@ -1302,4 +1302,9 @@ LABELS: dict[str, str] = {
     "shutdown.refused.shut_off_not_managed": "L'ASI ne gère pas la coupure de sa sortie (programmation de la mise en veille).",
     "shutdown.refused.shut_off_not_permitted": "L'ASI n'autorise pas sa coupure pour le moment (commande de mise en veille non autorisée).",
     "shutdown.refused.shut_off_done": "La sortie de l'ASI est déjà coupée.",
+    # --- rows of a list setting ---
+    "setting.nut.users.row": "Utilisateur",
+    "traps.clear_row": "Effacer",
+    "traps.confirm_clear": "Effacer le récepteur {row} ({address}) ? Il ne recevra plus de traps une fois le tableau enregistré.",
+    "traps.row_cleared": "Ligne effacée : enregistrez le tableau pour l'appliquer.",
 }

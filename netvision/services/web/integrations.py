@@ -2,10 +2,8 @@
 users (§18.7), Modbus TCP (§18.12) and BACnet (FR §15.13), with their API.
 
 Plain settings use the settings form (``PATCH /api/v1/settings``). The two tables are
-saved whole through their own routes, because their rows carry secrets (a community, a
-v3 user's passwords) the page never has: a row sends ``null`` for a secret left empty,
-and keeps the secret of the saved row it was shown from (``slot``), even when its
-address or name changes.
+lists of rows saved whole through their own routes (rows.py), because their rows carry
+secrets (a community, a v3 user's passwords) the page never has.
 """
 
 from __future__ import annotations
@@ -13,27 +11,30 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...events.bus import Severity
 from ...events.catalog import CATALOG
 from ...i18n import has, label
 from ...settings.models import TrapReceiver, UsmUser
-from ...settings.secrets import is_secret
-from ...settings.store import SettingsError, apply_changes
 from ..snmp.traps import NV_TRAPS
-from .app import ApiError, require_admin, require_write, session_of, state_of
-from .field_errors import problem_fields
-from .forms import FormField, form_fields, make_field
-from .routes import Route, add, problems
+from .app import ApiError, require_write, session_of, state_of
+from .forms import form_fields
+from .routes import Route, add
+from .rows import TABLES as TABLES
+from .rows import VIA as VIA
+from .rows import ListSetting, register, rows_route, rows_view
+from .rows import TableRow as TableRow
+from .rows import TableSaved as TableSaved
+from .rows import _body as _body
+from .rows import _save_table as _save_table
+from .rows import column_labels as column_labels
+from .rows import table_row as table_row
 from .templating import render
 
-VIA = "Web"
 MAX_RECEIVERS = 8
 MAX_USM_USERS = 16
 
@@ -72,65 +73,6 @@ USM_COLUMNS = (
     "priv_password",
     "write",
 )
-TABLES: dict[str, Sequence[str]] = {"snmp.trap_receivers": RECEIVER_COLUMNS, "snmp.usm_users": USM_COLUMNS}
-
-
-# -- the table of rows (partials/tables.html) ------------------------------------------------------
-
-
-@dataclass
-class TableRow:
-    """One row of a table of settings: its place on the page, the saved row it shows
-    (None for a new one) and its fields, in column order."""
-
-    index: int | str
-    slot: int | None
-    fields: list[FormField]
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def table_row(
-    model: type[BaseModel],
-    item: BaseModel,
-    table_key: str,
-    columns: tuple[str, ...],
-    index: int | str,
-    slot: int | None,
-    language: str,
-    can_write: bool,
-    can_change_secrets: bool,
-) -> TableRow:
-    prefix = table_key.replace(".", "-").replace("_", "-")
-    fields = [
-        make_field(
-            getattr(item, name),
-            model.model_fields[name],
-            name,
-            language,
-            ident=f"{prefix}-{index}-{name}",
-            label_key=f"setting.{table_key}.{name}",
-            can_write=can_write,
-            can_change_secrets=can_change_secrets,
-        )
-        for name in columns
-    ]
-    # Choice words are the table's (choice.snmp.trap_receivers.version.v1...), not the row's own key.
-    for form_field in fields:
-        if form_field.kind == "choice":
-            form_field.choices = [
-                (value, _choice(f"{table_key}.{form_field.key}", value, text, language))
-                for value, text in form_field.choices
-            ]
-    return TableRow(index, slot, fields)
-
-
-def _choice(key: str, value: str, fallback: str, language: str) -> str:
-    name = f"choice.{key}.{value}"
-    return label(name, language) if has(name) else fallback
-
-
-def column_labels(table_key: str, columns: tuple[str, ...], language: str) -> list[str]:
-    return [label(f"setting.{table_key}.{name}", language) for name in columns]
 
 
 # -- trap numbers in words (App. "NET VISION 7 TRAP DESCRIPTION") --------------------------------
@@ -193,29 +135,10 @@ async def traps_page(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="the trap receivers are for admin and Read/Write accounts")
     language = state.language(session)
     snmp = state.settings.snmp
-    saved = list(snmp.trap_receivers)
-    rows = []
-    for index in range(MAX_RECEIVERS):
-        slot = index if index < len(saved) else None
-        receiver = saved[index] if slot is not None else TrapReceiver(community="")
-        row = table_row(
-            TrapReceiver, receiver, "snmp.trap_receivers", RECEIVER_COLUMNS, index, slot, language,
-            session.can_write, session.is_admin,
-        )  # fmt: skip
-        row.extra = {"events": set(receiver.events), "by_events": receiver.event_filter == "events"}
-        rows.append(row)
     data = {
         "texts": _texts(
-            language,
-            "traps.sent",
-            "traps.error",
-            "traps.snmp_off",
-            "traps.not_saved",
-            "traps.sending",
-            "traps.saved",
-            "traps.selected",
-            "secret.set",
-        ),  # fmt: skip
+            language, "traps.sent", "traps.error", "traps.snmp_off", "traps.not_saved", "traps.sending"
+        ),
         "snmp_enabled": snmp.enabled,
     }
     return render(
@@ -224,8 +147,7 @@ async def traps_page(request: web.Request) -> web.Response:
         title_key="menu.snmp_traps",
         page_name="snmp-traps",
         data=data,
-        rows=rows,
-        columns=column_labels("snmp.trap_receivers", RECEIVER_COLUMNS, language),
+        table=rows_view(TRAP_RECEIVERS, state.settings, session, language),
         events=trap_events(language),
         can_write=session.can_write,
         snmp_enabled=snmp.enabled,
@@ -238,36 +160,12 @@ async def usm_page(request: web.Request) -> web.Response:
     if not session.is_admin:
         raise web.HTTPForbidden(text="only admin manages SNMPv3 users")
     language = state.language(session)
-    users = state.settings.snmp.usm_users
-    rows = [
-        table_row(UsmUser, user, "snmp.usm_users", USM_COLUMNS, index, index, language, True, True)
-        for index, user in enumerate(users)
-    ]
-    blank = UsmUser.model_construct(name="", auth_password="", priv_password="")
-    template = table_row(UsmUser, blank, "snmp.usm_users", USM_COLUMNS, "__ROW__", None, language, True, True)
-    data = {
-        "texts": _texts(
-            language,
-            "usm.confirm_remove",
-            "usm.remove",
-            "usm.removed",
-            "form.saved",
-            "usm.full",
-            "secret.set",
-        ),
-        "max_rows": MAX_USM_USERS,
-        "next_row": len(users),
-    }
     return render(
         request,
         "snmp_users.html",
         title_key="menu.snmp_users",
         page_name="snmp-users",
-        data=data,
-        rows=rows,
-        template_row=template,
-        columns=column_labels("snmp.usm_users", USM_COLUMNS, language),
-        can_write=True,
+        table=rows_view(USM_USERS, state.settings, session, language),
         v3_enabled=state.settings.snmp.v3,
     )
 
@@ -349,11 +247,6 @@ class UsmUsersBody(BaseModel):
     rows: list[UsmUserRow] = Field(max_length=MAX_USM_USERS)
 
 
-class TableSaved(BaseModel):
-    ok: bool
-    rows: int = Field(description="How many rows are saved")
-
-
 class TestTrapSent(BaseModel):
     ok: bool
     outcome: Literal["sent"]
@@ -361,80 +254,57 @@ class TestTrapSent(BaseModel):
     version: str
 
 
-async def _body(request: web.Request, model: type[BaseModel], table_key: str) -> Any:
-    """The body as ``model``; a wrong row field is named as the page shows it (422)."""
-    from .api import read_json
-
-    body = await read_json(request)
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        found = problems(error)
-        given_rows = body.get("rows")
-        rows: list[Any] = given_rows if isinstance(given_rows, list) else []
-        for item in found:
-            parts = item["field"].split(".")
-            if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
-                given = rows[int(parts[1])] if int(parts[1]) < len(rows) else {}
-                shown = given.get("row", parts[1]) if isinstance(given, dict) else parts[1]
-                item["field"] = f"{table_key}.{shown}.{parts[2]}"
-        raise ApiError(422, "; ".join(f"{p['field']}: {p['message']}" for p in found), fields=found) from None
-
-
-async def _save_table(
-    request: web.Request, table_key: str, model: type[BaseModel], rows: list[Any], keep_row: Any
-) -> web.Response:
-    from .api import _check_secrets, json_response
-
-    state = state_of(request)
-    session = session_of(request)
-    language = state.language(session)
-    section, leaf = table_key.split(".")
-    current = list(getattr(getattr(state.settings, section), leaf))
-    secrets = [name for name, info in model.model_fields.items() if is_secret(info)]
-    stored: list[dict[str, Any]] = []
-    shown: list[int] = []
-    for row in rows:
-        data = row.model_dump(exclude={"row", "slot"})
-        if not keep_row(data):
-            continue
-        old = current[row.slot] if row.slot is not None and 0 <= row.slot < len(current) else None
-        for name in secrets:
-            if data.get(name) is None:
-                if old is not None:
-                    data[name] = getattr(old, name)
-                else:
-                    data.pop(name)  # a new row: the setting's default
-        stored.append(data)
-        shown.append(row.row)
-    changes = {table_key: stored}
-
-    def row_of(table: str, index: int) -> int:
-        return shown[index] if table == table_key and index < len(shown) else index
-
-    try:
-        new = apply_changes(state.settings, changes)
-        _check_secrets(request, state.settings, new)
-        await state.context.settings_manager.change(changes, via=VIA, by=session.user)
-    except SettingsError as problem:
-        fields = problem_fields(problem.problems, [table_key], language, row_of=row_of, row_fields=TABLES)
-        raise ApiError(400, "invalid settings", problems=list(problem.problems), fields=fields) from None
-    return json_response({"ok": True, "rows": len(stored)})
-
-
-async def put_trap_receivers(request: web.Request) -> web.Response:
-    require_write(request)
-    body: TrapReceiversBody = await _body(request, TrapReceiversBody, "snmp.trap_receivers")
-    # A row without an address is not used (§18.8): it is not stored.
-    return await _save_table(
-        request, "snmp.trap_receivers", TrapReceiver, body.rows, lambda data: bool(data["address"].strip())
+TRAP_RECEIVERS = register(
+    ListSetting(
+        key="snmp.trap_receivers",
+        model=TrapReceiver,
+        body=TrapReceiversBody,
+        columns=RECEIVER_COLUMNS,
+        max_rows=MAX_RECEIVERS,
+        path="/api/v1/snmp/trap-receivers",
+        ident="traps",
+        table_id="trap-receivers",
+        row_label="traps.receiver",
+        name_field="address",
+        blank=lambda: TrapReceiver(community=""),
+        texts={
+            "saved": "traps.saved",
+            "set": "secret.set",
+            "confirm_clear": "traps.confirm_clear",
+            "clear": "traps.clear_row",
+            "cleared": "traps.row_cleared",
+        },
+        what="trap receivers",
+        fixed=True,
+        used_by="address",
+        clearable=True,
     )
-
-
-async def put_usm_users(request: web.Request) -> web.Response:
-    require_admin(request)
-    body: UsmUsersBody = await _body(request, UsmUsersBody, "snmp.usm_users")
-    return await _save_table(request, "snmp.usm_users", UsmUser, body.rows, lambda data: True)
+)
+USM_USERS = register(
+    ListSetting(
+        key="snmp.usm_users",
+        model=UsmUser,
+        body=UsmUsersBody,
+        columns=USM_COLUMNS,
+        max_rows=MAX_USM_USERS,
+        path="/api/v1/snmp/usm-users",
+        ident="usm",
+        table_id="usm-users",
+        row_label="usm.user",
+        name_field="name",
+        blank=lambda: UsmUser.model_construct(name="", auth_password="", priv_password=""),
+        texts={
+            "saved": "form.saved",
+            "full": "usm.full",
+            "confirm_remove": "usm.confirm_remove",
+            "remove": "usm.remove",
+            "removed": "usm.removed",
+            "set": "secret.set",
+        },
+        what="SNMPv3 users",
+        admin_only=True,
+    )
+)
 
 
 # -- test trap -------------------------------------------------------------------------------------
@@ -508,14 +378,9 @@ PAGES = (
 )
 
 ROUTES = [
-    Route(
-        "PUT",
-        "/api/v1/snmp/trap-receivers",
-        put_trap_receivers,
+    rows_route(
+        TRAP_RECEIVERS,
         "Save the SNMP trap receivers table (8 rows at most); a null community keeps the saved one",
-        body=TrapReceiversBody,
-        response=TableSaved,
-        errors=(400, 422),
     ),
     Route(
         "POST",
@@ -525,15 +390,7 @@ ROUTES = [
         response=TestTrapSent,
         errors=(404, 409, 429, 502, 504),
     ),
-    Route(
-        "PUT",
-        "/api/v1/snmp/usm-users",
-        put_usm_users,
-        "Save the SNMPv3 USM users table (admin); a null password keeps the saved one",
-        body=UsmUsersBody,
-        response=TableSaved,
-        errors=(400, 422),
-    ),
+    rows_route(USM_USERS, "Save the SNMPv3 USM users table (admin); a null password keeps the saved one"),
 ]
 
 

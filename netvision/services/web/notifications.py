@@ -24,19 +24,9 @@ from ...settings.models import SYSLOG_GROUPS, MailRecipient, WakeOnLanTarget
 from ..mail.sender import CODES
 from .app import ApiError, require_write, session_of, state_of
 from .forms import form_fields
-from .integrations import (
-    TABLES,
-    TableRow,
-    TableSaved,
-    TestTrapLimit,
-    _body,
-    _save_table,
-    _texts,
-    column_labels,
-    table_row,
-    trap_events,
-)
+from .integrations import TestTrapLimit, _texts, trap_events
 from .routes import Route, add
+from .rows import ListSetting, register, rows_route, rows_view
 from .templating import render
 
 MAX_RECIPIENTS = 8
@@ -80,9 +70,6 @@ WOL_KEYS = (
 )
 RECIPIENT_COLUMNS = ("address", "description", "mail_type", "event_filter", "severity")
 WOL_COLUMNS = ("mac", "enabled", "description")
-# Field names of a row, for the errors of a whole row (field_errors.problem_fields).
-TABLES.setdefault("mail.recipients", RECIPIENT_COLUMNS)
-TABLES.setdefault("wake_on_lan.targets", WOL_COLUMNS)
 
 
 # -- pages -------------------------------------------------------------------------------------------
@@ -94,17 +81,6 @@ async def mail_page(request: web.Request) -> web.Response:
     language = state.language(session)
     mail = state.settings.mail
     fields = form_fields(state.settings, MAIL_KEYS, language, session.can_write, session.is_admin)
-    saved = list(mail.recipients)
-    rows = []
-    for index in range(MAX_RECIPIENTS):
-        slot = index if index < len(saved) else None
-        recipient = saved[index] if slot is not None else MailRecipient()
-        row = table_row(
-            MailRecipient, recipient, "mail.recipients", RECIPIENT_COLUMNS, index, slot, language,
-            session.can_write, session.is_admin,
-        )  # fmt: skip
-        row.extra = {"events": set(recipient.events), "by_events": recipient.event_filter == "events"}
-        rows.append(row)
     running = "mail.send_test" in state.context.offers
     data = {
         "texts": _texts(
@@ -112,10 +88,6 @@ async def mail_page(request: web.Request) -> web.Response:
             "notify.sending",
             "notify.not_saved",
             "notify.test_failed",
-            "notify.recipients_saved",
-            "notify.confirm_clear",
-            "notify.clear_row",
-            "notify.row_cleared",
             "notify.mail_off",
         ),
         "mail_running": running,
@@ -127,8 +99,7 @@ async def mail_page(request: web.Request) -> web.Response:
         page_name="mail",
         data=data,
         fields=fields,
-        rows=rows,
-        columns=column_labels("mail.recipients", RECIPIENT_COLUMNS, language),
+        table=rows_view(MAIL_RECIPIENTS, state.settings, session, language),
         events=trap_events(language),
         can_write=session.can_write,
         can_change_secrets=session.is_admin,
@@ -239,33 +210,9 @@ async def wake_on_lan_page(request: web.Request) -> web.Response:
     language = state.language(session)
     settings = state.settings.wake_on_lan
     fields = form_fields(state.settings, WOL_KEYS, language, session.can_write)
-    rows = [
-        table_row(
-            WakeOnLanTarget,
-            target,
-            "wake_on_lan.targets",
-            WOL_COLUMNS,
-            index,
-            index,
-            language,
-            session.can_write,
-            session.is_admin,
-        )  # fmt: skip
-        for index, target in enumerate(settings.targets)
-    ]
-    blank = WakeOnLanTarget.model_construct(mac="", enabled=True, description="")
-    template: TableRow = table_row(
-        WakeOnLanTarget, blank, "wake_on_lan.targets", WOL_COLUMNS, "__ROW__", None, language,
-        session.can_write, session.is_admin,
-    )  # fmt: skip
     data = {
         "texts": _texts(
             language,
-            "notify.wol_full",
-            "notify.wol_confirm_remove",
-            "notify.wol_remove",
-            "notify.wol_removed",
-            "notify.wol_saved",
             "notify.wol_sending",
             "notify.wol_sent",
             "notify.wol_none",
@@ -273,8 +220,6 @@ async def wake_on_lan_page(request: web.Request) -> web.Response:
             "notify.wol_not_saved",
             "notify.test_failed",
         ),
-        "max_rows": MAX_WOL_TARGETS,
-        "next_row": len(rows),
     }
     return render(
         request,
@@ -283,9 +228,7 @@ async def wake_on_lan_page(request: web.Request) -> web.Response:
         page_name="wake-on-lan",
         data=data,
         fields=fields,
-        rows=rows,
-        template_row=template,
-        columns=column_labels("wake_on_lan.targets", WOL_COLUMNS, language),
+        table=rows_view(WOL_TARGETS, state.settings, session, language),
         can_write=session.can_write,
         wol_enabled=settings.enabled,
     )
@@ -333,19 +276,54 @@ class WakeOnLanBody(BaseModel):
     rows: list[WakeOnLanRow] = Field(max_length=MAX_WOL_TARGETS)
 
 
-async def put_mail_recipients(request: web.Request) -> web.Response:
-    require_write(request)
-    body: MailRecipientsBody = await _body(request, MailRecipientsBody, "mail.recipients")
-    # A row without an address is not used (§18.9): it is not stored.
-    return await _save_table(
-        request, "mail.recipients", MailRecipient, body.rows, lambda data: bool(data["address"].strip())
+MAIL_RECIPIENTS = register(
+    ListSetting(
+        key="mail.recipients",
+        model=MailRecipient,
+        body=MailRecipientsBody,
+        columns=RECIPIENT_COLUMNS,
+        max_rows=MAX_RECIPIENTS,
+        path="/api/v1/mail/recipients",
+        ident="recipients",
+        table_id="mail-recipients",
+        row_label="notify.recipient",
+        name_field="address",
+        blank=MailRecipient,
+        texts={
+            "saved": "notify.recipients_saved",
+            "confirm_clear": "notify.confirm_clear",
+            "clear": "notify.clear_row",
+            "cleared": "notify.row_cleared",
+        },
+        what="mail recipients",
+        fixed=True,
+        used_by="address",
+        clearable=True,
     )
-
-
-async def put_wake_on_lan_targets(request: web.Request) -> web.Response:
-    require_write(request)
-    body: WakeOnLanBody = await _body(request, WakeOnLanBody, "wake_on_lan.targets")
-    return await _save_table(request, "wake_on_lan.targets", WakeOnLanTarget, body.rows, lambda data: True)
+)
+WOL_TARGETS = register(
+    ListSetting(
+        key="wake_on_lan.targets",
+        model=WakeOnLanTarget,
+        body=WakeOnLanBody,
+        columns=WOL_COLUMNS,
+        max_rows=MAX_WOL_TARGETS,
+        path="/api/v1/wake-on-lan/targets",
+        ident="wol",
+        table_id="wol-targets",
+        row_label="notify.wol_target",
+        name_field="mac",
+        blank=lambda: WakeOnLanTarget.model_construct(mac="", enabled=True, description=""),
+        texts={
+            "saved": "notify.wol_saved",
+            "full": "notify.wol_full",
+            "confirm_remove": "notify.wol_confirm_remove",
+            "remove": "notify.wol_remove",
+            "removed": "notify.wol_removed",
+        },
+        what="Wake-on-LAN servers",
+    )
+)
 
 
 # -- tests -------------------------------------------------------------------------------------------
@@ -474,14 +452,9 @@ PAGES = (
 )
 
 ROUTES = [
-    Route(
-        "PUT",
-        "/api/v1/mail/recipients",
-        put_mail_recipients,
+    rows_route(
+        MAIL_RECIPIENTS,
         "Save the mail recipients table (8 rows at most); a row without an address is not stored",
-        body=MailRecipientsBody,
-        response=TableSaved,
-        errors=(400, 422),
     ),
     Route(
         "POST",
@@ -498,15 +471,7 @@ ROUTES = [
         "The last mail delivery attempts, newest first, with their error codes",
         response=MailDiagnostics,
     ),
-    Route(
-        "PUT",
-        "/api/v1/wake-on-lan/targets",
-        put_wake_on_lan_targets,
-        "Save the Wake-on-LAN servers table (32 rows at most)",
-        body=WakeOnLanBody,
-        response=TableSaved,
-        errors=(400, 422),
-    ),
+    rows_route(WOL_TARGETS, "Save the Wake-on-LAN servers table (32 rows at most)"),
     Route(
         "POST",
         "/api/v1/wake-on-lan/test",

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...i18n import label
 from ...settings.models import NutUser
 from ..nut.clients import NutClient
-from .app import ApiError, session_of, state_of
+from .app import session_of, state_of
 from .forms import form_fields
-from .integrations import TABLES, TableRow, TableSaved, _body, _save_table, _texts, column_labels, table_row
+from .integrations import _texts
 from .routes import Route, add
+from .rows import ListSetting, register, rows_route, rows_view
 from .templating import format_time, render
 
 MAX_NUT_USERS = 32
@@ -35,7 +36,6 @@ NUT_KEYS = (
     "nut.max_clients",
 )
 USER_COLUMNS = ("name", "password", "rights")
-TABLES.setdefault("nut.users", USER_COLUMNS)
 
 
 def client_view(
@@ -100,28 +100,6 @@ async def nut_page(request: web.Request) -> web.Response:
     language = state.language(session)
     nut = state.settings.nut
     fields = form_fields(state.settings, NUT_KEYS, language, session.can_write, session.is_admin)
-    rows: list[TableRow] = []
-    template = None
-    if session.is_admin:
-        rows = [
-            table_row(NutUser, user, "nut.users", USER_COLUMNS, index, index, language, True, True)
-            for index, user in enumerate(nut.users)
-        ]
-        blank = NutUser.model_construct(name="", password="", rights="monitor")
-        template = table_row(NutUser, blank, "nut.users", USER_COLUMNS, "__ROW__", None, language, True, True)
-    data = {
-        "texts": _texts(
-            language,
-            "nut.users_saved",
-            "nut.users_full",
-            "nut.confirm_remove",
-            "nut.remove",
-            "nut.removed",
-            "secret.set",
-        ),
-        "max_rows": MAX_NUT_USERS,
-        "next_row": len(rows),
-    }
     address = gateway_address(request, nut.bind)
     user = nut.users[0].name if nut.users else label("nut.example_user", language)
     port = "" if nut.port == 3493 else f":{nut.port}"
@@ -130,11 +108,11 @@ async def nut_page(request: web.Request) -> web.Response:
         "nut.html",
         title_key="menu.nut",
         page_name="nut",
-        data=data,
         fields=fields,
-        rows=rows,
-        template_row=template,
-        columns=column_labels("nut.users", USER_COLUMNS, language),
+        # Only admin sees the users (their rights reach the forced shutdown): the others a count.
+        table=rows_view(NUT_USERS, state.settings, session, language)
+        if NUT_USERS.can_change(session)
+        else None,
         monitor_line=f"MONITOR {nut.ups_name}@{address}{port} 1 {user} {label('nut.example_password', language)} secondary",
         nut=nut,
         address=address,
@@ -192,13 +170,32 @@ async def get_clients(request: web.Request) -> web.Response:
     return json_response(clients_view(state, state.language(session_of(request))))
 
 
-async def put_users(request: web.Request) -> web.Response:
-    if not session_of(request).is_admin:
-        raise ApiError(403, "only admin manages NUT users")
-    body: NutUsersBody = await _body(request, NutUsersBody, "nut.users")
-    return await _save_table(
-        request, "nut.users", NutUser, body.rows, lambda data: bool(data["name"].strip())
+NUT_USERS = register(
+    ListSetting(
+        key="nut.users",
+        model=NutUser,
+        body=NutUsersBody,
+        columns=USER_COLUMNS,
+        max_rows=MAX_NUT_USERS,
+        path="/api/v1/nut/users",
+        ident="nut-users",
+        table_id="nut-users",
+        row_label="nut.user",
+        name_field="name",
+        blank=lambda: NutUser.model_construct(name="", password="", rights="monitor"),
+        texts={
+            "saved": "nut.users_saved",
+            "full": "nut.users_full",
+            "confirm_remove": "nut.confirm_remove",
+            "remove": "nut.remove",
+            "removed": "nut.removed",
+            "set": "secret.set",
+        },
+        what="NUT users",
+        used_by="name",
+        admin_only=True,
     )
+)
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -213,14 +210,8 @@ ROUTES = [
         "The Client Table: every connection to the NUT server, with its user and UPS",
         response=NutClientsView,
     ),
-    Route(
-        "PUT",
-        "/api/v1/nut/users",
-        put_users,
-        "Save the NUT users table (admin, 32 rows at most); a null password keeps the saved one",
-        body=NutUsersBody,
-        response=TableSaved,
-        errors=(400, 422),
+    rows_route(
+        NUT_USERS, "Save the NUT users table (admin, 32 rows at most); a null password keeps the saved one"
     ),
 ]
 

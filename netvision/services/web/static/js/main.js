@@ -1,6 +1,7 @@
 // netvision web UI, every page: the header, the menu, the live stream.
 import { $, api, onLive, page, publish, publishControl } from "./core.js";
 import "./forms.js";
+import "./rows.js";
 import "./banner.js";
 
 const logout = $("#logout");
