@@ -1000,7 +1000,7 @@ LABELS: dict[str, str] = {
     "notify.wol_empty": "No server yet.",
     "notify.wol_remove": "Delete",
     "notify.wol_confirm_remove": "Delete the server {mac}? It will no longer be woken once the table is saved.",
-    "notify.wol_removed": "Server deleted: save the table to apply it.",
+    "notify.wol_removed": "Server deleted.",
     "notify.wol_saved": "Servers saved",
     "notify.wol_test": "Test",
     "notify.wol_test_help": "Sends the magic packets now to every enabled server of the saved table.",

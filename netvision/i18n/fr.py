@@ -1002,7 +1002,7 @@ LABELS: dict[str, str] = {
     "notify.wol_empty": "Aucun serveur pour l'instant.",
     "notify.wol_remove": "Supprimer",
     "notify.wol_confirm_remove": "Supprimer le serveur {mac} ? Il ne sera plus réveillé une fois le tableau enregistré.",
-    "notify.wol_removed": "Serveur supprimé : enregistrez le tableau pour l'appliquer.",
+    "notify.wol_removed": "Serveur supprimé.",
     "notify.wol_saved": "Serveurs enregistrés",
     "notify.wol_test": "Test",
     "notify.wol_test_help": "Envoie maintenant les paquets magiques à chaque serveur activé du tableau enregistré.",
