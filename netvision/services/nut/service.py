@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...access import client_address, source_key
 from ...events.catalog import make_event
 from ...settings import Settings
 from ...settings.models import NutSettings, NutUser
@@ -50,7 +51,11 @@ SOURCE = "nut"  # ControlRequest source: the UPS event log's "via"
 VIA = "NUT"  # settings changes: "… has been changed via NUT by user@address"
 SHUT_OFF_OFFER = "shutdown.ups_shut_off"  # (by, source) -> '' or the reason it was refused
 MAX_DELAY_SHUTDOWN = 32767
-MAX_FAILED_SOURCES = 256  # settings.shutdown.ups_shut_off_delay's bound
+MAX_FAILED_SOURCES = 256
+# Connections one address may hold: a host runs one upsmon (a NAS or an office behind
+# NAT a few more), so one address never takes every place of max_clients. The gateway's
+# own loopback clients (a local upsmon, a monitoring agent) are not counted.
+MAX_PER_ADDRESS = 32
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,10 @@ class NutService:
 
     def __init__(self, context: ServiceContext) -> None:
         self._context = context
-        self._server = NutServer(self._open_session, self._close_session)
+        self._server = NutServer(self._open_session, self._close_session, self._bad_request)
+        self.max_per_address = MAX_PER_ADDRESS
+        self.limit_loopback = False  # loopback clients are the gateway's own
+        self._per_address: dict[str, int] = {}
         self._sessions: dict[int, Session] = {}
         self._checker = PasswordChecker()
         self.tracking = TrackingTable()
@@ -127,11 +135,15 @@ class NutService:
                 "instant_commands",
                 "instant_commands_failed",
                 "tls_sessions",
+                "bad_requests",
             ),
             0,
         )
         self._refused = _Reports(context, self._report_refused)
         self._failed = _Reports(context, self._report_failed)
+        self._bad = _Reports(context, self._report_bad)
+        self._last_bad: dict[str, str] = {}
+        self._failure_logs = FloodCounter()
         self._last_failed_user: OrderedDict[str, str] = OrderedDict()
         self._logins = FloodCounter()  # login/logout events: at most one pair per source and minute
         self._reported_logins: set[Session] = set()
@@ -178,6 +190,7 @@ class NutService:
         return {
             **self._counters,
             "requests": self._server.requests,
+            "throttled": self._server.throttled,
             "password_checks": self._checker.checks,
             "clients": len(self._sessions),
             "logged_in": sum(1 for session in self._sessions.values() if session.login is not None),
@@ -189,21 +202,39 @@ class NutService:
 
     # ------------------------------------------------------------ connections
 
+    def _address_limit(self, address: str) -> int | None:
+        """How many connections ``address`` may hold; None: no limit but max_clients."""
+        ip = client_address(address)
+        if ip is not None and ip.is_loopback and not self.limit_loopback:
+            return None
+        # Never more than half the table, so that one address always leaves room.
+        return max(1, min(self.max_per_address, self.nut.max_clients // 2))
+
     def _open_session(self, address: str, port: int) -> Session | None:
         limit = self.nut.max_clients
-        if len(self._sessions) >= limit:
+        source = source_key(address)
+        share = self._address_limit(address)
+        held = self._per_address.get(source, 0)
+        if len(self._sessions) >= limit or (share is not None and held >= share):
             self._counters["sessions_refused"] += 1
-            self._refused.hit(address)
+            self._refused.hit(source)
             return None
         index = next(n for n in itertools.count(1) if n not in self._sessions)
         session = Session(self, index, address, port, datetime.now(UTC))
         self._sessions[index] = session
+        self._per_address[source] = held + 1
         self._counters["sessions_opened"] += 1
         log.debug("NUT connection %d from %s port %d", index, address, port)
         return session
 
     def _close_session(self, session: Session, reason: Reason) -> None:
-        self._sessions.pop(session.index, None)
+        if self._sessions.pop(session.index, None) is not None:
+            source = source_key(session.address)
+            left = self._per_address.get(source, 0) - 1
+            if left > 0:
+                self._per_address[source] = left
+            else:
+                self._per_address.pop(source, None)
         if session.tls:
             self._counters["tls_sessions"] += 1
         if session.login is None:
@@ -223,8 +254,28 @@ class NutService:
 
     def _report_refused(self, source: str, count: int) -> None:
         limit = self.nut.max_clients
-        log.warning("%d NUT connection(s) from %s refused: %d client(s) connected", count, source, limit)
+        log.warning(
+            "%d NUT connection(s) from %s refused: %d client(s) at most, %d per address",
+            count,
+            source,
+            limit,
+            self.max_per_address,
+        )
         self._publish("nv.nut_connection_refused", client=source, count=count, limit=limit)
+
+    def _bad_request(self, session: Session, what: str) -> None:
+        """A malformed request or a failed TLS handshake: answered (or closed) by the
+        server, logged here at most once per source and minute, with the count."""
+        self._counters["bad_requests"] += 1
+        source = source_key(session.address)
+        self._last_bad[source] = what
+        while len(self._last_bad) > MAX_FAILED_SOURCES:
+            del self._last_bad[next(iter(self._last_bad))]
+        self._bad.hit(source)
+
+    def _report_bad(self, source: str, count: int) -> None:
+        what = self._last_bad.pop(source, "")
+        log.warning("%d bad NUT request(s) from %s; the last: %s", count, source, what)
 
     def _report_failed(self, source: str, count: int) -> None:
         user = self._last_failed_user.pop(source, "")
@@ -348,12 +399,15 @@ class NutService:
         if outcome.good:
             return True
         self._counters["authentication_failures"] += 1
-        if outcome.locked:
-            log.warning("NUT login of %s refused: too many failures from this address", session.who)
-        elif outcome.locked_now:
-            log.warning("NUT login of %s failed; address locked out for a while", session.who)
-        else:
-            log.warning("NUT login of %s failed (wrong password or unknown user)", session.who)
+        # One log line per source and minute (the event carries the count); a lock-out
+        # starting is always worth its line.
+        if outcome.locked_now:
+            log.warning("NUT login of %s failed; locked out for a while (too many failures)", session.who)
+        elif self._failure_logs.hit(source_key(session.address)):
+            if outcome.locked:
+                log.warning("NUT login of %s refused: locked out after too many failures", session.who)
+            else:
+                log.warning("NUT login of %s failed (wrong password or unknown user)", session.who)
         # The name last tried from each source, for the event; bounded as the sources are.
         self._last_failed_user[session.address] = session.user or ""
         self._last_failed_user.move_to_end(session.address)
