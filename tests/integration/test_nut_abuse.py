@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
+import struct
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from netvision.daemon import Daemon
+from netvision.services.nut.service import CONNECT_BURST
+from tests.conftest import wait_for
 from tests.integration.test_nut_server import (
     PASSWORDS,
     Client,
@@ -27,7 +31,7 @@ from tests.integration.test_nut_server import (
     upsc,
 )
 
-ATTACKER = "127.0.0.3"  # an address of its own, as an intruder's would be
+ATTACKER = "127.0.0.3"  # an address of its own, as an intruder's would be (127.0.0.1 is local)
 GOOD = 'VAR ups ups.status "OL"'
 
 
@@ -60,8 +64,6 @@ async def test_one_address_cannot_take_every_place(
 ) -> None:
     caplog.set_level(logging.INFO, "netvision.nut")
     daemon = await nut_daemon(make_daemon, {"max_clients": 10})
-    service = service_of(daemon)
-    service.limit_loopback = True  # here the loopback addresses stand for network hosts
     hogs = [await connect(daemon, opened, ATTACKER) for _ in range(12)]
     answered = 0
     for hog in hogs:
@@ -70,13 +72,32 @@ async def test_one_address_cannot_take_every_place(
         except (TimeoutError, ConnectionError, UnicodeDecodeError):
             pass
     assert answered == 5  # half the table at most
-    others = [await connect(daemon, opened) for _ in range(4)]  # and upsc: 127.0.0.1's 5
+    others = [await connect(daemon, opened) for _ in range(4)]  # and upsc: the table's other half
     for other in others:
         assert await other.ask("GET VAR ups ups.status") == GOOD
     code, output = await upsc(f"ups@127.0.0.1:{port_of(daemon)}", "ups.status")
     assert (code, output.strip()) == (0, "OL")
     # One warning for the refused flood, not one per connection.
     assert len(warnings(caplog, f"from {ATTACKER} refused")) == 1
+
+
+async def test_an_address_reconnecting_without_end_is_refused_for_a_while(
+    make_daemon: MakeDaemon, opened: list[Client]
+) -> None:
+    daemon = await nut_daemon(make_daemon)
+    service = service_of(daemon)
+    served = 0
+    for _ in range(CONNECT_BURST + 20):  # each one could ask for a TLS handshake
+        client = await connect(daemon, opened, ATTACKER)
+        try:
+            served += await asyncio.wait_for(client.ask("NETVER"), 2) == "1.3"
+        except (TimeoutError, ConnectionError):
+            pass
+        client.close()
+    assert CONNECT_BURST <= served < CONNECT_BURST + 20
+    assert await (await connect(daemon, opened)).ask("NETVER") == "1.3"  # others still come in
+    await asyncio.sleep(2 / service.connect_rate)
+    assert await (await connect(daemon, opened, ATTACKER)).ask("NETVER") == "1.3"  # and it again, later
 
 
 async def test_slowloris_and_unended_lines_are_dropped_others_served(
@@ -309,3 +330,23 @@ async def test_a_client_that_does_not_read_stops_being_read(
     assert service.counters()["requests"] < server.request_burst + 10 * server.request_rate
     good = await connect(daemon, opened)
     assert await good.ask("GET VAR ups ups.status") == GOOD
+
+
+async def test_a_client_gone_with_requests_pipelined_leaves_no_trace_in_the_log(
+    make_daemon: MakeDaemon, opened: list[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    daemon = await nut_daemon(make_daemon)
+    service = service_of(daemon)
+    for _ in range(3):
+        gone = await connect(daemon, opened, ATTACKER)
+        gone.writer.write(b"LIST VAR ups\n" * 600)  # more than the budget lets through at once
+        await gone.writer.drain()
+        await asyncio.sleep(0.3)
+        sock = gone.writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
+        gone.writer.transport.abort()
+    await wait_for(lambda: service.counters()["clients"] == 0, timeout=5)
+    good = await connect(daemon, opened)
+    assert await good.ask("GET VAR ups ups.status") == GOOD
+    assert not [r for r in caplog.records if r.name == "asyncio"], [r.getMessage() for r in caplog.records]

@@ -168,8 +168,8 @@ class FakeBackend:
             {"test.battery.start": True, "bypass.start": False},
         )
 
-    def sessions(self) -> list[Session]:
-        return self.all_sessions
+    def logged_in_sessions(self, unit: int) -> list[Session]:
+        return [s for s in self.all_sessions if s.login is not None and s.login.unit == unit]
 
     def user(self, name: str) -> NutUser | None:
         return next((user for user in self._nut.users if user.name == name), None)

@@ -209,6 +209,10 @@ class NutServer:
             if requests:
                 deadline = loop.time() + self.idle_timeout
             for position, request in enumerate(requests):
+                if writer.transport.is_closing():
+                    # The client is gone: what it pipelined is not answered into the void
+                    # (asyncio would log each write to a lost connection).
+                    return RESET
                 self.requests += 1
                 try:
                     reply = await session.handle(request)

@@ -18,13 +18,13 @@ import logging
 import ssl
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...access import client_address, source_key
+from ...access import source_key
 from ...events.catalog import make_event
 from ...settings import Settings
 from ...settings.models import NutSettings, NutUser
@@ -36,7 +36,7 @@ from . import variables as nut_variables
 from .auth import PasswordChecker
 from .clients import NutClient
 from .names import DELAY_SHUTDOWN, DELAY_SHUTDOWN_SETTING, LOAD_OFF_DELAY
-from .server import NutServer, Reason
+from .server import NutServer, Reason, RequestBudget
 from .session import Session, UpsView, Writable
 from .tracking import TrackingTable
 from .variables import NutUps
@@ -54,8 +54,15 @@ MAX_DELAY_SHUTDOWN = 32767
 MAX_FAILED_SOURCES = 256
 # Connections one address may hold: a host runs one upsmon (a NAS or an office behind
 # NAT a few more), so one address never takes every place of max_clients. The gateway's
-# own loopback clients (a local upsmon, a monitoring agent) are not counted.
+# own clients (a local upsmon or monitoring agent, on 127.0.0.1 or ::1) are not counted.
 MAX_PER_ADDRESS = 32
+LOCAL = frozenset({"127.0.0.1", "::1"})
+# New connections one address may open: a burst (a host's clients starting together),
+# then a few a second. Each connection may cost a TLS handshake (public-key work): an
+# address reconnecting without end must not take the processor.
+CONNECT_RATE = 5.0
+CONNECT_BURST = 40
+MAX_RATED_SOURCES = 1024
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,10 @@ class NutService:
         self._context = context
         self._server = NutServer(self._open_session, self._close_session, self._bad_request)
         self.max_per_address = MAX_PER_ADDRESS
-        self.limit_loopback = False  # loopback clients are the gateway's own
+        self.connect_rate = CONNECT_RATE
         self._per_address: dict[str, int] = {}
+        self._by_unit: dict[int, dict[int, Session]] = {}  # unit -> index -> session logged in
+        self._connects: OrderedDict[str, RequestBudget] = OrderedDict()  # new connections per source
         self._sessions: dict[int, Session] = {}
         self._checker = PasswordChecker()
         self.tracking = TrackingTable()
@@ -204,18 +213,34 @@ class NutService:
 
     def _address_limit(self, address: str) -> int | None:
         """How many connections ``address`` may hold; None: no limit but max_clients."""
-        ip = client_address(address)
-        if ip is not None and ip.is_loopback and not self.limit_loopback:
+        if source_key(address) in LOCAL:
             return None
         # Never more than half the table, so that one address always leaves room.
         return max(1, min(self.max_per_address, self.nut.max_clients // 2))
+
+    def _may_connect(self, source: str) -> bool:
+        now = time.monotonic()
+        budget = self._connects.get(source)
+        if budget is None:
+            budget = self._connects[source] = RequestBudget(self.connect_rate, CONNECT_BURST, now)
+            while len(self._connects) > MAX_RATED_SOURCES:
+                self._connects.popitem(last=False)
+        self._connects.move_to_end(source)
+        if budget.spend(1.0, now):
+            budget.spend(-1.0, now)  # a refused connection costs nothing more
+            return False
+        return True
 
     def _open_session(self, address: str, port: int) -> Session | None:
         limit = self.nut.max_clients
         source = source_key(address)
         share = self._address_limit(address)
         held = self._per_address.get(source, 0)
-        if len(self._sessions) >= limit or (share is not None and held >= share):
+        if (
+            len(self._sessions) >= limit
+            or (share is not None and held >= share)
+            or (share is not None and not self._may_connect(source))
+        ):
             self._counters["sessions_refused"] += 1
             self._refused.hit(source)
             return None
@@ -240,6 +265,7 @@ class NutService:
         if session.login is None:
             log.debug("NUT connection %d from %s closed: %s", session.index, session.address, reason.en)
             return
+        self._by_unit.get(session.login.unit, {}).pop(session.index, None)
         log.info("User %s logged out from UPS [%s]: %s", session.who, session.login.name, reason.en)
         if session in self._reported_logins:
             self._reported_logins.discard(session)
@@ -294,8 +320,8 @@ class NutService:
     def nut(self) -> NutSettings:
         return self._context.settings.nut
 
-    def sessions(self) -> list[Session]:
-        return list(self._sessions.values())
+    def logged_in_sessions(self, unit: int) -> Collection[Session]:
+        return self._by_unit.get(unit, {}).values()
 
     def upses(self) -> tuple[NutUps, ...]:
         snapshot = self._context.ups.snapshot
@@ -510,6 +536,7 @@ class NutService:
 
     def logged_in(self, session: Session) -> None:
         assert session.login is not None
+        self._by_unit.setdefault(session.login.unit, {})[session.index] = session
         self._counters["logins"] += 1
         log.info(
             "User %s logged into UPS [%s]%s", session.who, session.login.name, " (TLS)" if session.tls else ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -119,7 +119,10 @@ class Backend(Protocol):
         """The UPS's variables now; None while the UPS does not answer (DATA-STALE)."""
         ...
 
-    def sessions(self) -> list[Session]: ...
+    def logged_in_sessions(self, unit: int) -> Collection[Session]:
+        """The sessions logged into the UPS ``unit`` (kept as they log in: asking costs
+        no walk over every connection)."""
+        ...
 
     def user(self, name: str) -> NutUser | None: ...
 
@@ -405,10 +408,7 @@ class Session:
                 return _err(Error.UNKNOWN_UPS)
             if self.backend.view(ups) is None:
                 return _err(Error.DATA_STALE)
-            count = sum(
-                1 for s in self.backend.sessions() if s.login is not None and s.login.unit == ups.unit
-            )
-            return Reply(f"NUMLOGINS {asked} {count}\n")
+            return Reply(f"NUMLOGINS {asked} {len(self.backend.logged_in_sessions(ups.unit))}\n")
         if len(args) < 3 or what not in ("VAR", "TYPE", "DESC", "CMDDESC"):
             return _err(Error.INVALID_ARGUMENT)
         name = args[2]
@@ -470,9 +470,8 @@ class Session:
             return _err(Error.UNKNOWN_UPS)
         if what == "CLIENT":
             lines = [f"BEGIN LIST CLIENT {asked}\n"]
-            for session in self.backend.sessions():
-                if session.login is not None and session.login.unit == ups.unit:
-                    lines.append(f"CLIENT {ups.name} {session.address}\n")
+            for session in self.backend.logged_in_sessions(ups.unit):
+                lines.append(f"CLIENT {ups.name} {session.address}\n")
             lines.append(f"END LIST CLIENT {asked}\n")
             return Reply("".join(lines))
         view = self.backend.view(ups)
