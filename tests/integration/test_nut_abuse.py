@@ -197,6 +197,8 @@ async def test_brute_force_over_connections_and_names_locks_the_source_not_the_o
     # The real admin, elsewhere, still logs in.
     assert await guess("admin", PASSWORDS["admin"], "127.0.0.1") == "OK"
     assert len(warnings(caplog, "NUT login of")) <= 3  # first failure, lock-out start, not one per guess
+    # Secrets never come back, not even in the log.
+    assert not any(secret in caplog.text for secret in ("guess1", PASSWORDS["admin"]))
 
 
 async def test_starttls_abuse_never_passes_clear_bytes_as_tls(

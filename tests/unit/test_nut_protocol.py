@@ -537,3 +537,11 @@ async def test_an_ipv6_host_is_one_source_for_its_whole_64() -> None:
     assert (await checker.check("mon", "guess", "hash:m", "2001:db8:1:2:ffff::9")).locked
     assert not (await checker.check("mon", "guess", "hash:m", "2001:db8:1:3::1")).locked
     assert failure_source("::ffff:192.0.2.1") == "192.0.2.1"
+
+
+async def test_no_credential_works_out_of_the_box() -> None:
+    assert NutSettings().users == [] and not NutSettings().enabled
+    checker = PasswordChecker(verify=lambda password, stored: stored == f"hash:{password}")
+    for password in ("", "x"):
+        assert not (await checker.check("nopass", password, "", "192.0.2.1")).good  # a user without password
+        assert not (await checker.check("nobody", password, None, "192.0.2.1")).good

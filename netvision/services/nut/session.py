@@ -6,7 +6,10 @@ Where upsd decides the order of the checks (UPS name, then fresh data, then righ
 then the variable or command), the same order is kept, so that clients see the same
 error words. Authentication follows upsd: ``USERNAME`` and ``PASSWORD`` always answer
 ``OK`` and are checked when a command needs them (LOGIN, PRIMARY/MASTER, FSD, SET,
-INSTCMD); a check is remembered for the connection.
+INSTCMD); a check is remembered for the connection. With ``require_tls``, nothing but
+STARTTLS, VER, NETVER/PROTVER, HELP and LOGOUT is answered before TLS (ACCESS-DENIED):
+neither the UPS's data nor a credential crosses the network in clear. A malformed
+request is answered with its ERR word and marked (``Reply.bad``) for the log.
 """
 
 from __future__ import annotations
