@@ -7,6 +7,12 @@ reads the same cached view, so 250 clients polling each second cost little), che
 passwords, runs instant commands through the UPS handle as the web control page does
 (source "nut", user ``user@address``: the UPS event log says who and from where), and
 hands a primary's FSD to the shutdown service.
+
+Against a client that abuses the port: an address holds at most MAX_PER_ADDRESS
+connections (never half the table) and opens at most CONNECT_BURST at once, then
+CONNECT_RATE a second (each may cost a TLS handshake); 127.0.0.1 and ::1, the gateway's
+own clients, are not limited that way. Refusals, malformed requests and failed logins
+are logged at most once per source and minute, with their count.
 """
 
 from __future__ import annotations
