@@ -13,10 +13,12 @@ own, at bounded rates and counts:
 - refused Modbus TCP connections: beyond the session limit, and from 127.0.0.2 (firewall);
 - half-sent HTTP requests held open;
 - malformed datagrams to SNMP and BACnet;
-- forged BACnet SubscribeCOV requests from many source ports.
+- forged BACnet SubscribeCOV requests from many source ports;
+- NUT (RFC 9271): connections pipelining LIST VAR, LIST CLIENT and VER without end,
+  more connections than one address may hold, one wrong password a second.
 
-Meanwhile a legitimate SNMP GET and a web snapshot request are timed a few times a
-second. Printed for each phase: poll cycles done against those the polling period
+Meanwhile a legitimate SNMP GET, a web snapshot request and a NUT ``GET VAR`` are
+timed a few times a second. Printed for each phase: poll cycles done against those the polling period
 allows (missed cycles), communication-lost events, resident memory growth (VmRSS),
 rows added to the event logs, p50/p99 of the legitimate requests and their failures.
 Aims (issue 10): 0 missed cycles and 0 communication-lost events, memory growth
@@ -51,6 +53,7 @@ from netvision.services.snmp.fastpath import encode_integer, encode_oid, tlv
 from netvision.services.web.accounts import AccountStore
 
 ADMIN_PASSWORD = "BenchAdmin2024!"
+NUT_PASSWORD = "bench-nut-secret"
 POLLING_RATE = 1
 SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
 
@@ -254,6 +257,72 @@ def flood_cov(ports: dict[str, int], deadline: float) -> None:
             sock.close()
 
 
+def flood_nut(ports: dict[str, int], deadline: float) -> None:
+    """NUT: 16 connections pipelining requests as fast as the server takes them (reading
+    the answers), 40 more beyond the address's share, a wrong password each second."""
+    import selectors
+
+    requests = (b"LIST VAR ups\n", b"LIST CLIENT ups\n", b"VER\n", b"GET VAR ups ups.status\n")
+    selector = selectors.DefaultSelector()
+    held: list[socket.socket] = []
+    try:
+        for n in range(16):
+            with contextlib.suppress(OSError):
+                sock = attacker_tcp(ports["nut"])
+                sock.setblocking(False)
+                selector.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE, requests[n % 4] * 64)
+                held.append(sock)
+        for _ in range(24):  # the address's share is 32: 16 more are served, 8 refused
+            with contextlib.suppress(OSError):
+                sock = attacker_tcp(ports["nut"], timeout=0.3)
+                try:
+                    closed = sock.recv(16) == b""
+                except TimeoutError:
+                    closed = False
+                except OSError:
+                    closed = True
+                TALLY["extra connection " + ("refused" if closed else "held")] += 1
+                if closed:
+                    sock.close()
+                else:
+                    held.append(sock)
+        next_guess = time.monotonic()
+        while time.monotonic() < deadline:
+            for key, events in selector.select(0.2):
+                sock = key.fileobj  # type: ignore[assignment]
+                try:
+                    if events & selectors.EVENT_READ:
+                        data = sock.recv(65_536)
+                        if not data:
+                            selector.unregister(sock)
+                            TALLY["flood connections closed by the server"] += 1
+                            continue
+                        TALLY["answer lines"] += data.count(b"\n")
+                    if events & selectors.EVENT_WRITE:
+                        TALLY["requests sent"] += sock.send(key.data) // len(key.data.split(b"\n")[0] + b"\n")
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    with contextlib.suppress(Exception):
+                        selector.unregister(sock)
+            if time.monotonic() >= next_guess:
+                next_guess += 1.0
+                # From a second address: the first holds its whole share of connections.
+                with (
+                    contextlib.suppress(OSError),
+                    socket.create_connection(("127.0.0.1", ports["nut"]), 10, ("127.0.0.5", 0)) as sock,
+                ):
+                    sock.sendall(b"USERNAME admin\nPASSWORD wrong\nLOGIN ups\n")
+                    answer = b""
+                    while answer.count(b"\n") < 3 and (chunk := sock.recv(256)):
+                        answer += chunk
+                    last = answer.decode(errors="replace").splitlines()[-1:] or ["closed"]
+                    TALLY["wrong password: " + last[0]] += 1
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def run_flood(target: Callable[..., None], tallies: Any, label: str, *arguments: Any) -> None:
     try:
         target(*arguments)
@@ -269,6 +338,7 @@ FLOODS: dict[str, Callable[..., None]] = {
     "half-sent HTTP requests held open": flood_half_sent_http,
     "malformed SNMP/BACnet datagrams 100/s": flood_malformed,
     "forged BACnet COV subscriptions 40/s": flood_cov,
+    "NUT pipelined requests, extra connections, wrong passwords": flood_nut,
 }
 
 
@@ -285,6 +355,8 @@ def settings_text(directory: Path, link: Path, ports: dict[str, int]) -> str:
             "[modbus_tcp]", "enabled = true", 'bind = "127.0.0.1"', f"port = {ports['modbus']}",
             "pass_through = true", "max_connections = 3",
             "[bacnet]", "enabled = true", 'bind = "127.0.0.1"', f"port = {ports['bacnet']}",
+            "[nut]", "enabled = true", 'bind = "127.0.0.1"', f"port = {ports['nut']}",
+            "[[nut.users]]", 'name = "admin"', f'password = "{NUT_PASSWORD}"', 'rights = "set"',
             "[access_control]", "enabled = true",
             "[[access_control.rules]]", 'address = "127.0.0.2"', "prefix_length = 32", 'action = "reject"',
         ]
@@ -361,10 +433,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def legitimate(ports: dict[str, int], seconds: float) -> dict[str, Any]:
-    """Time a legitimate SNMP GET and a web snapshot request 4 times a second each."""
+    """Time a legitimate SNMP GET, a web snapshot request and a NUT GET VAR 4 times a second each."""
     snmp_times: list[float] = []
     web_times: list[float] = []
-    failures = {"snmp": 0, "web": 0}
+    nut_times: list[float] = []
+    failures = {"snmp": 0, "web": 0, "nut": 0}
+    nut: socket.socket | None = None
     web = Web(ports["http"])
     web.login()
     deadline = time.monotonic() + seconds
@@ -392,7 +466,29 @@ def legitimate(ports: dict[str, int], seconds: float) -> dict[str, Any]:
                     failures["web"] += 1
             except (OSError, Exception):
                 failures["web"] += 1
-    return {"snmp": snmp_times, "web": web_times, "failures": failures}
+            started = time.perf_counter()
+            try:
+                if nut is None:
+                    nut = socket.create_connection(("127.0.0.1", ports["nut"]), timeout=2)
+                nut.sendall(b"GET VAR ups ups.status\n")
+                answer = b""
+                while not answer.endswith(b"\n"):
+                    chunk = nut.recv(512)
+                    if not chunk:
+                        raise ConnectionError("closed")
+                    answer += chunk
+                if answer.startswith(b"VAR "):
+                    nut_times.append(time.perf_counter() - started)
+                else:
+                    failures["nut"] += 1
+            except OSError:
+                failures["nut"] += 1
+                if nut is not None:
+                    nut.close()
+                nut = None
+    if nut is not None:
+        nut.close()
+    return {"snmp": snmp_times, "web": web_times, "nut": nut_times, "failures": failures}
 
 
 def lost_events_since(web: Web, since: str) -> int:
@@ -461,7 +557,7 @@ def run_phase(name: str, seconds: float, ports: dict[str, int], pid: int, floods
     print(f"   resident memory       {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MB "
           f"(growth {(rss_after - rss_before) / 1024:+.1f} MB)")
     print(f"   event log rows added  {after['log_rows'] - before['log_rows']}")
-    for kind, label in (("snmp", "legitimate SNMP GET"), ("web", "web snapshot request")):
+    for kind, label in (("snmp", "legitimate SNMP GET"), ("web", "web snapshot request"), ("nut", "NUT GET VAR")):
         times = measured[kind]
         print(f"   {label:21} p50 {percentile(times, 0.5) * 1000:7.1f} ms  p99 {percentile(times, 0.99) * 1000:7.1f} ms"
               f"  ({len(times)} answered, {measured['failures'][kind]} failed)")
@@ -480,6 +576,7 @@ def main() -> None:
         "snmp": free_port(socket.SOCK_DGRAM),
         "modbus": free_port(),
         "bacnet": free_port(socket.SOCK_DGRAM),
+        "nut": free_port(),
     }
     processes: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory() as root:

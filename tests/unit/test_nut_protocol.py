@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netvision.passwords import hash_password, hashed, is_password_hash, verify_password
-from netvision.services.nut.auth import LOCK_AFTER, PasswordChecker
+from netvision.services.nut.auth import (
+    LOCK_AFTER,
+    LOCK_SECONDS,
+    SOURCE_LOCK_AFTER,
+    USER_LOCK_AFTER,
+    PasswordChecker,
+    failure_source,
+)
 from netvision.services.nut.protocol import (
     MAX_REPLY_LINE,
     MAX_REQUEST,
@@ -25,7 +32,8 @@ from netvision.services.nut.protocol import (
     parse_request,
     quoted,
 )
-from netvision.services.nut.session import Session, UpsView, Writable
+from netvision.services.nut.server import RequestBudget, cost_of
+from netvision.services.nut.session import MAX_LIST_SPELLINGS, Session, UpsView, Writable
 from netvision.services.nut.tracking import PENDING, SUCCESS, UNKNOWN, TrackingTable
 from netvision.services.nut.variables import NutUps
 from netvision.settings.models import NutSettings, NutUser
@@ -160,8 +168,8 @@ class FakeBackend:
             {"test.battery.start": True, "bypass.start": False},
         )
 
-    def sessions(self) -> list[Session]:
-        return self.all_sessions
+    def logged_in_sessions(self, unit: int) -> list[Session]:
+        return [s for s in self.all_sessions if s.login is not None and s.login.unit == unit]
 
     def user(self, name: str) -> NutUser | None:
         return next((user for user in self._nut.users if user.name == name), None)
@@ -281,13 +289,16 @@ async def test_set_var_checks_rights_name_range_and_value() -> None:
 async def test_stale_data_and_tls_rules() -> None:
     backend = FakeBackend(nut_settings(require_tls=True, starttls=True), stale=True)
     session = session_of(backend)
-    assert await ask(session, "GET VAR ups ups.status") == "ERR DATA-STALE\n"
-    assert await ask(session, "LIST VAR ups") == "ERR DATA-STALE\n"
-    assert await ask(session, "GET UPSDESC ups") == 'UPSDESC ups "Socomec UPS"\n'  # no fresh data needed
-    assert await ask(session, "USERNAME mon") == "ERR ACCESS-DENIED\n"
+    # TLS required: nothing but STARTTLS, VER, NETVER, HELP (and LOGOUT) in clear.
+    for request in ("GET VAR ups ups.status", "LIST VAR ups", "LIST UPS", "USERNAME mon", "GET UPSDESC ups"):
+        assert await ask(session, request) == "ERR ACCESS-DENIED\n"
+    assert await ask(session, "NETVER") == "1.3\n"
     reply = await session.handle(b"STARTTLS")
     assert reply.text == "OK STARTTLS\n" and reply.starttls is not None
     session.tls = True  # the server sets it once the handshake is done
+    assert await ask(session, "GET VAR ups ups.status") == "ERR DATA-STALE\n"
+    assert await ask(session, "LIST VAR ups") == "ERR DATA-STALE\n"
+    assert await ask(session, "GET UPSDESC ups") == 'UPSDESC ups "Socomec UPS"\n'  # no fresh data needed
     assert await ask(session, "STARTTLS") == "ERR ALREADY-SSL-MODE\n"
     assert await ask(session, "USERNAME mon") == "OK\n"
     closed = session_of(FakeBackend(nut_settings(starttls=False)))
@@ -438,3 +449,99 @@ async def test_hosts_logging_in_together_share_one_check() -> None:
     )
     assert not any(outcome.good for outcome in guesses)
     assert len(checks) == 1 + LOCK_AFTER
+
+
+# -- abuse: what an attacker sends, and what it costs ---------------------------------------------
+
+
+async def test_credentials_longer_than_any_user_are_refused_and_injection_stays_words() -> None:
+    backend = FakeBackend(nut_settings())
+    session = session_of(backend)
+    assert await ask(session, "USERNAME " + "u" * 33) == "ERR INVALID-USERNAME\n"
+    assert await ask(session, "PASSWORD " + "p" * 129) == "ERR INVALID-PASSWORD\n"
+    assert await ask(session, "LOGIN ups") == "ERR USERNAME-REQUIRED\n"
+    assert await ask(session, "USERNAME admin") == "OK\n"
+    assert await ask(session, "USERNAME op") == "ERR ALREADY-SET-USERNAME\n"
+    assert await ask(session, "LOGIN ups") == "ERR PASSWORD-REQUIRED\n"
+    assert await ask(session, "PASSWORD a") == "OK\n"
+    # Values that are not one integer: never an exception (int('--5') would raise).
+    for value in ("--5", "-", "5-", "1e3", " ", "0x10", "9" * 13, '"1\\"; rm"', "١٢"):
+        assert await ask(session, f"SET VAR ups ups.delay.shutdown {value}") in (
+            "ERR INVALID-VALUE\n",
+            "ERR INVALID-ARGUMENT\n",
+        )
+    assert backend.changes == []
+    # Quotes and backslashes stay inside one word: a name with them is just unknown.
+    assert await ask(session, 'INSTCMD ups "test.battery.start\\nFSD ups"') == "ERR CMD-NOT-SUPPORTED\n"
+    assert await ask(session, 'SET VAR ups "ups.delay.shutdown\\" 5" 5') == "ERR VAR-NOT-SUPPORTED\n"
+    assert backend.commands == []
+
+
+async def test_malformed_requests_are_marked_for_the_log() -> None:
+    session = session_of(FakeBackend(nut_settings()))
+    for request in (None, b'GET "x', b"\x00\xff", b"FOO bar"):
+        reply = await session.handle(request)
+        assert reply.text.startswith("ERR ") and reply.bad
+    assert not (await session.handle(b"GET VAR ups nothing")).bad  # a client's question, not abuse
+
+
+def test_list_var_keeps_a_few_spellings_only() -> None:
+    view = UpsView({"ups.status": "OL"})
+    for n in range(64):
+        spelling = "".join(c.upper() if n >> i & 1 else c for i, c in enumerate("upsups"))
+        assert view.list_var(spelling).startswith(f"BEGIN LIST VAR {spelling}\n")
+    assert len(view._lists) <= MAX_LIST_SPELLINGS
+
+
+def test_the_request_budget_bounds_the_rate_and_lets_a_burst_through() -> None:
+    budget = RequestBudget(rate=50, burst=200, now=0.0)
+    assert all(budget.spend(1, 0.0) == 0 for _ in range(200))  # upsc reading everything at once
+    assert budget.spend(1, 0.0) == pytest.approx(1 / 50)
+    assert budget.spend(cost_of(b"x" * 5000), 1.0) == 0  # refilled over a second, 5 units
+    assert cost_of(b"OK\n") == 1 and cost_of(b"x" * 10_240) == 11
+
+
+async def test_guesses_spread_over_user_names_lock_the_source() -> None:
+    checks: list[str] = []
+    checker = PasswordChecker(verify=lambda password, stored: checks.append(password) or False)
+    for n in range(SOURCE_LOCK_AFTER):
+        name = f"user{n}"
+        outcome = await checker.check(name, "guess", f"hash:{name}", "198.51.100.7")
+        assert not outcome.good and not outcome.locked
+    assert (await checker.check("another", "guess", "hash:x", "198.51.100.7")).locked
+    assert (await checker.check("unknown", "guess", None, "198.51.100.7")).locked
+    assert len(checks) == SOURCE_LOCK_AFTER
+    assert not (await checker.check("user0", "guess", "hash:user0", "198.51.100.8")).locked
+
+
+async def test_guesses_spread_over_addresses_lock_the_user_for_a_while_only() -> None:
+    now = [0.0]
+    checker = PasswordChecker(
+        clock=lambda: now[0], verify=lambda password, stored: stored == f"hash:{password}"
+    )
+    for n in range(USER_LOCK_AFTER):
+        outcome = await checker.check("admin", f"guess{n}", "hash:right", f"203.0.113.{n}")
+        assert not outcome.locked
+    # Every address now: the name is locked, even with the right password (no cheap oracle).
+    assert (await checker.check("admin", "right", "hash:right", "192.0.2.200")).locked
+    assert not (await checker.check("other", "o", "hash:o", "192.0.2.200")).locked
+    # The lock ends a minute after the guesses stop: the real admin is not locked out for good.
+    now[0] += LOCK_SECONDS + 1
+    assert (await checker.check("admin", "right", "hash:right", "192.0.2.200")).good
+
+
+async def test_an_ipv6_host_is_one_source_for_its_whole_64() -> None:
+    checker = PasswordChecker(verify=lambda password, stored: False)
+    for n in range(LOCK_AFTER):
+        await checker.check("mon", "guess", "hash:m", f"2001:db8:1:2::{n + 1:x}")
+    assert (await checker.check("mon", "guess", "hash:m", "2001:db8:1:2:ffff::9")).locked
+    assert not (await checker.check("mon", "guess", "hash:m", "2001:db8:1:3::1")).locked
+    assert failure_source("::ffff:192.0.2.1") == "192.0.2.1"
+
+
+async def test_no_credential_works_out_of_the_box() -> None:
+    assert NutSettings().users == [] and not NutSettings().enabled
+    checker = PasswordChecker(verify=lambda password, stored: stored == f"hash:{password}")
+    for password in ("", "x"):
+        assert not (await checker.check("nopass", password, "", "192.0.2.1")).good  # a user without password
+        assert not (await checker.check("nobody", password, None, "192.0.2.1")).good

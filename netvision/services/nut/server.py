@@ -6,12 +6,23 @@ read is bounded, so that no client can hold memory or the others' service:
 
 - a request line is at most 1024 bytes (protocol.LineFramer), a longer one is dropped
   as it arrives and answered ``ERR TOO-LONG``;
-- a client that sends no command for 60 s is dropped (upsd, server/upsd.c: ``last_heard``);
+- a client that sends no complete command for 60 s is dropped (upsd, server/upsd.c:
+  ``last_heard``): bytes of a line never ended do not keep it;
+- each connection has a budget of requests (REQUEST_RATE a second, REQUEST_BURST at
+  once; a reply costs one more per KiB, so a ``LIST VAR`` costs more than a ``GET``):
+  past it, the connection is not read until the budget is back (TCP holds the client),
+  and every request yields to the event loop, so that no client starves the poller or
+  the other clients;
 - a client that does not read its replies is dropped once DRAIN_TIMEOUT has passed with
   more than OUTPUT_LIMIT bytes waiting for it;
-- the TLS handshake after ``OK STARTTLS`` has HANDSHAKE_TIMEOUT to finish;
+- the TLS handshake after ``OK STARTTLS`` has HANDSHAKE_TIMEOUT to finish, and starts
+  only on a clean stream: bytes sent in clear after ``STARTTLS`` end the connection
+  (never read as if they came through TLS);
 - the firewall (EN §18.15) refuses a client at accept, before anything is read, and the
-  service refuses connections beyond ``max_clients``.
+  service refuses connections beyond ``max_clients`` or its per-address share.
+
+A malformed request, a failed handshake or a fault is reported to the service, which
+logs it at most once per source and minute (``report``).
 """
 
 from __future__ import annotations
@@ -34,6 +45,8 @@ HANDSHAKE_TIMEOUT = 10.0
 DRAIN_TIMEOUT = 10.0
 OUTPUT_LIMIT = 64 * 1024
 READ_CHUNK = 4096
+REQUEST_RATE = 50.0  # request units a second, per connection
+REQUEST_BURST = 200.0  # units at once: upsc or a NAS reading everything in one go
 
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
@@ -62,17 +75,49 @@ def _peer(writer: asyncio.StreamWriter) -> tuple[str, int]:
 
 OpenSession = Callable[[str, int], Session | None]
 CloseSession = Callable[[Session, Reason], None]
+Report = Callable[[Session, str], None]
+
+
+class RequestBudget:
+    """A token bucket: ``spend`` says how long to wait before reading more (0: at once)."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._at = now
+
+    def spend(self, cost: float, now: float) -> float:
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        self._tokens -= cost
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+def cost_of(reply: bytes) -> float:
+    """One unit per request, one more per KiB of its reply."""
+    return 1.0 + len(reply) // 1024
 
 
 class NutServer:
     """The listener and its connections; the service makes and forgets the sessions."""
 
     def __init__(
-        self, open_session: OpenSession, close_session: CloseSession, idle_timeout: float = IDLE_TIMEOUT
+        self,
+        open_session: OpenSession,
+        close_session: CloseSession,
+        report: Report,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self._open_session = open_session
         self._close_session = close_session
+        self._report = report
         self.idle_timeout = idle_timeout
+        self.handshake_timeout = HANDSHAKE_TIMEOUT
+        self.request_rate = REQUEST_RATE
+        self.request_burst = REQUEST_BURST
+        self.throttled = 0  # times a connection waited for its budget
+        self._last_fault_log = -60.0
         self._server: asyncio.Server | None = None
         self._tasks: dict[Session, asyncio.Task[None]] = {}
         self._closing: dict[Session, Reason] = {}
@@ -134,7 +179,7 @@ class NutServer:
             # stream callback from reporting the cancellation as an error.
             reason = self._closing.pop(session, STOPPED)
         except Exception:
-            log.exception("NUT connection from %s failed", session.who)
+            self._fault(session, "connection")
             reason = Reason("internal error", "erreur interne")
         finally:
             del self._tasks[session]
@@ -148,6 +193,7 @@ class NutServer:
         loop = asyncio.get_running_loop()
         framer = LineFramer()
         deadline = loop.time() + self.idle_timeout
+        budget = RequestBudget(self.request_rate, self.request_burst, loop.time())
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
@@ -163,35 +209,45 @@ class NutServer:
             if requests:
                 deadline = loop.time() + self.idle_timeout
             for position, request in enumerate(requests):
+                if writer.transport.is_closing():
+                    # The client is gone: what it pipelined is not answered into the void
+                    # (asyncio would log each write to a lost connection).
+                    return RESET
                 self.requests += 1
                 try:
                     reply = await session.handle(request)
                     text = reply.text
                 except Exception:
                     # A fault of ours answers this request; the connection goes on.
-                    log.exception("NUT request from %s failed", session.who)
+                    self._fault(session, "request")
                     reply = None
                     text = error(Error.DRIVER_NOT_CONNECTED)
-                writer.write(text.encode("ascii", "replace"))
+                if reply is not None and reply.bad:
+                    self._report(session, reply.bad)
+                answer = text.encode("ascii", "replace")
+                writer.write(answer)
                 if reply is not None and reply.close:
                     with contextlib.suppress(Exception):
                         async with asyncio.timeout(DRAIN_TIMEOUT):
                             await writer.drain()
                     return LOGOUT
                 if reply is not None and reply.starttls is not None:
-                    if position != len(requests) - 1 or framer.pending:
-                        # The handshake must start on a clean stream (upsd reads nothing in between).
+                    if position != len(requests) - 1 or framer.pending or _buffered(reader):
+                        # The handshake must start on a clean stream (upsd reads nothing in
+                        # between): what came in clear must never pass for what came in TLS.
+                        self._report(session, "data sent in clear after STARTTLS")
                         return Reason(
                             "data sent before the TLS handshake", "données envoyées avant la négociation TLS"
                         )
                     try:
                         async with asyncio.timeout(DRAIN_TIMEOUT):
                             await writer.drain()
-                        await writer.start_tls(reply.starttls, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+                        await writer.start_tls(reply.starttls, ssl_handshake_timeout=self.handshake_timeout)
                     except (TimeoutError, ConnectionError, ssl.SSLError, OSError) as failure:
-                        log.warning("NUT client %s: TLS handshake failed: %s", session.who, failure)
+                        self._report(session, f"TLS handshake failed: {str(failure)[:120] or 'timeout'}")
                         return Reason("TLS handshake failed", "échec de la négociation TLS")
                     session.tls = True
+                    deadline = loop.time() + self.idle_timeout
                     continue
                 if writer.transport.get_write_buffer_size() > OUTPUT_LIMIT:
                     try:
@@ -201,3 +257,23 @@ class NutServer:
                         return NOT_READING
                     except ConnectionError:
                         return RESET
+                wait = budget.spend(cost_of(answer), loop.time())
+                if wait:
+                    # Over budget: nothing more is read from this client for a while.
+                    self.throttled += 1
+                    await asyncio.sleep(wait)
+                else:
+                    await asyncio.sleep(0)  # one request, then the others' turn
+
+    def _fault(self, session: Session, what: str) -> None:
+        """A fault of ours, with its traceback, at most once a minute: a client repeating
+        the request that shows it must not flood the log."""
+        now = asyncio.get_running_loop().time()
+        if now - self._last_fault_log >= 60.0:
+            self._last_fault_log = now
+            log.exception("NUT %s from %s failed", what, session.who)
+
+
+def _buffered(reader: asyncio.StreamReader) -> bool:
+    """Bytes already received but not yet read (the stream reader's buffer)."""
+    return bool(getattr(reader, "_buffer", b""))

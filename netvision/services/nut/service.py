@@ -7,6 +7,12 @@ reads the same cached view, so 250 clients polling each second cost little), che
 passwords, runs instant commands through the UPS handle as the web control page does
 (source "nut", user ``user@address``: the UPS event log says who and from where), and
 hands a primary's FSD to the shutdown service.
+
+Against a client that abuses the port: an address holds at most MAX_PER_ADDRESS
+connections (never half the table) and opens at most CONNECT_BURST at once, then
+CONNECT_RATE a second (each may cost a TLS handshake); 127.0.0.1 and ::1, the gateway's
+own clients, are not limited that way. Refusals, malformed requests and failed logins
+are logged at most once per source and minute, with their count.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import logging
 import ssl
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...access import source_key
 from ...events.catalog import make_event
 from ...settings import Settings
 from ...settings.models import NutSettings, NutUser
@@ -35,7 +42,7 @@ from . import variables as nut_variables
 from .auth import PasswordChecker
 from .clients import NutClient
 from .names import DELAY_SHUTDOWN, DELAY_SHUTDOWN_SETTING, LOAD_OFF_DELAY
-from .server import NutServer, Reason
+from .server import NutServer, Reason, RequestBudget
 from .session import Session, UpsView, Writable
 from .tracking import TrackingTable
 from .variables import NutUps
@@ -50,7 +57,18 @@ SOURCE = "nut"  # ControlRequest source: the UPS event log's "via"
 VIA = "NUT"  # settings changes: "… has been changed via NUT by user@address"
 SHUT_OFF_OFFER = "shutdown.ups_shut_off"  # (by, source) -> '' or the reason it was refused
 MAX_DELAY_SHUTDOWN = 32767
-MAX_FAILED_SOURCES = 256  # settings.shutdown.ups_shut_off_delay's bound
+MAX_FAILED_SOURCES = 256
+# Connections one address may hold: a host runs one upsmon (a NAS or an office behind
+# NAT a few more), so one address never takes every place of max_clients. The gateway's
+# own clients (a local upsmon or monitoring agent, on 127.0.0.1 or ::1) are not counted.
+MAX_PER_ADDRESS = 32
+LOCAL = frozenset({"127.0.0.1", "::1"})
+# New connections one address may open: a burst (a host's clients starting together),
+# then a few a second. Each connection may cost a TLS handshake (public-key work): an
+# address reconnecting without end must not take the processor.
+CONNECT_RATE = 5.0
+CONNECT_BURST = 40
+MAX_RATED_SOURCES = 1024
 
 
 @dataclass(frozen=True)
@@ -107,7 +125,12 @@ class NutService:
 
     def __init__(self, context: ServiceContext) -> None:
         self._context = context
-        self._server = NutServer(self._open_session, self._close_session)
+        self._server = NutServer(self._open_session, self._close_session, self._bad_request)
+        self.max_per_address = MAX_PER_ADDRESS
+        self.connect_rate = CONNECT_RATE
+        self._per_address: dict[str, int] = {}
+        self._by_unit: dict[int, dict[int, Session]] = {}  # unit -> index -> session logged in
+        self._connects: OrderedDict[str, RequestBudget] = OrderedDict()  # new connections per source
         self._sessions: dict[int, Session] = {}
         self._checker = PasswordChecker()
         self.tracking = TrackingTable()
@@ -127,11 +150,15 @@ class NutService:
                 "instant_commands",
                 "instant_commands_failed",
                 "tls_sessions",
+                "bad_requests",
             ),
             0,
         )
         self._refused = _Reports(context, self._report_refused)
         self._failed = _Reports(context, self._report_failed)
+        self._bad = _Reports(context, self._report_bad)
+        self._last_bad: dict[str, str] = {}
+        self._failure_logs = FloodCounter()
         self._last_failed_user: OrderedDict[str, str] = OrderedDict()
         self._logins = FloodCounter()  # login/logout events: at most one pair per source and minute
         self._reported_logins: set[Session] = set()
@@ -178,6 +205,7 @@ class NutService:
         return {
             **self._counters,
             "requests": self._server.requests,
+            "throttled": self._server.throttled,
             "password_checks": self._checker.checks,
             "clients": len(self._sessions),
             "logged_in": sum(1 for session in self._sessions.values() if session.login is not None),
@@ -189,26 +217,61 @@ class NutService:
 
     # ------------------------------------------------------------ connections
 
+    def _address_limit(self, address: str) -> int | None:
+        """How many connections ``address`` may hold; None: no limit but max_clients."""
+        if source_key(address) in LOCAL:
+            return None
+        # Never more than half the table, so that one address always leaves room.
+        return max(1, min(self.max_per_address, self.nut.max_clients // 2))
+
+    def _may_connect(self, source: str) -> bool:
+        now = time.monotonic()
+        budget = self._connects.get(source)
+        if budget is None:
+            budget = self._connects[source] = RequestBudget(self.connect_rate, CONNECT_BURST, now)
+            while len(self._connects) > MAX_RATED_SOURCES:
+                self._connects.popitem(last=False)
+        self._connects.move_to_end(source)
+        if budget.spend(1.0, now):
+            budget.spend(-1.0, now)  # a refused connection costs nothing more
+            return False
+        return True
+
     def _open_session(self, address: str, port: int) -> Session | None:
         limit = self.nut.max_clients
-        if len(self._sessions) >= limit:
+        source = source_key(address)
+        share = self._address_limit(address)
+        held = self._per_address.get(source, 0)
+        if (
+            len(self._sessions) >= limit
+            or (share is not None and held >= share)
+            or (share is not None and not self._may_connect(source))
+        ):
             self._counters["sessions_refused"] += 1
-            self._refused.hit(address)
+            self._refused.hit(source)
             return None
         index = next(n for n in itertools.count(1) if n not in self._sessions)
         session = Session(self, index, address, port, datetime.now(UTC))
         self._sessions[index] = session
+        self._per_address[source] = held + 1
         self._counters["sessions_opened"] += 1
         log.debug("NUT connection %d from %s port %d", index, address, port)
         return session
 
     def _close_session(self, session: Session, reason: Reason) -> None:
-        self._sessions.pop(session.index, None)
+        if self._sessions.pop(session.index, None) is not None:
+            source = source_key(session.address)
+            left = self._per_address.get(source, 0) - 1
+            if left > 0:
+                self._per_address[source] = left
+            else:
+                self._per_address.pop(source, None)
         if session.tls:
             self._counters["tls_sessions"] += 1
         if session.login is None:
             log.debug("NUT connection %d from %s closed: %s", session.index, session.address, reason.en)
             return
+        self._by_unit.get(session.login.unit, {}).pop(session.index, None)
         log.info("User %s logged out from UPS [%s]: %s", session.who, session.login.name, reason.en)
         if session in self._reported_logins:
             self._reported_logins.discard(session)
@@ -223,8 +286,28 @@ class NutService:
 
     def _report_refused(self, source: str, count: int) -> None:
         limit = self.nut.max_clients
-        log.warning("%d NUT connection(s) from %s refused: %d client(s) connected", count, source, limit)
+        log.warning(
+            "%d NUT connection(s) from %s refused: %d client(s) at most, %d per address",
+            count,
+            source,
+            limit,
+            self.max_per_address,
+        )
         self._publish("nv.nut_connection_refused", client=source, count=count, limit=limit)
+
+    def _bad_request(self, session: Session, what: str) -> None:
+        """A malformed request or a failed TLS handshake: answered (or closed) by the
+        server, logged here at most once per source and minute, with the count."""
+        self._counters["bad_requests"] += 1
+        source = source_key(session.address)
+        self._last_bad[source] = what
+        while len(self._last_bad) > MAX_FAILED_SOURCES:
+            del self._last_bad[next(iter(self._last_bad))]
+        self._bad.hit(source)
+
+    def _report_bad(self, source: str, count: int) -> None:
+        what = self._last_bad.pop(source, "")
+        log.warning("%d bad NUT request(s) from %s; the last: %s", count, source, what)
 
     def _report_failed(self, source: str, count: int) -> None:
         user = self._last_failed_user.pop(source, "")
@@ -243,8 +326,8 @@ class NutService:
     def nut(self) -> NutSettings:
         return self._context.settings.nut
 
-    def sessions(self) -> list[Session]:
-        return list(self._sessions.values())
+    def logged_in_sessions(self, unit: int) -> Collection[Session]:
+        return self._by_unit.get(unit, {}).values()
 
     def upses(self) -> tuple[NutUps, ...]:
         snapshot = self._context.ups.snapshot
@@ -348,12 +431,15 @@ class NutService:
         if outcome.good:
             return True
         self._counters["authentication_failures"] += 1
-        if outcome.locked:
-            log.warning("NUT login of %s refused: too many failures from this address", session.who)
-        elif outcome.locked_now:
-            log.warning("NUT login of %s failed; address locked out for a while", session.who)
-        else:
-            log.warning("NUT login of %s failed (wrong password or unknown user)", session.who)
+        # One log line per source and minute (the event carries the count); a lock-out
+        # starting is always worth its line.
+        if outcome.locked_now:
+            log.warning("NUT login of %s failed; locked out for a while (too many failures)", session.who)
+        elif self._failure_logs.hit(source_key(session.address)):
+            if outcome.locked:
+                log.warning("NUT login of %s refused: locked out after too many failures", session.who)
+            else:
+                log.warning("NUT login of %s failed (wrong password or unknown user)", session.who)
         # The name last tried from each source, for the event; bounded as the sources are.
         self._last_failed_user[session.address] = session.user or ""
         self._last_failed_user.move_to_end(session.address)
@@ -456,6 +542,7 @@ class NutService:
 
     def logged_in(self, session: Session) -> None:
         assert session.login is not None
+        self._by_unit.setdefault(session.login.unit, {})[session.index] = session
         self._counters["logins"] += 1
         log.info(
             "User %s logged into UPS [%s]%s", session.who, session.login.name, " (TLS)" if session.tls else ""

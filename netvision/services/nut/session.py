@@ -6,14 +6,18 @@ Where upsd decides the order of the checks (UPS name, then fresh data, then righ
 then the variable or command), the same order is kept, so that clients see the same
 error words. Authentication follows upsd: ``USERNAME`` and ``PASSWORD`` always answer
 ``OK`` and are checked when a command needs them (LOGIN, PRIMARY/MASTER, FSD, SET,
-INSTCMD); a check is remembered for the connection.
+INSTCMD); a check is remembered for the connection. With ``require_tls``, nothing but
+STARTTLS, VER, NETVER/PROTVER, HELP and LOGOUT is answered before TLS (ACCESS-DENIED):
+neither the UPS's data nor a credential crosses the network in clear. A malformed
+request is answered with its ERR word and marked (``Reply.bad``) for the log.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -36,6 +40,11 @@ class Rights(enum.IntEnum):
 
 def rights_of(user: NutUser) -> Rights:
     return Rights[user.rights.upper()]
+
+
+MAX_LIST_SPELLINGS = 4  # LIST VAR answers kept per view (the UPS name and its aliases)
+MAX_USERNAME = 32  # the longest NUT user name the settings take (NutName)
+MAX_PASSWORD = 128  # the longest password the settings take
 
 
 @dataclass(frozen=True)
@@ -73,13 +82,17 @@ class UpsView:
         return None
 
     def list_var(self, ups: str) -> str:
-        """The whole ``LIST VAR`` answer, formatted once per name asked."""
+        """The whole ``LIST VAR`` answer, formatted once per name asked. Only a few
+        spellings are kept: a client asking ``UPS``, ``Ups``, ``uPs``… gets its answer
+        formatted each time, not a copy kept per spelling."""
         text = self._lists.get(ups)
         if text is None:
             lines = [f"BEGIN LIST VAR {ups}\n"]
             lines += [line("VAR", ups, name, value=value) for name, value in self.variables.items()]
             lines.append(f"END LIST VAR {ups}\n")
-            text = self._lists[ups] = "".join(lines)
+            text = "".join(lines)
+            if len(self._lists) < MAX_LIST_SPELLINGS:
+                self._lists[ups] = text
         return text
 
 
@@ -88,6 +101,7 @@ class Reply:
     text: str
     starttls: ssl.SSLContext | None = None  # send text, then the TLS handshake
     close: bool = False  # send text, then close (LOGOUT)
+    bad: str = ""  # what was wrong with a malformed request, for the log (rate-limited)
 
 
 class Backend(Protocol):
@@ -108,7 +122,10 @@ class Backend(Protocol):
         """The UPS's variables now; None while the UPS does not answer (DATA-STALE)."""
         ...
 
-    def sessions(self) -> list[Session]: ...
+    def logged_in_sessions(self, unit: int) -> Collection[Session]:
+        """The sessions logged into the UPS ``unit`` (kept as they log in: asking costs
+        no walk over every connection)."""
+        ...
 
     def user(self, name: str) -> NutUser | None: ...
 
@@ -132,9 +149,15 @@ class Backend(Protocol):
 
 
 _USER_COMMANDS = frozenset({"LOGIN", "PRIMARY", "MASTER", "FSD", "SET", "INSTCMD"})
+# What a client may send before STARTTLS when settings.nut.require_tls is on: no data
+# and no credentials cross the network in clear.
+_BEFORE_TLS = frozenset({"STARTTLS", "VER", "NETVER", "PROTVER", "HELP", "LOGOUT"})
 HELP = "Commands: HELP VER PROTVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS\n"
 UNAVAILABLE = "Description unavailable"  # upsd's answer where it has no description
 VERSION = f"NET VISION {__version__} - Network UPS Tools protocol {PROTOCOL_VERSION}\n"
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,11}")
 
 
 def _err(word: Error) -> Reply:
@@ -181,17 +204,19 @@ class Session:
         """The reply to one request line (None: a line over the length limit)."""
         self.requests += 1
         if request is None:
-            return _err(Error.TOO_LONG)
+            return Reply(error(Error.TOO_LONG), bad="request line too long")
         try:
             words = parse_request(request)
-        except ParseError:
-            return _err(Error.INVALID_ARGUMENT)
+        except ParseError as failure:
+            return Reply(error(Error.INVALID_ARGUMENT), bad=str(failure))
         if not words:
-            return _err(Error.UNKNOWN_COMMAND)
+            return Reply(error(Error.UNKNOWN_COMMAND), bad="empty or unprintable request")
         command = words[0].upper()
         handler = _HANDLERS.get(command)
         if handler is None:
-            return _err(Error.UNKNOWN_COMMAND)
+            return Reply(error(Error.UNKNOWN_COMMAND), bad=f"unknown command {command[:32]}")
+        if self.backend.nut.require_tls and not self.tls and command not in _BEFORE_TLS:
+            return _err(Error.ACCESS_DENIED)
         if command in _USER_COMMANDS:
             if self.user is None:
                 return _err(Error.USERNAME_REQUIRED)
@@ -235,6 +260,8 @@ class Session:
             return _err(Error.ACCESS_DENIED)
         if self.user is not None:
             return _err(Error.ALREADY_SET_USERNAME)
+        if len(args[0]) > MAX_USERNAME:
+            return _err(Error.INVALID_USERNAME)  # no user has such a name
         self.user = args[0]
         return Reply(OK)
 
@@ -245,6 +272,8 @@ class Session:
             return _err(Error.ACCESS_DENIED)
         if self.password is not None:
             return _err(Error.ALREADY_SET_PASSWORD)
+        if len(args[0]) > MAX_PASSWORD:
+            return _err(Error.INVALID_PASSWORD)  # no user has such a password
         self.password = args[0]
         return Reply(OK)
 
@@ -338,7 +367,7 @@ class Session:
         if writable is None:
             return _err(Error.READONLY)
         text = args[3].strip()
-        if not (text.lstrip("-").isdigit() and len(text) <= 12):
+        if not _INTEGER.fullmatch(text):
             return _err(Error.INVALID_VALUE)
         number = int(text)
         if not writable.minimum <= number <= writable.maximum:
@@ -382,10 +411,7 @@ class Session:
                 return _err(Error.UNKNOWN_UPS)
             if self.backend.view(ups) is None:
                 return _err(Error.DATA_STALE)
-            count = sum(
-                1 for s in self.backend.sessions() if s.login is not None and s.login.unit == ups.unit
-            )
-            return Reply(f"NUMLOGINS {asked} {count}\n")
+            return Reply(f"NUMLOGINS {asked} {len(self.backend.logged_in_sessions(ups.unit))}\n")
         if len(args) < 3 or what not in ("VAR", "TYPE", "DESC", "CMDDESC"):
             return _err(Error.INVALID_ARGUMENT)
         name = args[2]
@@ -447,9 +473,8 @@ class Session:
             return _err(Error.UNKNOWN_UPS)
         if what == "CLIENT":
             lines = [f"BEGIN LIST CLIENT {asked}\n"]
-            for session in self.backend.sessions():
-                if session.login is not None and session.login.unit == ups.unit:
-                    lines.append(f"CLIENT {ups.name} {session.address}\n")
+            for session in self.backend.logged_in_sessions(ups.unit):
+                lines.append(f"CLIENT {ups.name} {session.address}\n")
             lines.append(f"END LIST CLIENT {asked}\n")
             return Reply("".join(lines))
         view = self.backend.view(ups)
