@@ -103,6 +103,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"  netvision simctl {simulator.control_path} scenario mains_failure")
         for line in _snmp_write_note(running.settings):
             print(line)
+        for line in _nut_note(running.settings):
+            print(line)
         print("Press Ctrl+C to stop.", flush=True)
 
     try:
@@ -110,6 +112,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def _nut_note(settings: Any) -> list[str]:
+    """How to read the UPS with a NUT client, and what upsmon needs first."""
+    nut = settings.nut
+    if not nut.enabled:
+        return []
+    host = "127.0.0.1" if nut.bind in ("0.0.0.0", "::", "") else nut.bind
+    return [
+        f"  NUT: upsc {nut.ups_name}@{host}:{nut.port} reads the UPS; for upsmon or a NAS, add a NUT user",
+        "  on the web page \"NUT server\" (no user exists out of the box).",
+    ]
 
 
 def _snmp_write_note(settings: Any) -> list[str]:

@@ -1281,7 +1281,7 @@ LABELS: dict[str, str] = {
     "help.nut.ups_name": "The name NUT clients give for this UPS (ups@address). Synology DSM asks for “ups”.",
     "help.nut.aliases": "Other names the same UPS answers to, separated by commas (4 at most), for clients already set with another name.",
     "help.nut.starttls": "Let clients encrypt the connection, with the certificate of NET VISION's web server.",
-    "help.nut.require_tls": "Refuse a login before the connection is encrypted, so passwords never travel in clear. Clients without encryption (most NAS) can then not log in.",
+    "help.nut.require_tls": "Answer nothing but the start of encryption until the connection is encrypted: passwords and UPS data never travel in clear. Clients without encryption (most NAS) can then neither log in nor read the UPS.",
     "help.nut.max_clients": "How many connections are served at once (1 to 1000); more are refused.",
     "help.nut.users": "Up to 32 accounts for the NUT clients.",
     "help.nut.users.name": "The user name the client logs in with, as in its MONITOR line or NAS page: 1 to 32 letters, digits, '_', '.' or '-'.",

@@ -1283,7 +1283,7 @@ LABELS: dict[str, str] = {
     "help.nut.ups_name": "Le nom que les clients NUT donnent à cette ASI (ups@adresse). Synology DSM demande « ups ».",
     "help.nut.aliases": "D'autres noms auxquels la même ASI répond, séparés par des virgules (4 au plus), pour des clients déjà réglés avec un autre nom.",
     "help.nut.starttls": "Permettre aux clients de chiffrer la connexion, avec le certificat du serveur web de NET VISION.",
-    "help.nut.require_tls": "Refuser une connexion de compte avant que la liaison soit chiffrée : les mots de passe ne circulent jamais en clair. Les clients sans chiffrement (la plupart des NAS) ne peuvent alors plus se connecter.",
+    "help.nut.require_tls": "Ne répondre qu'à la demande de chiffrement tant que la liaison n'est pas chiffrée : ni les mots de passe ni les données de l'ASI ne circulent en clair. Les clients sans chiffrement (la plupart des NAS) ne peuvent alors ni se connecter ni lire l'ASI.",
     "help.nut.max_clients": "Nombre de connexions servies à la fois (1 à 1000) ; les suivantes sont refusées.",
     "help.nut.users": "Jusqu'à 32 comptes pour les clients NUT.",
     "help.nut.users.name": "Le nom d'utilisateur du client, tel que dans sa ligne MONITOR ou la page de son NAS : 1 à 32 lettres, chiffres, '_', '.' ou '-'.",

@@ -1102,7 +1102,9 @@ class NutSettings(Section):
         default=True, description="Offer STARTTLS with the gateway's certificate (the web server's)"
     )
     require_tls: bool = Field(
-        default=False, description="Refuse USERNAME/PASSWORD before STARTTLS (passwords never in clear)"
+        default=False,
+        description="Answer only STARTTLS, VER, NETVER, HELP and LOGOUT before STARTTLS (no password or UPS "
+        "data in clear)",
     )
     max_clients: int = Field(
         default=300, ge=1, le=1000, description="Connections served at once; more are refused"

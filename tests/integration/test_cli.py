@@ -180,6 +180,7 @@ def test_demo_prints_where_each_service_runs():
         power = json.loads(state.stdout)["state"]["power"]
         assert power["mains_present"] is False and power["path"] == "inverter"  # on battery
         assert "SNMP is read-only" in output and "write_community" in output  # how to turn writes on
+        assert "upsc ups@127.0.0.1:3493" in output and "add a NUT user" in output
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
         assert not Path(command[2]).exists()  # the socket went with the demo's data

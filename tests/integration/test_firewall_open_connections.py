@@ -1,7 +1,8 @@
 """A firewall change (EN §18.3, §18.15) applies to the connections already open: with real
 sockets on loopback, the Modbus TCP session, the HTTP keep-alive connection and the live
-update stream of 127.0.0.2, over HTTP and HTTPS, are closed once a rule refuses it, while 127.0.0.1 keeps its
-connections; each service logs the change once, with its count."""
+update stream of 127.0.0.2, over HTTP and HTTPS, and its NUT connection are closed once a rule
+refuses it, while 127.0.0.1 keeps its connections; each service logs the change once, with its
+count."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ REJECT_REFUSED = [{"address": REFUSED, "prefix_length": 32, "action": "reject"}]
 
 
 async def start(make_daemon: MakeDaemon) -> tuple[Daemon, dict[str, int]]:
-    ports = {"http": free_port(), "https": free_port(), "modbus": free_port()}
+    ports = {"http": free_port(), "https": free_port(), "modbus": free_port(), "nut": free_port()}
     daemon = await make_daemon(
         {
             "web": {
@@ -40,6 +41,7 @@ async def start(make_daemon: MakeDaemon) -> tuple[Daemon, dict[str, int]]:
                 "bind": "127.0.0.1",
             },
             "modbus_tcp": {"enabled": True, "bind": "127.0.0.1", "port": ports["modbus"]},
+            "nut": {"enabled": True, "bind": "127.0.0.1", "port": ports["nut"], "starttls": False},
             "access_control": {"enabled": True, "rules": []},  # everyone accepted for now
         },
         map_name="jbusp",
@@ -61,6 +63,18 @@ async def modbus_reads(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     await writer.drain()
     _, _, pdu = await asyncio.wait_for(read_answer(reader), 10)
     return pdu[:1] == b"\x03"
+
+
+async def nut_session(port: int, source: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    assert await nut_answers(reader, writer)
+    return reader, writer
+
+
+async def nut_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"GET VAR ups ups.status\n")
+    await writer.drain()
+    return (await asyncio.wait_for(reader.readline(), 10)).startswith(b"VAR ups ups.status")
 
 
 async def http_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
@@ -107,6 +121,8 @@ async def test_a_firewall_change_closes_the_open_connections_of_an_address_now_r
     daemon.bus.on_event(events.append)
     refused_modbus = await modbus_session(ports["modbus"], REFUSED)
     kept_modbus = await modbus_session(ports["modbus"], KEPT)
+    refused_nut = await nut_session(ports["nut"], REFUSED)
+    kept_nut = await nut_session(ports["nut"], KEPT)
     refused_http = await asyncio.open_connection("127.0.0.1", ports["http"], local_addr=(REFUSED, 0))
     kept_http = await asyncio.open_connection("127.0.0.1", ports["http"], local_addr=(KEPT, 0))
     assert await http_get(*refused_http) == 200 and await http_get(*kept_http) == 200
@@ -138,9 +154,11 @@ async def test_a_firewall_change_closes_the_open_connections_of_an_address_now_r
             assert await closed(refused_http[0])
             assert await closed(refused_https[0])
             assert await stream_ends(live)
+            assert await closed(refused_nut[0])
             # 127.0.0.1 keeps its connections and is served on them.
             assert await modbus_reads(*kept_modbus)
             assert await http_get(*kept_http) == 200
+            assert await nut_answers(*kept_nut)
 
         assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
         lines = [
@@ -148,9 +166,11 @@ async def test_a_firewall_change_closes_the_open_connections_of_an_address_now_r
             for record in caplog.records
             if "firewall rules changed" in record.getMessage()
         ]
-        assert len(lines) == 2, lines  # once per change and service
+        assert len(lines) == 3, lines  # once per change and service
         modbus_line = next(line for line in lines if line.startswith("Modbus TCP"))
         assert "1 session(s) from addresses now refused closed, 1 kept" in modbus_line
+        nut_line = next(line for line in lines if line.startswith("NUT"))
+        assert "1 connection(s) from addresses now refused closed, 1 kept" in nut_line
         web_line = next(line for line in lines if line.startswith("web"))
         found = re.search(r"(\d+) connection\(s\) from addresses now refused closed, (\d+) kept", web_line)
         assert found is not None and int(found[1]) >= 3 and found[2] == "1", web_line
@@ -163,9 +183,18 @@ async def test_a_firewall_change_closes_the_open_connections_of_an_address_now_r
         await asyncio.sleep(0.3)
         assert await modbus_reads(*kept_modbus)
         assert await http_get(*kept_http) == 200
+        assert await nut_answers(*kept_nut)
     finally:
         await browser.close()
-        for _, writer in (refused_modbus, kept_modbus, refused_http, kept_http, refused_https):
+        for _, writer in (
+            refused_modbus,
+            kept_modbus,
+            refused_http,
+            kept_http,
+            refused_https,
+            refused_nut,
+            kept_nut,
+        ):
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()

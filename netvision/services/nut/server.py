@@ -64,6 +64,7 @@ LOGOUT = Reason("logged out", "déconnecté")
 STOPPED = Reason("NUT server stopped", "serveur NUT arrêté")
 RESET = Reason("connection reset", "connexion réinitialisée")
 NOT_READING = Reason("the client does not read its answers", "le client ne lit pas ses réponses")
+FIREWALL = Reason("address now refused by the firewall", "adresse désormais refusée par le pare-feu")
 
 
 def _peer(writer: asyncio.StreamWriter) -> tuple[str, int]:
@@ -147,16 +148,20 @@ class NutServer:
             lines.append(f"nut tcp {f'[{host}]' if ':' in host else host}:{port}")
         return lines
 
-    async def close_sessions(self, reason: Reason = STOPPED) -> None:
+    async def close_sessions(
+        self, reason: Reason = STOPPED, where: Callable[[Session], bool] | None = None
+    ) -> int:
+        """Close every connection (``where``: those it is true for); how many were closed."""
         tasks = []
         for session, task in list(self._tasks.items()):
-            if not task.done():
+            if not task.done() and (where is None or where(session)):
                 self._closing[session] = reason
                 task.cancel()
                 tasks.append(task)
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        return len(tasks)
 
     # ------------------------------------------------------------------ one connection
 

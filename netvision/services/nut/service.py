@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...access import source_key
+from ...access import rules_changed, source_key
 from ...events.catalog import make_event
 from ...settings import Settings
 from ...settings.models import NutSettings, NutUser
@@ -42,7 +42,7 @@ from . import variables as nut_variables
 from .auth import PasswordChecker
 from .clients import NutClient
 from .names import DELAY_SHUTDOWN, DELAY_SHUTDOWN_SETTING, LOAD_OFF_DELAY
-from .server import NutServer, Reason, RequestBudget
+from .server import FIREWALL, NutServer, Reason, RequestBudget
 from .session import Session, UpsView, Writable
 from .tracking import TrackingTable
 from .variables import NutUps
@@ -171,6 +171,7 @@ class NutService:
             # The certificate is made now if the gateway has none yet, before the web server
             # starts and would make one of its own at the same moment.
             await self.tls_context()
+        self._context.on_settings(self._firewall_changed)
         await self._open_listener()
         self._context.offer("nut.clients", self.clients)
 
@@ -191,6 +192,20 @@ class NutService:
                 message = f"cannot listen on {new.nut.bind} port {new.nut.port}: {failure}"
                 log.error("NUT server %s", message)
                 self._context.report_error(message)
+
+    async def _firewall_changed(self, settings: Settings, keys: list[str]) -> None:
+        """New firewall rules apply to the open connections too (§18.15): those from an
+        address now refused are closed, with one log line for the change."""
+        if not rules_changed(keys):
+            return
+        section = settings.access_control
+        closed = await self._server.close_sessions(
+            FIREWALL, where=lambda session: not self._context.access.allows(section, session.address)
+        )
+        log.info(
+            "NUT firewall rules changed: %d connection(s) from addresses now refused closed, %d kept",
+            closed, len(self._sessions),
+        )  # fmt: skip
 
     async def _open_listener(self) -> None:
         settings = self.nut
