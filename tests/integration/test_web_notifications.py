@@ -15,7 +15,7 @@ from tests.conftest import free_port, wait_for
 from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD, client, login
 
 pytest.importorskip("aiosmtpd")
-from tests.integration.test_mail_smtp import Server  # noqa: E402
+from tests.smtp_server import Server  # noqa: E402
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 
