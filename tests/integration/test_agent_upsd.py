@@ -159,6 +159,15 @@ async def lab(tmp_path: Path) -> AsyncIterator[NutLab]:
         await nut.stop()
 
 
+def agent_command(port: int, ups: str) -> list[str]:
+    """``netvision agent`` watching ``ups`` on the NUT server at 127.0.0.1:``port``, at the
+    tests' poll interval and dead time."""
+    return [
+        sys.executable, "-m", "netvision", "agent", "--host", "127.0.0.1", "--port", str(port), "--ups", ups,
+        "--poll", str(POLL), "--deadtime", str(DEADTIME),
+    ]  # fmt: skip
+
+
 class AgentProcess:
     def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
@@ -183,24 +192,11 @@ async def start_agent(tmp_path: Path, lab: NutLab) -> AsyncIterator:
         log = tmp_path / f"agent{len(started)}.log"
         shutdown = f"{sys.executable} -c '{SHUTDOWN_PROGRAM}' {lab.port} {tmp_path / 'order'}"
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "netvision",
-            "agent",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(lab.port),
-            "--ups",
-            "ups",
+            *agent_command(lab.port, "ups"),
             "--username",
             "monuser",
             "--password-file",
             str(tmp_path / "password"),
-            "--poll",
-            str(POLL),
-            "--deadtime",
-            str(DEADTIME),
             "--shutdown-command",
             shutdown,
             *options,
@@ -423,20 +419,7 @@ async def test_a_server_without_tls_gets_no_password(tls_server: TlsNutServer, c
 
 async def test_a_wrong_ups_name_is_explained(lab: NutLab, tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "netvision",
-        "agent",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(lab.port),
-        "--ups",
-        "qnapups",
-        "--poll",
-        str(POLL),
-        "--deadtime",
-        str(DEADTIME),
+        *agent_command(lab.port, "qnapups"),
         "--dry-run",
         cwd=WORKTREE,
         stdout=asyncio.subprocess.PIPE,
