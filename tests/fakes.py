@@ -47,6 +47,15 @@ def device_state(
     )
 
 
+def words_with(register_map: Any, acronyms: Iterable[str], count: int) -> list[int]:
+    """``count`` register words with the bits of ``acronyms`` set, as ``register_map`` places them."""
+    words = [0] * count
+    for acronym in acronyms:
+        bit = register_map.bit(acronym)
+        words[bit.word] |= 1 << bit.bit
+    return words
+
+
 class FakeUps:
     """A :class:`UpsHandle` whose snapshots the test publishes; controls and
     pass-through reads are recorded and answered as the test says."""
