@@ -29,6 +29,7 @@ from netvision.agent.client import Agent
 from netvision.agent.config import AgentConfig
 from tests.conftest import free_port, wait_for
 from tests.integration.test_snmp_helpers import need
+from tests.pki import make_ca, make_server_certificate
 
 WORKTREE = Path(__file__).resolve().parents[2]
 POLL = 0.2
@@ -322,8 +323,6 @@ async def test_lost_server_on_mains_does_not_shut_down(lab: NutLab, start_agent,
 
 class TlsNutServer:
     def __init__(self, directory: Path, starttls: bool = True) -> None:
-        from tests.integration.test_syslog_rsyslog import make_ca, make_server_certificate
-
         self.directory = directory
         self.ca_file = directory / "ca.pem"
         make_server_certificate(directory, make_ca(directory, "ca"))

@@ -29,7 +29,7 @@ from netvision.settings.models import MailSettings  # noqa: E402
 from netvision.ups.model import Communication, CommunicationState, Identity, Snapshot  # noqa: E402
 from tests.conftest import free_port, wait_for  # noqa: E402
 from tests.fakes import NOW, FakeUps  # noqa: E402
-from tests.integration.test_syslog_rsyslog import make_ca, make_server_certificate  # noqa: E402
+from tests.pki import make_ca, make_server_certificate  # noqa: E402
 from tests.smtp_server import Server, text_of  # noqa: E402
 
 SERIAL = "SN-4242"
