@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import argparse
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from benchlib import ROOT, free_port, start_simulator
+from benchlib import (
+    children,
+    free_port,
+    settings_document,
+    start_daemon_process,
+    start_simulator,
+    write_settings,
+)
 
 AIMS = {"core only": 50, "every service": 80}
 
@@ -35,69 +41,64 @@ def memory(pid: int) -> dict[str, int]:
     return values
 
 
-def settings_lines(directory: Path, link: Path, services: bool) -> list[str]:
-    lines = [f'data_dir = "{directory}/data"', "[serial]", f'device = "{link}"', "polling_rate = 2"]
-    if not services:
-        return lines + [
-            "[web]", "http_enabled = false", "https_enabled = false",
-            "[snmp]", "enabled = false",
-            "[modbus_tcp]", "enabled = false",
-            "[bacnet]", "enabled = false",
-        ]
-    return lines + [
-        "[web]", 'bind = "127.0.0.1"', f"http_port = {free_port()}", f"https_port = {free_port()}",
-        "[snmp]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port(socket.SOCK_DGRAM)}",
-        "[modbus_tcp]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port()}",
-        "[bacnet]", "enabled = true", 'bind = "127.0.0.1"', f"port = {free_port(socket.SOCK_DGRAM)}",
-    ]
+def every_service() -> dict[str, dict[str, Any]]:
+    """Every network service on, each on a free loopback port."""
+    return {
+        "web": {
+            "http_enabled": True,
+            "https_enabled": True,
+            "bind": "127.0.0.1",
+            "http_port": free_port(),
+            "https_port": free_port(),
+        },
+        "snmp": {"enabled": True, "bind": "127.0.0.1", "port": free_port(socket.SOCK_DGRAM)},
+        "modbus_tcp": {"enabled": True, "bind": "127.0.0.1", "port": free_port()},
+        "bacnet": {"enabled": True, "bind": "127.0.0.1", "port": free_port(socket.SOCK_DGRAM)},
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--map", default="jbusp", choices=("jbusp", "vumap", "sts"))
     parser.add_argument("--topology", default="three_phase")
     args = parser.parse_args()
 
-    processes: list[subprocess.Popen[bytes]] = []
-    daemons: dict[str, subprocess.Popen[bytes]] = {}
-    with tempfile.TemporaryDirectory() as root:
-        try:
-            for name in AIMS:
-                directory = Path(root) / name.replace(" ", "-")
-                directory.mkdir()
-                link = directory / "ups"
-                config = directory / "netvision.toml"
-                config.write_text("\n".join(settings_lines(directory, link, name == "every service")) + "\n")
-                processes.append(start_simulator(link, "--map", args.map, "--topology", args.topology))
-                daemon = subprocess.Popen(
-                    [sys.executable, "-m", "netvision", "--log-level", "warning", "run", "--config", str(config)],
-                    cwd=ROOT,
-                )
-                processes.append(daemon)
-                daemons[name] = daemon
-            started = time.monotonic()
-            print(f"polling a simulated {args.map} UPS for {args.minutes} min: "
-                  + ", ".join(f"{name} (pid {daemon.pid})" for name, daemon in daemons.items()))
-            while (elapsed := time.monotonic() - started) < args.minutes * 60:
-                time.sleep(min(60.0, args.minutes * 60 - elapsed))
-                for name, daemon in daemons.items():
-                    if daemon.poll() is not None:
-                        raise SystemExit(f"the daemon ({name}) exited with {daemon.returncode}")
-                figures = "  ".join(
-                    f"{name} {memory(daemon.pid)['VmRSS'] / 1024:6.1f} MB" for name, daemon in daemons.items()
-                )
-                print(f"{(time.monotonic() - started) / 60:5.1f} min  RSS  {figures}", flush=True)
-            print(f"resident memory after {args.minutes} min:")
+    daemons = {}
+    with tempfile.TemporaryDirectory() as root, children() as processes:
+        for name in AIMS:
+            directory = Path(root) / name.replace(" ", "-")
+            directory.mkdir()
+            link = directory / "ups"
+            services = every_service() if name == "every service" else {}
+            document = settings_document(directory, link, serial={"polling_rate": 2}, **services)
+            config = write_settings(directory / "netvision.toml", document)
+            processes.append(start_simulator(link, "--map", args.map, "--topology", args.topology))
+            daemons[name] = start_daemon_process(config, directory / "daemon.log")
+            processes.append(daemons[name])
+        started = time.monotonic()
+        print(
+            f"polling a simulated {args.map} UPS for {args.minutes} min: "
+            + ", ".join(f"{name} (pid {daemon.pid})" for name, daemon in daemons.items())
+        )
+        while (elapsed := time.monotonic() - started) < args.minutes * 60:
+            time.sleep(min(60.0, args.minutes * 60 - elapsed))
             for name, daemon in daemons.items():
-                values = memory(daemon.pid)
-                print(f"  {name:14} {values['VmRSS'] / 1024:6.1f} MB (peak {values['VmHWM'] / 1024:.1f} MB; "
-                      f"aim at most {AIMS[name]} MB)")
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(10)
+                if daemon.poll() is not None:
+                    raise SystemExit(f"the daemon ({name}) exited with {daemon.returncode}")
+            figures = "  ".join(
+                f"{name} {memory(daemon.pid)['VmRSS'] / 1024:6.1f} MB" for name, daemon in daemons.items()
+            )
+            print(f"{(time.monotonic() - started) / 60:5.1f} min  RSS  {figures}", flush=True)
+        print(f"resident memory after {args.minutes} min:")
+        for name, daemon in daemons.items():
+            values = memory(daemon.pid)
+            print(
+                f"  {name:14} {values['VmRSS'] / 1024:6.1f} MB (peak {values['VmHWM'] / 1024:.1f} MB; "
+                f"aim at most {AIMS[name]} MB)"
+            )
 
 
 if __name__ == "__main__":

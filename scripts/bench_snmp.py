@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SNMP agent throughput against net-snmp's snmpd serving a tree of the same size.
 
-Runs the daemon (embedded simulator, SNMP agent on a free port) in a child
+Runs the simulated UPS and the daemon (SNMP agent on a free port) each in a child
 process, then measures for it and for ``snmpd`` (same OIDs and types, served by
 ``override`` lines) on another port:
 
@@ -11,7 +11,7 @@ process, then measures for it and for ``snmpd`` (same OIDs and types, served by
 
 Prints both and the ratios (agent / snmpd). Needs the Debian packages snmp and snmpd.
 
-usage: scripts/bench_snmp.py [--seconds 5] [--walks 5]
+usage: scripts/bench_snmp.py [--seconds 5] [--walks 5] [--snmpload ../shared/tools/snmpload.py]
 """
 
 from __future__ import annotations
@@ -27,42 +27,53 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LOAD = ROOT.parent / "shared" / "tools" / "snmpload.py"
+from benchlib import (
+    ROOT,
+    SIMULATOR,
+    children,
+    free_port,
+    settings_document,
+    start_daemon_process,
+    start_simulator,
+    write_settings,
+)
+
 SUBTREES = (".1.3.6.1.2.1.33", ".1.3.6.1.4.1.4555")
 GET_OID = ".1.3.6.1.2.1.33.1.2.4.0"  # upsEstimatedChargeRemaining
 
-AGENT = """
-import asyncio, sys
-from pathlib import Path
-from netvision.daemon import Daemon
-from netvision.settings import Settings
-
-async def main(port, data):
-    settings = Settings.model_validate({
-        "data_dir": data, "serial": {"device": "simulator", "polling_rate": 2},
-        "web": {"http_enabled": False, "https_enabled": False},
-        "snmp": {"enabled": True, "port": port, "bind": "127.0.0.1"},
-        "modbus_tcp": {"enabled": False}, "bacnet": {"enabled": False}})
-    daemon = Daemon(settings)
-    await daemon.start()
-    while not daemon.poller.snapshot.communicating:
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(2)
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-"""
-
-TYPES = {"INTEGER": "integer", "STRING": "octet_str", "OID": "object_id", "Timeticks": "timeticks",
-         "Gauge32": "gauge", "Counter32": "counter", "IpAddress": "ipaddress"}
+TYPES = {
+    "INTEGER": "integer",
+    "STRING": "octet_str",
+    "OID": "object_id",
+    "Timeticks": "timeticks",
+    "Gauge32": "gauge",
+    "Counter32": "counter",
+    "IpAddress": "ipaddress",
+}
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def reads_the_ups(port: int) -> bool:
+    """The agent answers with the UPS's charge: it reads the UPS."""
+    result = subprocess.run(
+        [
+            "snmpget",
+            "-v2c",
+            "-c",
+            "public",
+            "-On",
+            "-Oqv",
+            "-t",
+            "1",
+            "-r",
+            "0",
+            f"127.0.0.1:{port}",
+            GET_OID,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MIBS": ""},
+    )
+    return result.returncode == 0 and result.stdout.strip().isdigit()
 
 
 def walk(port: int) -> tuple[float, list[str]]:
@@ -71,16 +82,21 @@ def walk(port: int) -> tuple[float, list[str]]:
     for subtree in SUBTREES:
         output = subprocess.run(
             ["snmpbulkwalk", "-v2c", "-c", "public", "-On", "-Cr50", f"127.0.0.1:{port}", subtree],
-            capture_output=True, text=True, check=True, env={**os.environ, "MIBS": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "MIBS": ""},
         ).stdout
         lines.extend(line for line in output.splitlines() if " = " in line)
     return time.perf_counter() - start, lines
 
 
-def get_rate(port: int, seconds: float) -> float:
+def get_rate(load: Path, port: int, seconds: float) -> float:
     output = subprocess.run(
-        [sys.executable, str(LOAD), "127.0.0.1", str(port), GET_OID, str(seconds), "8"],
-        capture_output=True, text=True, check=True,
+        [sys.executable, str(load), "127.0.0.1", str(port), GET_OID, str(seconds), "8"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return float(re.search(r"rate=(\d+)", output).group(1))  # type: ignore[union-attr]
 
@@ -115,51 +131,57 @@ def best_walk(port: int, walks: int) -> tuple[float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each GET load")
     parser.add_argument("--walks", type=int, default=5, help="bulk walks per agent (the best is kept)")
+    parser.add_argument("--snmpload", type=Path, default=ROOT.parent / "shared" / "tools" / "snmpload.py")
     options = parser.parse_args()
-    for binary in ("snmpbulkwalk", "snmpd"):
+    if not options.snmpload.exists():
+        parser.error(f"{options.snmpload} not found (give --snmpload)")
+    for binary in ("snmpbulkwalk", "snmpget", "snmpd"):
         if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
             print(f"{binary} is missing (Debian packages snmp, snmpd)")
             return 2
-    with tempfile.TemporaryDirectory() as temporary:
-        ours = free_udp_port()
-        agent = subprocess.Popen(
-            [sys.executable, "-c", AGENT, str(ours), temporary], stdout=subprocess.PIPE, text=True, cwd=ROOT
-        )
-        snmpd = None
-        try:
-            assert agent.stdout is not None
-            if agent.stdout.readline().strip() != "ready":
-                print("the agent did not start")
+    with tempfile.TemporaryDirectory() as name, children() as processes:
+        directory = Path(name)
+        link = directory / "ups"
+        ours = free_port(socket.SOCK_DGRAM)
+        snmp = {"enabled": True, "bind": "127.0.0.1", "port": ours}
+        document = settings_document(directory, link, serial={"polling_rate": 2}, snmp=snmp)
+        config = write_settings(directory / "netvision.toml", document)
+        processes.append(start_simulator(link, *SIMULATOR))
+        processes.append(start_daemon_process(config, directory / "daemon.log"))
+        deadline = time.monotonic() + 60
+        while not reads_the_ups(ours):
+            if processes[-1].poll() is not None or time.monotonic() > deadline:
+                print(f"the agent did not start: {(directory / 'daemon.log').read_text()}")
                 return 1
-            _, lines = walk(ours)
-            theirs = free_udp_port()
-            config = Path(temporary) / "snmpd.conf"
-            config.write_text("rocommunity public 127.0.0.1\n" + "\n".join(override_lines(lines)) + "\n")
-            snmpd = subprocess.Popen(
-                ["snmpd", "-f", "-C", "-c", str(config), "-Lf", "/dev/null", f"udp:127.0.0.1:{theirs}"],
-                env={**os.environ, "SNMP_PERSISTENT_DIR": temporary, "MIBS": ""},
+            time.sleep(0.2)
+        time.sleep(2)  # a full poll cycle: every value of the UPS is there
+        _, lines = walk(ours)
+        theirs = free_port(socket.SOCK_DGRAM)
+        snmpd_config = directory / "snmpd.conf"
+        snmpd_config.write_text("rocommunity public 127.0.0.1\n" + "\n".join(override_lines(lines)) + "\n")
+        processes.append(
+            subprocess.Popen(
+                ["snmpd", "-f", "-C", "-c", str(snmpd_config), "-Lf", "/dev/null", f"udp:127.0.0.1:{theirs}"],
+                env={**os.environ, "SNMP_PERSISTENT_DIR": name, "MIBS": ""},
             )
-            for _ in range(100):
-                try:
-                    if len(walk(theirs)[1]) >= len(lines) * 0.9:
-                        break
-                except subprocess.CalledProcessError:
-                    pass
-                time.sleep(0.1)
+        )
+        for _ in range(100):
+            try:
+                if len(walk(theirs)[1]) >= len(lines) * 0.9:
+                    break
+            except subprocess.CalledProcessError:
+                pass
+            time.sleep(0.1)
 
-            our_get = get_rate(ours, options.seconds)
-            their_get = get_rate(theirs, options.seconds)
-            our_walk, our_count = best_walk(ours, options.walks)
-            their_walk, their_count = best_walk(theirs, options.walks)
-        finally:
-            agent.terminate()
-            agent.wait()
-            if snmpd is not None:
-                snmpd.terminate()
-                snmpd.wait()
+        our_get = get_rate(options.snmpload, ours, options.seconds)
+        their_get = get_rate(options.snmpload, theirs, options.seconds)
+        our_walk, our_count = best_walk(ours, options.walks)
+        their_walk, their_count = best_walk(theirs, options.walks)
 
     print(f"{'':28} {'netvision':>12} {'snmpd':>12} {'ratio':>8}")
     print(f"{'GET 1 scalar (req/s)':28} {our_get:12.0f} {their_get:12.0f} {our_get / their_get:8.3f}")

@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import benchlib  # noqa: F401  (this checkout's netvision first on sys.path)
+
 from netvision.store import LogStore
 
 BATCH = 10_000

@@ -3,8 +3,8 @@
 home page with 1 and 50 concurrent clients on loopback, and the bytes the home page
 transfers (page + style sheet + script).
 
-The daemon (poller, web service) and the simulated UPS run in this process; the
-clients run in a child process (``--client``) so that they do not share the
+The daemon (poller, web service) runs in this process, the simulated UPS in its
+own; the clients run in a child process (``--client``) so that they do not share the
 server's event loop. Aim: p99 under 25 ms at 50 clients for the snapshot
 endpoint; home page under 300 KB.
 
@@ -25,10 +25,17 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from benchlib import ROOT, free_port
-
-sys.path.insert(0, str(ROOT))
+from benchlib import (
+    SIMULATOR,
+    children,
+    daemon_reading,
+    free_port,
+    percentile,
+    settings_document,
+    start_simulator,
+)
 
 PASSWORD = "Bench12345678!"
 
@@ -57,14 +64,13 @@ async def client_main(base: str, path: str, clients: int, seconds: float) -> Non
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
     print(
         json.dumps(
             {
                 "requests": len(latencies),
                 "rate": len(latencies) / elapsed,
                 "p50": statistics.median(latencies) * 1000,
-                "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+                "p99": percentile(latencies, 0.99) * 1000,
             }
         )
     )
@@ -139,28 +145,13 @@ async def render_main(base: str, loads: int) -> None:
 async def server_main(seconds: float, loads: int) -> None:
     import aiohttp
 
-    from netvision.daemon import Daemon
-    from netvision.settings import Settings
-    from netvision.sim import Simulator
-
-    simulator = Simulator(map_name="jbusp", topology="three_phase", seed=1)
-    await simulator.start()
     port = free_port()
-    with tempfile.TemporaryDirectory() as data:
-        settings = Settings.model_validate(
-            {
-                "data_dir": data,
-                "serial": {"device": simulator.device_path},
-                "web": {"http_port": port, "https_enabled": False, "bind": "127.0.0.1"},
-                "snmp": {"enabled": False},
-            }
-        )
-        daemon = Daemon(settings)
-        await daemon.start()
-        try:
-            assert daemon.poller is not None
-            while not daemon.poller.snapshot.communicating:
-                await asyncio.sleep(0.1)
+    with tempfile.TemporaryDirectory() as name, children() as processes:
+        directory = Path(name)
+        link = directory / "ups"
+        processes.append(start_simulator(link, *SIMULATOR))
+        http = {"http_enabled": True, "http_port": port, "bind": "127.0.0.1"}
+        async with daemon_reading(settings_document(directory, link, web=http)) as daemon:
             web = next(service for service in daemon.services if service.name == "web")
             web.state.accounts.change_password("admin", PASSWORD)
             base = f"http://127.0.0.1:{port}"
@@ -199,9 +190,6 @@ async def server_main(seconds: float, loads: int) -> None:
                         f"{path:18} clients={clients:3} requests={result['requests']:6} "
                         f"rate={result['rate']:8.0f}/s p50={result['p50']:6.2f} ms p99={result['p99']:6.2f} ms"
                     )
-        finally:
-            await daemon.stop()
-            await simulator.stop()
 
 
 def main() -> None:

@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from netvision.ups.controls import ControlResult
 from netvision.ups.handle import Unsubscribe, UpsHandle
-from netvision.ups.model import Communication, CommunicationState, RegisterBlock, Snapshot
+from netvision.ups.model import (
+    ActiveAlarm,
+    Communication,
+    CommunicationState,
+    Derived,
+    DeviceState,
+    RegisterBlock,
+    Snapshot,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def device_state(
+    conditions: Mapping[str, bool] | None = None,
+    measurements: Mapping[str, float | None] | None = None,
+    alarms: Iterable[ActiveAlarm] = (),
+    *,
+    number: int = 0,
+) -> DeviceState:
+    """The state of a UPS (or of its unit ``number``) as the poller derives it: load on
+    inverter, battery OK, and the ``conditions`` named true or false."""
+    return DeviceState(
+        number=number,
+        statuses=frozenset(),
+        alarm_bits=frozenset(),
+        alarms=tuple(alarms),
+        measurements=measurements if measurements is not None else {},
+        derived=Derived(
+            "ups_status.load_on_inverter",
+            "battery_status.ok",
+            "output_status.load_on_inverter",
+            3,
+            2,
+            conditions if conditions is not None else {},
+        ),
+    )
+
+
+def words_with(register_map: Any, acronyms: Iterable[str], count: int) -> list[int]:
+    """``count`` register words with the bits of ``acronyms`` set, as ``register_map`` places them."""
+    words = [0] * count
+    for acronym in acronyms:
+        bit = register_map.bit(acronym)
+        words[bit.word] |= 1 << bit.bit
+    return words
 
 
 class FakeUps:

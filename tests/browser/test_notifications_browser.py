@@ -18,7 +18,7 @@ from tests.conftest import free_port, wait_for
 from tests.integration.test_web_notifications import MAC, MAIL_PASSWORD, Catcher, with_mail
 
 pytest.importorskip("aiosmtpd")
-from tests.integration.test_mail_smtp import Server  # noqa: E402
+from tests.smtp_server import Server  # noqa: E402
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 

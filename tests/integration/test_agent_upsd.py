@@ -29,6 +29,7 @@ from netvision.agent.client import Agent
 from netvision.agent.config import AgentConfig
 from tests.conftest import free_port, wait_for
 from tests.integration.test_snmp_helpers import need
+from tests.pki import make_ca, make_server_certificate
 
 WORKTREE = Path(__file__).resolve().parents[2]
 POLL = 0.2
@@ -159,6 +160,15 @@ async def lab(tmp_path: Path) -> AsyncIterator[NutLab]:
         await nut.stop()
 
 
+def agent_command(port: int, ups: str) -> list[str]:
+    """``netvision agent`` watching ``ups`` on the NUT server at 127.0.0.1:``port``, at the
+    tests' poll interval and dead time."""
+    return [
+        sys.executable, "-m", "netvision", "agent", "--host", "127.0.0.1", "--port", str(port), "--ups", ups,
+        "--poll", str(POLL), "--deadtime", str(DEADTIME),
+    ]  # fmt: skip
+
+
 class AgentProcess:
     def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
@@ -183,24 +193,11 @@ async def start_agent(tmp_path: Path, lab: NutLab) -> AsyncIterator:
         log = tmp_path / f"agent{len(started)}.log"
         shutdown = f"{sys.executable} -c '{SHUTDOWN_PROGRAM}' {lab.port} {tmp_path / 'order'}"
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "netvision",
-            "agent",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(lab.port),
-            "--ups",
-            "ups",
+            *agent_command(lab.port, "ups"),
             "--username",
             "monuser",
             "--password-file",
             str(tmp_path / "password"),
-            "--poll",
-            str(POLL),
-            "--deadtime",
-            str(DEADTIME),
             "--shutdown-command",
             shutdown,
             *options,
@@ -326,8 +323,6 @@ async def test_lost_server_on_mains_does_not_shut_down(lab: NutLab, start_agent,
 
 class TlsNutServer:
     def __init__(self, directory: Path, starttls: bool = True) -> None:
-        from tests.integration.test_syslog_rsyslog import make_ca, make_server_certificate
-
         self.directory = directory
         self.ca_file = directory / "ca.pem"
         make_server_certificate(directory, make_ca(directory, "ca"))
@@ -423,20 +418,7 @@ async def test_a_server_without_tls_gets_no_password(tls_server: TlsNutServer, c
 
 async def test_a_wrong_ups_name_is_explained(lab: NutLab, tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "netvision",
-        "agent",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(lab.port),
-        "--ups",
-        "qnapups",
-        "--poll",
-        str(POLL),
-        "--deadtime",
-        str(DEADTIME),
+        *agent_command(lab.port, "qnapups"),
         "--dry-run",
         cwd=WORKTREE,
         stdout=asyncio.subprocess.PIPE,

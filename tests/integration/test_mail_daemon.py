@@ -14,7 +14,7 @@ pytest.importorskip("aiosmtpd")
 from netvision.events.bus import Event  # noqa: E402
 from netvision.services.mail import MailService  # noqa: E402
 from tests.conftest import wait_for  # noqa: E402
-from tests.integration.test_mail_smtp import Server, text_of  # noqa: E402
+from tests.smtp_server import Server, text_of  # noqa: E402
 
 RECIPIENTS = [
     {"address": "all@example.com", "mail_type": "events"},

@@ -18,7 +18,7 @@ pytest.importorskip("aiosmtpd")
 
 from tests.conftest import free_port  # noqa: E402
 from tests.daemon_process import rows, simulator_and_daemon  # noqa: E402
-from tests.integration.test_mail_smtp import Server, text_of  # noqa: E402
+from tests.smtp_server import Server, text_of  # noqa: E402
 
 QUEUE = "mail-queue.db"
 

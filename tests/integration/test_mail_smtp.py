@@ -5,21 +5,17 @@ in each of the ways the manual's error codes name."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import socket
 import ssl
 import threading
 import time
 from collections.abc import AsyncIterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 aiosmtpd = pytest.importorskip("aiosmtpd")
-from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from netvision.events.bus import Event, EventBus, Severity  # noqa: E402
@@ -33,7 +29,8 @@ from netvision.settings.models import MailSettings  # noqa: E402
 from netvision.ups.model import Communication, CommunicationState, Identity, Snapshot  # noqa: E402
 from tests.conftest import free_port, wait_for  # noqa: E402
 from tests.fakes import NOW, FakeUps  # noqa: E402
-from tests.integration.test_syslog_rsyslog import make_ca, make_server_certificate  # noqa: E402
+from tests.pki import make_ca, make_server_certificate  # noqa: E402
+from tests.smtp_server import Server, text_of  # noqa: E402
 
 SERIAL = "SN-4242"
 
@@ -45,24 +42,6 @@ def mail_settings(**values: Any) -> MailSettings:
 # -- SMTP servers ----------------------------------------------------------------------------------
 
 
-class Inbox:
-    """What an aiosmtpd server received: one parsed message per envelope, with its recipients."""
-
-    def __init__(self) -> None:
-        self.mails: list[tuple[list[str], EmailMessage]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.mails.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [message for recipients, message in self.mails if address in recipients]
-
-
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
         b"ups",
@@ -71,20 +50,6 @@ def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth
     if ok:
         return AuthResult(success=True)
     return AuthResult(success=False, handled=False, message="535 5.7.8 Authentication credentials invalid")
-
-
-class Server:
-    def __init__(self, port: int | None = None, **kwargs: Any) -> None:
-        self.inbox = Inbox()
-        self.port = port or free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **kwargs)
-
-    def __enter__(self) -> Server:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
 
 
 @pytest.fixture(scope="module")
@@ -182,12 +147,6 @@ def alarm(acronym: str = "A01", added: bool = True, severity: Severity = Severit
     return make_event(
         "ups.alarm_removed", acronym=acronym, description="Mains failure", description_fr="Défaut secteur"
     )
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 # -- delivery and security -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from tests.integration.test_web_helpers import (
     client,
     login,
 )
-from tests.unit.test_web_tls import key_and_certificate
+from tests.pki import key_and_certificate
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +65,30 @@ async def login(session: aiohttp.ClientSession, base: str, user: str, password: 
         body = await response.json()
         assert response.status == 200, body
         return body
+
+
+def csrf_of(session: dict[str, Any]) -> dict[str, str]:
+    """The header a logged-in ``session`` (what ``login`` answered) sends with each change."""
+    return {"X-CSRF-Token": session["csrf"]}
+
+
+class Catcher(asyncio.DatagramProtocol):
+    """Every datagram received: what the pages' test buttons send (test trap, Wake-on-LAN)."""
+
+    def __init__(self) -> None:
+        self.datagrams: list[bytes] = []
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.datagrams.append(data)
+
+
+async def catcher() -> tuple[int, Catcher, asyncio.DatagramTransport]:
+    """A Catcher on a free UDP port of 127.0.0.1: (port, catcher, transport to close)."""
+    port = free_port(socket.SOCK_DGRAM)
+    transport, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+        Catcher, local_addr=("127.0.0.1", port)
+    )
+    return port, protocol, transport
 
 
 @pytest.fixture

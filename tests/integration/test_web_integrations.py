@@ -4,12 +4,19 @@ test trap really reaches a receiver."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from typing import Any
 
 from tests.conftest import free_port, wait_for
-from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD, client, login
+from tests.integration.test_web_helpers import (
+    ADMIN_PASSWORD,
+    READER_PASSWORD,
+    WRITER_PASSWORD,
+    catcher,
+    client,
+    csrf_of,
+    login,
+)
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 
@@ -20,22 +27,6 @@ AUTH = "AuthPass-7741"
 PRIV = "PrivPass-7742"
 SECRETS = (READ, WRITE, TRAP_COMMUNITY, AUTH, PRIV)
 PAGES = ("/snmp", "/snmp-traps", "/snmp-users", "/modbus", "/bacnet")
-
-
-class TrapCatcher(asyncio.DatagramProtocol):
-    def __init__(self) -> None:
-        self.datagrams: list[bytes] = []
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.datagrams.append(data)
-
-
-async def catcher() -> tuple[int, TrapCatcher, Any]:
-    port = free_port(socket.SOCK_DGRAM)
-    transport, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
-        TrapCatcher, local_addr=("127.0.0.1", port)
-    )
-    return port, protocol, transport
 
 
 async def with_snmp(web: Any, receivers: list[dict[str, Any]], **more: Any) -> None:
@@ -52,10 +43,6 @@ async def with_snmp(web: Any, receivers: list[dict[str, Any]], **more: Any) -> N
     await web.daemon.settings_manager.change(changes, via="test", by="test")
     offers = web.service.context.offers
     await wait_for(lambda: "snmp.test_trap" in offers)
-
-
-def csrf_of(session: dict[str, Any]) -> dict[str, str]:
-    return {"X-CSRF-Token": session["csrf"]}
 
 
 async def test_pages_show_every_setting_and_no_secret_for_any_role(make_web: Any) -> None:

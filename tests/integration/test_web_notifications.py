@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 
 from tests.conftest import free_port, wait_for
-from tests.integration.test_web_helpers import ADMIN_PASSWORD, READER_PASSWORD, WRITER_PASSWORD, client, login
+from tests.integration.test_web_helpers import (
+    ADMIN_PASSWORD,
+    READER_PASSWORD,
+    WRITER_PASSWORD,
+    Catcher,  # noqa: F401  (tests/browser takes it from here)
+    catcher,
+    client,
+    csrf_of,
+    login,
+)
 
 pytest.importorskip("aiosmtpd")
-from tests.integration.test_mail_smtp import Server  # noqa: E402
+from tests.smtp_server import Server  # noqa: E402
 
 pytest_plugins = ["tests.integration.test_web_helpers"]  # the make_web fixture
 
@@ -23,10 +32,6 @@ MAIL_PASSWORD = "MailPass-9911"
 PAGES = ("/mail", "/mail-diagnostics", "/syslog", "/wake-on-lan")
 PASSWORDS = {"admin": ADMIN_PASSWORD, "writer": WRITER_PASSWORD, "reader": READER_PASSWORD}
 MAC = "00:11:22:33:44:55"
-
-
-def csrf_of(session: dict[str, Any]) -> dict[str, str]:
-    return {"X-CSRF-Token": session["csrf"]}
 
 
 async def with_mail(web: Any, port: int, recipients: list[dict[str, Any]]) -> None:
@@ -42,14 +47,6 @@ async def with_mail(web: Any, port: int, recipients: list[dict[str, Any]]) -> No
     await web.daemon.settings_manager.change(changes, via="test", by="test")
     offers = web.service.context.offers
     await wait_for(lambda: "mail.send_test" in offers)
-
-
-class Catcher(asyncio.DatagramProtocol):
-    def __init__(self) -> None:
-        self.datagrams: list[bytes] = []
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.datagrams.append(data)
 
 
 async def test_pages_render_for_every_role_without_the_mail_password(make_web: Any) -> None:
@@ -225,10 +222,7 @@ async def test_recipients_are_saved_and_a_wrong_cell_is_named(make_web: Any) -> 
 
 async def test_wake_on_lan_targets_and_test_packets_on_loopback(make_web: Any) -> None:
     web = await make_web()
-    port = free_port(socket.SOCK_DGRAM)
-    transport, catcher = await asyncio.get_running_loop().create_datagram_endpoint(
-        Catcher, local_addr=("127.0.0.1", port)
-    )
+    port, received, transport = await catcher()
     try:
         await web.daemon.settings_manager.change(
             {"wake_on_lan.enabled": True, "wake_on_lan.address": "127.0.0.1", "wake_on_lan.port": port},
@@ -252,8 +246,8 @@ async def test_wake_on_lan_targets_and_test_packets_on_loopback(make_web: Any) -
                 body = await response.json()
                 assert response.status == 200, body
             assert body == {"ok": True, "packets": 1, "servers": 1}
-            await wait_for(lambda: catcher.datagrams)
-            assert catcher.datagrams == [b"\xff" * 6 + bytes.fromhex("001122334455") * 16]
+            await wait_for(lambda: received.datagrams)
+            assert received.datagrams == [b"\xff" * 6 + bytes.fromhex("001122334455") * 16]
             # A wrong MAC is named by its row and label.
             rows[1]["mac"] = "00:11:22"  # colons in the value too
             async with http.put(

@@ -15,7 +15,6 @@ from netvision.ups.controls import ControlResult
 from netvision.ups.model import (
     Communication,
     CommunicationState,
-    Derived,
     DeviceState,
     Identity,
     Snapshot,
@@ -23,19 +22,13 @@ from netvision.ups.model import (
     TopologyKind,
     Unit,
 )
+from tests.fakes import device_state
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def device(number: int = 0, **conditions: bool) -> DeviceState:
-    return DeviceState(
-        number=number,
-        statuses=frozenset(),
-        alarm_bits=frozenset(),
-        alarms=(),
-        measurements={},
-        derived=Derived("ups_status.load_on_inverter", "battery_status.ok", "output_status.load_on_inverter", 3, 2, conditions),
-    )
+    return device_state(conditions, number=number)
 
 
 def snapshot(

@@ -18,16 +18,9 @@ from netvision.ups.expression import ExpressionError, compile_expression
 from netvision.ups.maps import JBUSP, STS, VUMAP
 from netvision.ups.maps.base import Level, TextField
 from netvision.ups.model import TopologyKind
+from tests.fakes import words_with
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def words_with(register_map, acronyms, count):
-    words = [0] * count
-    for acronym in acronyms:
-        bit = register_map.bit(acronym)
-        words[bit.word] |= 1 << bit.bit
-    return words
 
 
 def jbusp_state(statuses=(), alarms=(), measurements=None, previous=None, now=NOW):

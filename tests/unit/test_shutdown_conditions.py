@@ -19,20 +19,13 @@ from netvision.ups.decode import decode_device
 from netvision.ups.maps import JBUSP, STS, VUMAP
 from netvision.ups.model import Communication, CommunicationState, DeviceState, Identity, Snapshot
 from netvision.ups.status import derive
+from tests.fakes import words_with
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 6, 3, 12, 0, tzinfo=PARIS)  # a Wednesday
 NORMAL = ("S00", "S01", "S02", "S03")  # mains present, rectifier and inverter on, load on inverter
 ON_BATTERY = ("S02", "S03", "S05")
 SETTINGS = ShutdownSettings()  # battery_level 30 %
-
-
-def words_with(register_map, acronyms, count):
-    words = [0] * count
-    for acronym in acronyms:
-        bit = register_map.bit(acronym)
-        words[bit.word] |= 1 << bit.bit
-    return words
 
 
 def jbusp(statuses=NORMAL, alarms=(), charge: int | None = 100) -> DeviceState:

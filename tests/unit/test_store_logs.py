@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,14 +19,6 @@ from netvision.store.columns import DEVICE_STS, EXTENDED_KEYS
 from netvision.store.timefmt import format_time
 
 T0 = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[LogStore]:
-    opened = LogStore(tmp_path / "logs.sqlite3")
-    assert await opened.open() == []
-    yield opened
-    await opened.close()
 
 
 async def _csv(store: LogStore, name: str, **options: object) -> list[list[str]]:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from netvision.events.bus import EventBus
 from netvision.settings import Settings
@@ -34,14 +30,6 @@ def _snapshot(sequence: int, measurements: dict[str, float | None], state=Commun
     # One poll cycle per snapshot here: the recorder counts a cycle once.
     communication = Communication(state, now, statistics=PollStatistics(cycles=sequence))
     return Snapshot(sequence, now, communication, identity=identity, system=device)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[LogStore]:
-    opened = LogStore(tmp_path / "logs.sqlite3")
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 async def test_extended_row_is_min_avg_max_of_every_poll(store: LogStore) -> None:

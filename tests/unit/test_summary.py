@@ -12,11 +12,10 @@ from netvision.ups.model import (
     ActiveAlarm,
     Communication,
     CommunicationState,
-    Derived,
-    DeviceState,
     Snapshot,
 )
 from netvision.ups.summary import SummaryKind, Tone, summarize, worst_alarm
+from tests.fakes import device_state
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NORMAL = {
@@ -34,26 +33,6 @@ def alarm(acronym: str, level: Level, minutes_ago: int = 5) -> ActiveAlarm:
     )
 
 
-def device(
-    conditions: dict[str, bool], measurements: dict[str, float | None] | None = None, alarms=()
-) -> DeviceState:
-    return DeviceState(
-        number=0,
-        statuses=frozenset(),
-        alarm_bits=frozenset(),
-        alarms=tuple(alarms),
-        measurements=measurements or {},
-        derived=Derived(
-            "ups_status.load_on_inverter",
-            "battery_status.ok",
-            "output_status.load_on_inverter",
-            3,
-            2,
-            conditions,
-        ),
-    )
-
-
 def snapshot(
     conditions: dict[str, bool] | None = None,
     measurements: dict[str, float | None] | None = None,
@@ -66,7 +45,7 @@ def snapshot(
         sequence=1,
         time=NOW,
         communication=Communication(state, NOW - timedelta(minutes=1), last_read=last_read),
-        system=device(conditions or NORMAL, measurements, alarms) if system else None,
+        system=device_state(conditions or NORMAL, measurements, alarms) if system else None,
     )
 
 

@@ -20,7 +20,6 @@ from netvision.ups.battery_test import BatteryTests
 from netvision.ups.model import (
     Communication,
     CommunicationState,
-    Derived,
     DeviceState,
     Identity,
     Snapshot,
@@ -28,6 +27,7 @@ from netvision.ups.model import (
     TopologyKind,
     Unit,
 )
+from tests.fakes import device_state
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 JBUSP_IDLE = {"battery_test_in_progress": False, "battery_test_programmed": False, "battery_test_failed": False,
@@ -35,14 +35,7 @@ JBUSP_IDLE = {"battery_test_in_progress": False, "battery_test_programmed": Fals
 
 
 def device(conditions: dict[str, bool], number: int = 0) -> DeviceState:
-    return DeviceState(
-        number=number,
-        statuses=frozenset(),
-        alarm_bits=frozenset(),
-        alarms=(),
-        measurements={},
-        derived=Derived("ups_status.load_on_inverter", "battery_status.ok", "output_status.load_on_inverter", 3, 2, conditions),
-    )
+    return device_state(conditions, number=number)
 
 
 def snapshot(conditions: dict[str, bool], sequence: int = 1, minutes: int = 0, **extra: object) -> Snapshot:

@@ -3,9 +3,7 @@ names in words, and graphs of long periods sampled at a bounded cost."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,14 +89,6 @@ def test_series_have_names_in_words_and_units_in_both_languages() -> None:
         base = key.rsplit("_l", 1)[0] if key[-3:] in ("_l1", "_l2", "_l3") else key
         assert f"series.{base}" in en.LABELS and f"series.{base}" in fr.LABELS, key
         assert logs.series_unit(key), key
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[LogStore]:
-    opened = LogStore(tmp_path / "logs.sqlite3")
-    await opened.open()
-    yield opened
-    await opened.close()
 
 
 async def test_a_long_history_is_sampled_to_a_bounded_number_of_points(store: LogStore) -> None:

@@ -11,13 +11,13 @@ from netvision.ups.model import (
     ActiveAlarm,
     Communication,
     CommunicationState,
-    Derived,
     DeviceState,
     Snapshot,
     Topology,
     TopologyKind,
     Unit,
 )
+from tests.fakes import device_state
 
 NORMAL = {
     "rectifier_supply_present": True,
@@ -29,14 +29,8 @@ NORMAL = {
 
 
 def device(conditions: dict[str, bool], measurements: dict[str, float | None] | None = None, alarms=()) -> DeviceState:
-    return DeviceState(
-        number=0,
-        statuses=frozenset(),
-        alarm_bits=frozenset(),
-        alarms=tuple(alarms),
-        measurements=measurements if measurements is not None else {"load_rate": 50.0},
-        derived=Derived("ups_status.load_on_inverter", "battery_status.ok", "output_status.load_on_inverter", 3, 2, conditions),
-    )
+    """A UPS at 50 % load unless ``measurements`` say otherwise."""
+    return device_state(conditions, {"load_rate": 50.0} if measurements is None else measurements, alarms)
 
 
 def alarm(level: Level) -> ActiveAlarm:

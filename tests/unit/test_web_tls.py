@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import ssl
 import subprocess
@@ -10,30 +9,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from netvision.services.web.tls import CA_CERT, CertificateError, CertificateStore, validate_pem
-
-NOW = dt.datetime.now(dt.UTC)
-
-
-def key_and_certificate(days_from: int = -1, days_to: int = 30) -> tuple[ec.EllipticCurvePrivateKey, bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ups.example")])
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW + dt.timedelta(days=days_from))
-        .not_valid_after(NOW + dt.timedelta(days=days_to))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return key, key_pem, certificate.public_bytes(serialization.Encoding.PEM)
+from tests.pki import key_and_certificate
 
 
 def test_first_start_generates_a_root_ca_and_a_server_certificate_signed_by_it(tmp_path: Path) -> None:
