@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -865,6 +865,8 @@ class WakeOnLanSettings(Section):
 
 # -- §16.5, §16.6, §16.8 shutdown management ---------------------------------------------------
 
+# In the manual's order (§16.8 "Shutdown event selection"): the rows of the page and of
+# upsControlShutdownParametersTable.
 ShutdownEventName = Literal[
     "ac_failed",
     "battery_low",
@@ -876,19 +878,7 @@ ShutdownEventName = Literal[
     "weekly_schedule",
     "special_day",
 ]
-# The manual's order (§16.8 "Shutdown event selection"): the rows of the page and of
-# upsControlShutdownParametersTable.
-SHUTDOWN_EVENTS: tuple[ShutdownEventName, ...] = (
-    "ac_failed",
-    "battery_low",
-    "battery_level",
-    "imminent_stop",
-    "overload",
-    "temperature_alarm",
-    "on_bypass",
-    "weekly_schedule",
-    "special_day",
-)
+SHUTDOWN_EVENTS: tuple[ShutdownEventName, ...] = get_args(ShutdownEventName)
 # What a row holds when the settings file does not say: servers are shut down after five
 # minutes on battery, and at once when the battery is low or the UPS is about to stop.
 SHUTDOWN_EVENT_DEFAULTS: dict[str, dict[str, object]] = {
