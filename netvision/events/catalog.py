@@ -559,11 +559,8 @@ _TYPES: tuple[EventType, ...] = (
     # ---------------------------------------------------------------- trap triggers (App. traps)
     *(
         _trap(event_id, severity, number, en, fr, shutdown)
-        for number, (event_id, severity, shutdown, en, fr) in TRAP_EVENTS.items()
-    ),
-    *(
-        _trap(event_id, severity, number, en, fr, shutdown)
-        for number, (event_id, severity, shutdown, en, fr) in STS_TRAP_EVENTS.items()
+        for table in (TRAP_EVENTS, STS_TRAP_EVENTS)
+        for number, (event_id, severity, shutdown, en, fr) in table.items()
     ),
     # A well-known alarm of a UPS MIB raised / cleared (TRAP 3 / TRAP 4, App. traps;
     # RFC1628 upsTrapAlarmEntryAdded/Removed). ``mib`` is "netvision" or "rfc1628";

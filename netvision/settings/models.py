@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -340,6 +340,16 @@ class WebSettings(Section):
 # -- §18.2/§18.3 SNMP ----------------------------------------------------------------------------
 
 
+def _check_trap_numbers(value: list[int]) -> list[int]:
+    if any(not 1 <= number <= 40 for number in value):
+        raise ValueError("trap numbers are 1 to 40 (App. 'NET VISION 7 TRAP DESCRIPTION')")
+    return sorted(set(value))
+
+
+# The "By Event" selection of the trap receivers (§18.8) and of the mail recipients (§18.9).
+TrapNumbers = Annotated[list[int], AfterValidator(_check_trap_numbers)]
+
+
 class TrapReceiver(Section):
     """One row of the SNMP Trap Receivers table (EN §18.8)."""
 
@@ -361,16 +371,9 @@ class TrapReceiver(Section):
         default="information",
         description="Information = every trap, Warning = warning and critical, Critical = critical only (§18.8)",
     )
-    events: list[int] = Field(
+    events: TrapNumbers = Field(
         default_factory=list, description="Trap numbers sent when filtering By Event (§18.8 'Event Select')"
     )
-
-    @field_validator("events")
-    @classmethod
-    def _trap_numbers(cls, value: list[int]) -> list[int]:
-        if any(not 1 <= number <= 40 for number in value):
-            raise ValueError("trap numbers are 1 to 40 (App. 'NET VISION 7 TRAP DESCRIPTION')")
-        return sorted(set(value))
 
 
 class UsmUser(Section):
@@ -689,6 +692,15 @@ _HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _PASSWORD_FORBIDDEN = "()[]{}\\$%&/"
 
 
+def _check_hh_mm(value: str) -> str:
+    if not _HH_MM.match(value):
+        raise ValueError("expected hh:mm, 00:00 to 23:59")
+    return value
+
+
+HhMm = Annotated[str, AfterValidator(_check_hh_mm)]
+
+
 def _check_mail_address(value: str) -> str:
     """``name@domain``; '' for "not set"."""
     if value and not _MAIL_ADDRESS.match(value):
@@ -718,17 +730,10 @@ class MailRecipient(Section):
         default="information",
         description="Information = every event, Warning = warning and critical, Critical = critical only (§18.9)",
     )
-    events: list[int] = Field(
+    events: TrapNumbers = Field(
         default_factory=list,
         description="Trap numbers whose events are mailed when filtering By Event (§18.9 refers to the trap list)",
     )
-
-    @field_validator("events")
-    @classmethod
-    def _trap_numbers(cls, value: list[int]) -> list[int]:
-        if any(not 1 <= number <= 40 for number in value):
-            raise ValueError("trap numbers are 1 to 40 (App. 'NET VISION 7 TRAP DESCRIPTION')")
-        return sorted(set(value))
 
 
 class MailSettings(Section):
@@ -762,7 +767,7 @@ class MailSettings(Section):
     )
     sender: MailAddress = Field(default="", max_length=64, description="Sender email Address: name@domain")
     subject_prefix: str = Field(default="", max_length=64, description="Mail Subject Prefix: free text")
-    daily_status_time: str = Field(
+    daily_status_time: HhMm = Field(
         default="00:00", description="Mail Daily Status Report at (hh:mm), in the configured time zone"
     )
     delay_minutes: int = Field(
@@ -786,13 +791,6 @@ class MailSettings(Section):
     def _security_port(cls, data: object) -> object:
         # The port follows the security unless it is given.
         return _default_port(data, "security", MAIL_PORTS)
-
-    @field_validator("daily_status_time")
-    @classmethod
-    def _hh_mm(cls, value: str) -> str:
-        if not _HH_MM.match(value):
-            raise ValueError("expected hh:mm, 00:00 to 23:59")
-        return value
 
     @field_validator("password")
     @classmethod
@@ -867,6 +865,8 @@ class WakeOnLanSettings(Section):
 
 # -- §16.5, §16.6, §16.8 shutdown management ---------------------------------------------------
 
+# In the manual's order (§16.8 "Shutdown event selection"): the rows of the page and of
+# upsControlShutdownParametersTable.
 ShutdownEventName = Literal[
     "ac_failed",
     "battery_low",
@@ -878,19 +878,7 @@ ShutdownEventName = Literal[
     "weekly_schedule",
     "special_day",
 ]
-# The manual's order (§16.8 "Shutdown event selection"): the rows of the page and of
-# upsControlShutdownParametersTable.
-SHUTDOWN_EVENTS: tuple[ShutdownEventName, ...] = (
-    "ac_failed",
-    "battery_low",
-    "battery_level",
-    "imminent_stop",
-    "overload",
-    "temperature_alarm",
-    "on_bypass",
-    "weekly_schedule",
-    "special_day",
-)
+SHUTDOWN_EVENTS: tuple[ShutdownEventName, ...] = get_args(ShutdownEventName)
 # What a row holds when the settings file does not say: servers are shut down after five
 # minutes on battery, and at once when the battery is low or the UPS is about to stop.
 SHUTDOWN_EVENT_DEFAULTS: dict[str, dict[str, object]] = {
@@ -902,12 +890,6 @@ SHUTDOWN_EVENT_DEFAULTS: dict[str, dict[str, object]] = {
 WeekDay = Literal["disabled", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEK_DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _check_hh_mm(value: str) -> str:
-    if not _HH_MM.match(value):
-        raise ValueError("expected hh:mm, 00:00 to 23:59")
-    return value
 
 
 def _check_date(value: str) -> str:
@@ -925,7 +907,6 @@ def _check_date(value: str) -> str:
     return value
 
 
-HhMm = Annotated[str, AfterValidator(_check_hh_mm)]
 IsoDate = Annotated[str, AfterValidator(_check_date)]
 
 

@@ -130,6 +130,12 @@ def _phases_from_range(name: str | None) -> tuple[int, int] | None:
     return None
 
 
+def _control_register(register: int, unit: int | None) -> int:
+    """A control's command or permission register as ``unit`` answers it (None: the
+    system-level register, as the map gives it)."""
+    return unit_address(register, unit) if unit is not None else register
+
+
 def _text_words(text: str, words: int, low_byte_first: bool) -> list[int]:
     data = text.encode("ascii", errors="replace")[: 2 * words].ljust(2 * words, b" ")
     result = []
@@ -351,7 +357,7 @@ class SimulatedDevice:
         writable: dict[int, list[tuple[str, ControlEncoding, int | None]]] = {}
         for name, encoding in self.map.controls.items():
             for unit in self._control_units(encoding):
-                address = unit_address(encoding.register, unit) if unit is not None else encoding.register
+                address = _control_register(encoding.register, unit)
                 writable.setdefault(address, []).append((name, encoding, unit))
         return writable
 
@@ -441,6 +447,11 @@ class SimulatedDevice:
             self._sts_scenario(name, options)
         else:
             self._ups_scenario(name, options)
+        if name == "normal":
+            # Back to normal also drops every bit set or masked by alarm() / status().
+            for node in self.nodes.values():
+                node.forced_on.clear()
+                node.forced_off.clear()
         self.scenario_name = name
         self._changed()
 
@@ -454,9 +465,6 @@ class SimulatedDevice:
         if name == "normal":
             speed = power.discharge_speed
             self.ups = UpsPower(battery_present=self.battery_present, discharge_speed=speed)
-            for node in self.nodes.values():
-                node.forced_on.clear()
-                node.forced_off.clear()
         elif name in ("mains_failure", "battery_low", "imminent_stop"):
             power.mains_present = False
             power.bypass_present = False
@@ -508,9 +516,6 @@ class SimulatedDevice:
         power = self.sts
         if name == "normal":
             self.sts = StsPower()
-            for node in self.nodes.values():
-                node.forced_on.clear()
-                node.forced_off.clear()
         elif name == "source1_failure":
             power.source1_present = False
             power.transfer()
@@ -1002,11 +1007,7 @@ class SimulatedDevice:
             if encoding.permission_register is None or encoding.permission_bit is None:
                 continue
             for unit in self._control_units(encoding):
-                address = (
-                    unit_address(encoding.permission_register, unit)
-                    if unit is not None
-                    else encoding.permission_register
-                )
+                address = _control_register(encoding.permission_register, unit)
                 if address in image and self.permitted.get(name, False) and self.permission_table:
                     image[address] |= 1 << encoding.permission_bit
         register, bit = self.map.remote_permission_register, self.map.remote_permission_bit

@@ -38,6 +38,24 @@ def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
+def _drift(load: float, target: float, seconds: float, rng: random.Random) -> float:
+    """The load after ``seconds``: it drifts slowly around its target (UPS and STS alike)."""
+    pull = min(1.0, seconds / 60.0)
+    load += (target - load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(min(seconds, 60.0))
+    return _clamp(load, 0.0, 1.5)
+
+
+# Line-to-line voltages from the two phase voltages of each pair.
+_PAIRS = {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}
+
+
+def _line_to_line(values: dict[str, float | None], prefix: str, three_phase: bool) -> None:
+    """``{prefix}_u12/u23/u31`` from ``{prefix}_l1..l3``; not managed (None) unless three-phase."""
+    for pair, (first, second) in _PAIRS.items():
+        mean = ((values[f"{prefix}_{first}"] or 0.0) + (values[f"{prefix}_{second}"] or 0.0)) / 2
+        values[f"{prefix}_{pair}"] = mean * SQRT3 if three_phase else None
+
+
 @dataclass
 class Jitter:
     """Small, slowly wandering deviations around nominal values (deterministic per seed)."""
@@ -145,12 +163,7 @@ class UpsPower:
     def tick(self, seconds: float, rng: random.Random) -> None:
         if seconds <= 0:
             return
-        # The load drifts slowly around its target.
-        pull = min(1.0, seconds / 60.0)
-        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(
-            min(seconds, 60.0)
-        )
-        self.load = _clamp(self.load, 0.0, 1.5)
+        self.load = _drift(self.load, self.load_target, seconds, rng)
         if self.on_battery:
             self.time_on_battery += seconds
             minutes = AUTONOMY_AT_FULL_LOAD_MINUTES / max(self.load, 0.05)
@@ -208,10 +221,7 @@ def ups_measurements(
         values[f"load_rate_{phase}"] = phase_kva / phase_nominal * 100.0 if managed else None
         values[f"output_power_factor_{phase}"] = (power_factor if supplying else 0.0) if managed else None
         values[f"output_crest_factor_{phase}"] = (1.4 + jitter(f"crest_{phase}", 0.05)) if managed else None
-    for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-        managed = output_phases == 3
-        mean = ((values[f"output_voltage_{first}"] or 0.0) + (values[f"output_voltage_{second}"] or 0.0)) / 2
-        values[f"output_voltage_{pair}"] = mean * SQRT3 if managed else None
+    _line_to_line(values, "output_voltage", output_phases == 3)
     values["output_kva"] = total_kva
     values["output_kw"] = total_kw
     values["load_rate"] = total_kva / nominal_kva * 100.0
@@ -241,10 +251,7 @@ def ups_measurements(
         values[f"input_current_{phase}"] = (
             (phase_kw * 1000.0 / voltage if voltage else 0.0) if managed else None
         )
-    for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-        managed = input_phases == 3
-        mean = ((values[f"input_voltage_{first}"] or 0.0) + (values[f"input_voltage_{second}"] or 0.0)) / 2
-        values[f"input_voltage_{pair}"] = mean * SQRT3 if managed else None
+    _line_to_line(values, "input_voltage", input_phases == 3)
     values["input_frequency"] = (
         NOMINAL_FREQUENCY + jitter("input_frequency", 0.05) if power.mains_present else 0.0
     )
@@ -262,10 +269,7 @@ def ups_measurements(
         values[f"bypass_power_{phase}"] = (
             (values[f"output_kw_{phase}"] if on_bypass else 0.0) if managed else None
         )
-    for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-        managed = output_phases == 3
-        mean = ((values[f"bypass_voltage_{first}"] or 0.0) + (values[f"bypass_voltage_{second}"] or 0.0)) / 2
-        values[f"bypass_voltage_{pair}"] = mean * SQRT3 if managed else None
+    _line_to_line(values, "bypass_voltage", output_phases == 3)
     values["bypass_frequency"] = (
         NOMINAL_FREQUENCY + jitter("bypass_frequency", 0.05) if power.bypass_present else 0.0
     )
@@ -406,11 +410,7 @@ class StsPower:
     def tick(self, seconds: float, rng: random.Random) -> None:
         if seconds <= 0:
             return
-        pull = min(1.0, seconds / 60.0)
-        self.load += (self.load_target - self.load) * pull + rng.gauss(0.0, 0.004) * math.sqrt(
-            min(seconds, 60.0)
-        )
-        self.load = _clamp(self.load, 0.0, 1.5)
+        self.load = _drift(self.load, self.load_target, seconds, rng)
 
 
 def sts_measurements(
@@ -423,12 +423,7 @@ def sts_measurements(
         for phase in ("l1", "l2", "l3"):
             voltage = NOMINAL_VOLTAGE * (1 + jitter(f"s{source}_{phase}", 0.01)) if present else 0.0
             values[f"source{source}_voltage_{phase}"] = voltage if phase in names else None
-        for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-            mean = (
-                (values[f"source{source}_voltage_{first}"] or 0.0)
-                + (values[f"source{source}_voltage_{second}"] or 0.0)
-            ) / 2
-            values[f"source{source}_voltage_{pair}"] = mean * SQRT3 if phases == 3 else None
+        _line_to_line(values, f"source{source}_voltage", phases == 3)
         values[f"source{source}_frequency"] = (
             NOMINAL_FREQUENCY + jitter(f"s{source}_hz", 0.05) if present else 0.0
         )
@@ -454,9 +449,7 @@ def sts_measurements(
         values[f"load_rate_{phase}"] = phase_kva / phase_nominal * 100.0 if managed else None
         values[f"output_power_factor_{phase}"] = (power_factor if active else 0.0) if managed else None
         values[f"output_crest_factor_{phase}"] = (1.4 + jitter(f"crest_{phase}", 0.05)) if managed else None
-    for pair, (first, second) in {"u12": ("l1", "l2"), "u23": ("l2", "l3"), "u31": ("l3", "l1")}.items():
-        mean = ((values[f"output_voltage_{first}"] or 0.0) + (values[f"output_voltage_{second}"] or 0.0)) / 2
-        values[f"output_voltage_{pair}"] = mean * SQRT3 if phases == 3 else None
+    _line_to_line(values, "output_voltage", phases == 3)
     values["output_frequency"] = (values[f"source{active}_frequency"] or 0.0) if active else 0.0
     line_current = values["output_current_l1"] or 0.0
     values["output_current_n"] = (

@@ -21,7 +21,7 @@ import logging
 import shutil
 import sqlite3
 import time as _time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -151,6 +151,11 @@ def _check_log(name: str, allowed: Sequence[str] = LOG_NAMES) -> str:
     if name not in allowed:
         raise StoreError(f"unknown log {name!r} (expected one of {', '.join(allowed)})")
     return name
+
+
+def _check_page(page: int, per_page: int) -> None:
+    if page < 1 or not 1 <= per_page <= 10000:
+        raise StoreError("page must be ≥ 1 and per_page between 1 and 10000")
 
 
 class LogStore:
@@ -395,8 +400,7 @@ class LogStore:
         _check_log(name, EVENT_LOGS)
         if sort not in ("time", "severity"):
             raise StoreError("sort must be 'time' or 'severity'")
-        if page < 1 or not 1 <= per_page <= 10000:
-            raise StoreError("page must be ≥ 1 and per_page between 1 and 10000")
+        _check_page(page, per_page)
         where, parameters = self._where("time_us", start, end)
         if levels is not None:
             ranks = sorted({Severity(level).rank for level in levels})
@@ -404,18 +408,34 @@ class LogStore:
             parameters += ranks
         direction = "DESC" if descending else "ASC"
         order = f"severity {direction}, id {direction}" if sort == "severity" else f"id {direction}"
-        table = TABLES[name]
+        columns = "id, time_us, severity, event, text_en, text_fr, unit, acronym, data"
+        return await self._select_page(
+            TABLES[name], columns, where, parameters, order, page, per_page, self._event_record
+        )
+
+    async def _select_page(
+        self,
+        table: str,
+        columns: str,
+        where: list[str],
+        parameters: list[Any],
+        order: str,
+        page: int,
+        per_page: int,
+        convert: Callable[[Sequence[Any]], Any],
+    ) -> Page[Any]:
+        """Page ``page`` of the rows of ``table`` that match ``where``, in ``order``, and how
+        many rows match in all (the pages' "N records")."""
         clause = f"WHERE {' AND '.join(where)}" if where else ""
 
-        def query() -> tuple[list[EventRecord], int]:
+        def query() -> tuple[list[Any], int]:
             connection = self._reader_connection()
             (total,) = connection.execute(f"SELECT count(*) FROM {table} {clause}", parameters).fetchone()
             rows = connection.execute(
-                f"SELECT id, time_us, severity, event, text_en, text_fr, unit, acronym, data FROM {table} "
-                f"{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT {columns} FROM {table} {clause} ORDER BY {order} LIMIT ? OFFSET ?",
                 (*parameters, per_page, (page - 1) * per_page),
             ).fetchall()
-            return [self._event_record(row) for row in rows], int(total)
+            return [convert(row) for row in rows], int(total)
 
         rows, total = await self._read(query)
         return Page(rows, total, page, per_page)
@@ -481,26 +501,14 @@ class LogStore:
         page: int,
         per_page: int,
     ) -> Page[Any]:
-        if page < 1 or not 1 <= per_page <= 10000:
-            raise StoreError("page must be ≥ 1 and per_page between 1 and 10000")
+        _check_page(page, per_page)
         where, parameters = self._where(column, start, end)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
         direction = "DESC" if descending else "ASC"
-        table = TABLES[name]
         columns = ", ".join(schema.expected_columns(name))
         convert = self._history_record if name == "history" else self._extended_record
-
-        def query() -> tuple[list[Any], int]:
-            connection = self._reader_connection()
-            (total,) = connection.execute(f"SELECT count(*) FROM {table} {clause}", parameters).fetchone()
-            rows = connection.execute(
-                f"SELECT {columns} FROM {table} {clause} ORDER BY id {direction} LIMIT ? OFFSET ?",
-                (*parameters, per_page, (page - 1) * per_page),
-            ).fetchall()
-            return [convert(row) for row in rows], int(total)
-
-        rows, total = await self._read(query)
-        return Page(rows, total, page, per_page)
+        return await self._select_page(
+            TABLES[name], columns, where, parameters, f"id {direction}", page, per_page, convert
+        )
 
     async def history_series(
         self,

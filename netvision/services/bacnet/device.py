@@ -385,8 +385,13 @@ def make_device_object(device_id: int, name: str = "NET VISION") -> NetVisionDev
 
 def make_value_objects() -> list[_LocalObject]:
     """The 88 AV, 10 MV and 3 BSV objects at their values before any UPS answer."""
-    flags = status_flags(True)
-    reliability = Reliability(COMMUNICATION_FAILURE)
+    # Every object starts out of service with a communication failure, until the UPS answers.
+    no_answer_yet = {
+        "statusFlags": status_flags(True),
+        "eventState": EventState.normal,
+        "reliability": Reliability(COMMUNICATION_FAILURE),
+        "outOfService": True,
+    }
     made: list[_LocalObject] = []
     for row in o.ANALOG_OBJECTS:
         made.append(
@@ -395,10 +400,7 @@ def make_value_objects() -> list[_LocalObject]:
                 objectName=row.name,
                 description=row.description,
                 presentValue=o.NOT_AVAILABLE,
-                statusFlags=flags,
-                eventState=EventState.normal,
-                reliability=reliability,
-                outOfService=True,
+                **no_answer_yet,
                 units=EngineeringUnits(row.units),
                 # Values are integers in the format's unit: any change is a change of value.
                 covIncrement=1.0,
@@ -411,10 +413,7 @@ def make_value_objects() -> list[_LocalObject]:
                 objectName=state_row.name,
                 description=state_row.description,
                 presentValue=state_row.default,
-                statusFlags=flags,
-                eventState=EventState.normal,
-                reliability=reliability,
-                outOfService=True,
+                **no_answer_yet,
                 numberOfStates=state_row.number_of_states,
                 stateText=list(state_row.states),
                 relinquishDefault=state_row.default,
@@ -428,10 +427,7 @@ def make_value_objects() -> list[_LocalObject]:
                 description=bits_row.description,
                 presentValue=BitString([0] * len(bits_row.bits)),
                 bitText=list(bits_row.bits),
-                statusFlags=flags,
-                eventState=EventState.normal,
-                reliability=reliability,
-                outOfService=True,
+                **no_answer_yet,
             )
         )
     return made

@@ -94,32 +94,51 @@ def _output_rows(prefix: str, first: int, level: str, what: str) -> list[AnalogO
     ]
 
 
+def _supply_rows(prefix: str, first: int, what: str, measure: str, phases_of: str) -> list[AnalogObject]:
+    """RECTIFIER_ (53–65) and BYPASS_ (75–87) share their 13 rows (BAC §5.2.2): the
+    voltages, frequency, currents and active powers of one input supply of the unit."""
+    rows: list[tuple[str, str, str, int, int, bool, int]] = [
+        *(
+            (f"V{p}", f"{what} voltage phase {p}", f"{measure}_voltage_l{p}", VOLTS, 1, False, p)
+            for p in (1, 2, 3)
+        ),
+        *(
+            (
+                f"U{pair}",
+                f"{what} voltage phase {pair[0]}-{pair[1]}",
+                f"{measure}_voltage_u{pair}",
+                VOLTS,
+                1,
+                False,
+                2,
+            )
+            for pair in ("12", "23", "31")
+        ),
+        ("Fr", f"{what} frequency", f"{measure}_frequency", HERTZ, 10, False, 1),
+        *(
+            (f"I{p}", f"{what} current phase {p} of the unit", f"{measure}_current_l{p}", AMPERES, 1, True, p)
+            for p in (1, 2, 3)
+        ),
+        *(
+            (f"kw{p}", f"{what} active power phase {p} of the unit", f"{measure}_power_l{p}", KW, 1, True, p)
+            for p in (1, 2, 3)
+        ),
+    ]
+    return [
+        AnalogObject(
+            first + index, f"{prefix}{suffix}", text, key, units, scale, factor10, "unit", phase, phases_of
+        )
+        for index, (suffix, text, key, units, scale, factor10, phase) in enumerate(rows)
+    ]
+
+
 def _analog_objects() -> tuple[AnalogObject, ...]:
     rows = _output_rows("UPS_OUTPUT_", 0, "ups", "parallel UPS system")
     # UNIT_OUTPUT_Lr is "#.##" in both manuals while every other load rate is "###"
     # (INVENTORY (a) #6): a load rate in percent is an integer, so "###" is used.
     rows += _output_rows("UNIT_OUTPUT_", 26, "unit", "the unit")
     rows.append(AnalogObject(52, "UNIT_TMP", "Unit ambient temperature", "ambient_temperature", CELSIUS, 10))
-    rectifier: list[tuple[str, str, str, int, int, bool, int]] = [
-        *((f"V{p}", f"Rectifier voltage phase {p}", f"input_voltage_l{p}", VOLTS, 1, False, p) for p in (1, 2, 3)),
-        *(
-            (f"U{pair}", f"Rectifier voltage phase {pair[0]}-{pair[1]}", f"input_voltage_u{pair}", VOLTS, 1, False, 2)
-            for pair in ("12", "23", "31")
-        ),
-        ("Fr", "Rectifier frequency", "input_frequency", HERTZ, 10, False, 1),
-        *(
-            (f"I{p}", f"Rectifier current phase {p} of the unit", f"input_current_l{p}", AMPERES, 1, True, p)
-            for p in (1, 2, 3)
-        ),
-        *(
-            (f"kw{p}", f"Rectifier active power phase {p} of the unit", f"input_power_l{p}", KW, 1, True, p)
-            for p in (1, 2, 3)
-        ),
-    ]
-    rows += [
-        AnalogObject(53 + i, f"RECTIFIER_{s}", text, key, units, scale, f10, "unit", phase, "input")
-        for i, (s, text, key, units, scale, f10, phase) in enumerate(rectifier)
-    ]
+    rows += _supply_rows("RECTIFIER_", 53, "Rectifier", "input", "input")
     rows += [
         AnalogObject(66, "BATTERY_V+", "Battery voltage or Battery positive string voltage", "battery_voltage", VOLTS, 1, True),
         AnalogObject(67, "BATTERY_V-", "Battery negative string voltage", "battery_voltage_negative", VOLTS, 1, True),
@@ -132,26 +151,8 @@ def _analog_objects() -> tuple[AnalogObject, ...]:
         AnalogObject(73, "BATTERY_s", "Power on battery time", "time_on_battery", SECONDS),
         AnalogObject(74, "BATTERY_TMP", "Battery temperature", "battery_temperature", CELSIUS, 10),
     ]
-    bypass: list[tuple[str, str, str, int, int, bool, int]] = [
-        *((f"V{p}", f"Bypass voltage phase {p}", f"bypass_voltage_l{p}", VOLTS, 1, False, p) for p in (1, 2, 3)),
-        *(
-            (f"U{pair}", f"Bypass voltage phase {pair[0]}-{pair[1]}", f"bypass_voltage_u{pair}", VOLTS, 1, False, 2)
-            for pair in ("12", "23", "31")
-        ),
-        ("Fr", "Bypass frequency", "bypass_frequency", HERTZ, 10, False, 1),
-        *(
-            (f"I{p}", f"Bypass current phase {p} of the unit", f"bypass_current_l{p}", AMPERES, 1, True, p)
-            for p in (1, 2, 3)
-        ),
-        *(
-            (f"kw{p}", f"Bypass active power phase {p} of the unit", f"bypass_power_l{p}", KW, 1, True, p)
-            for p in (1, 2, 3)
-        ),
-    ]
-    rows += [
-        AnalogObject(75 + i, f"BYPASS_{s}", text, key, units, scale, f10, "unit", phase, "output")
-        for i, (s, text, key, units, scale, f10, phase) in enumerate(bypass)
-    ]
+    # The bypass feeds the output's phases: its single-phase rows follow the output.
+    rows += _supply_rows("BYPASS_", 75, "Bypass", "bypass", "output")
     return tuple(rows)
 
 

@@ -10,7 +10,7 @@ at request time (sysUpTime, agent clock).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -307,16 +307,18 @@ def rfc1628(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator[tu
         yield from _rfc1628_optional(config + (6, 0), identity.nominal_kw, 1000)
 
 
-def _nv_battery_status(device: _Device) -> int:
+def _battery_status(device: _Device, codes: Mapping[str, int], unknown: int) -> int:
+    """A MIB's code for the derived battery status (status.py's key); ``unknown`` without one."""
     if device.state is None:
-        return 1
-    return NV7_BATTERY_STATUS.get(_state_key(device.state.derived.battery_status), 1)
+        return unknown
+    return codes.get(_state_key(device.state.derived.battery_status), unknown)
 
 
-def _nv_output_source(device: _Device) -> int:
+def _output_source(device: _Device, codes: Mapping[str, int], unknown: int) -> int:
+    """A MIB's code for the derived output status (status.py's key); ``unknown`` without one."""
     if device.state is None:
-        return 1
-    return NV7_OUTPUT_SOURCE.get(_state_key(device.state.derived.output_status), 1)
+        return unknown
+    return codes.get(_state_key(device.state.derived.output_status), unknown)
 
 
 def _alarm_time(alarm: ActiveAlarm) -> str:
@@ -337,7 +339,7 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     yield ident + (8, 0), _text(system.location)
 
     battery = NV7_OBJECTS + (2,)
-    yield battery + (1, 0), Integer32(_nv_battery_status(device))
+    yield battery + (1, 0), Integer32(_battery_status(device, NV7_BATTERY_STATUS, 1))
     yield battery + (2, 0), Integer32(view.seconds_on_battery)
     yield battery + (3, 0), _int(device.value("remaining_backup_time"))
     yield battery + (4, 0), _int(device.value("battery_capacity"))
@@ -360,7 +362,7 @@ def netvision7(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
 
     output = NV7_OBJECTS + (4,)
     output_lines = _lines(snapshot, "output")
-    yield output + (1, 0), Integer32(_nv_output_source(device))
+    yield output + (1, 0), Integer32(_output_source(device, NV7_OUTPUT_SOURCE, 1))
     yield output + (2, 0), _int(device.value("output_frequency"), 10)
     yield output + (3, 0), Integer32(output_lines)
     for line in range(1, output_lines + 1):
@@ -495,10 +497,7 @@ def netvision1(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
     yield ident + (4, 0), _text(identity.serial_number if identity else "")
 
     battery = NV1_OBJECTS + (2,)
-    status = 2
-    if device.state is not None:
-        status = NV1_BATTERY_STATUS.get(_state_key(device.state.derived.battery_status), 2)
-    yield battery + (1, 0), Integer32(status)
+    yield battery + (1, 0), Integer32(_battery_status(device, NV1_BATTERY_STATUS, 2))
     yield battery + (2, 0), Integer32(view.seconds_on_battery)
     yield battery + (3, 0), _int(device.value("remaining_backup_time"))
     yield battery + (4, 0), _int(device.value("battery_capacity"))
@@ -516,10 +515,7 @@ def netvision1(snapshot: Snapshot, view: AgentView, device: _Device) -> Iterator
 
     output = NV1_OBJECTS + (4,)
     output_lines = _lines(snapshot, "output")
-    source = 1
-    if device.state is not None:
-        source = NV1_OUTPUT_SOURCE.get(_state_key(device.state.derived.output_status), 1)
-    yield output + (1, 0), Integer32(source)
+    yield output + (1, 0), Integer32(_output_source(device, NV1_OUTPUT_SOURCE, 1))
     yield output + (2, 0), _int(device.value("output_frequency"), 10)
     yield output + (3, 0), Integer32(output_lines)
     for line in range(1, output_lines + 1):
