@@ -28,6 +28,7 @@ WORDS = {
         "title": "Shutdown management",
         "events_saved": "Shutdown events saved",
         "confirm": "Start the AC-fail test?",
+        "when": "The shutdown command is sent after 5 min",
         "started": "The AC-fail test has started",
         "running": "AC-fail test: the shutdown command is sent in",
         "refused": "Test refused: the UPS is already on battery",
@@ -39,6 +40,7 @@ WORDS = {
         "title": "Gestion des arrêts",
         "events_saved": "Événements d'arrêt enregistrés",
         "confirm": "Lancer le test d'absence secteur ?",
+        "when": "La commande d'arrêt part au bout de 5 min",
         "started": "Le test d'absence secteur a démarré",
         "running": "Test d'absence secteur : la commande d'arrêt part dans",
         "refused": "Test refusé : the UPS is already on battery",
@@ -86,6 +88,7 @@ async def test_event_row_delay_rule_and_the_ac_fail_test(make_web, chromium, lan
     # The AC-fail test asks first; cancelled, nothing starts.
     await page.click("#shutdown-test")
     assert words["confirm"] in await page.inner_text("#confirm-text")
+    assert words["when"] in await page.inner_text("#confirm-text")  # when, and that it cannot be stopped
     await page.click("#confirm-dialog[open] #confirm-cancel")
     assert fake.calls == []
     await page.click("#shutdown-test")
@@ -176,6 +179,7 @@ MORE = {
         "bad_date": "Index 1, Shutdown date: expected a date dd/mm/yyyy",
         "bad_time": "Index 1, Shutdown time: expected a time hh:mm",
         "past": "This date is past",
+        "restart_after": "Index 1, Restart date: the restart must come after the shutdown",
         "countdown": "AC-fail test: the shutdown command is sent in 4 min",
     },
     "fr": {
@@ -186,6 +190,7 @@ MORE = {
         "bad_date": "Numéro 1, Date d'arrêt : date attendue au format jj/mm/aaaa",
         "bad_time": "Numéro 1, Heure d'arrêt : heure attendue au format hh:mm",
         "past": "Cette date est passée",
+        "restart_after": "Numéro 1, Date de redémarrage : le redémarrage doit venir après l'arrêt",
         "countdown": "Test d'absence secteur : la commande d'arrêt part dans 4 min",
     },
 }
@@ -275,6 +280,12 @@ async def test_schedules_on_a_phone_in_french(make_web, chromium) -> None:
     await card.locator('[name="shutdown_date"]').fill("32/01/2027")
     await page.click("#schedule-form button[type=submit]")
     await refused(page, words["bad_date"])
+    # A restart before the shutdown marks the restart date, the one to correct.
+    await card.locator('[name="shutdown_date"]').fill("24/12/2030")
+    await card.locator('[name="restart_date"]').fill("20/12/2030")
+    await page.click("#schedule-form button[type=submit]")
+    await refused(page, words["restart_after"])
+    assert await card.locator('.field.invalid[data-field="restart_date"]').count() == 1
     await card.locator('[name="shutdown_date"]').fill("01/01/2020")
     await card.locator(".past-date").wait_for(timeout=WAIT_MS)
     assert words["past"] in await card.locator(".past-date").inner_text()

@@ -244,6 +244,9 @@ async def shutdown_page(request: web.Request) -> web.Response:
                 language,
                 "shutdown.events_saved",
                 "shutdown.confirm_test",
+                "shutdown.confirm_when",
+                "shutdown.when_in",
+                "shutdown.when_now",
                 "shutdown.test_button",
                 "shutdown.test_help",
                 "shutdown.state.warning",
@@ -351,6 +354,7 @@ SCHEDULE_REASONS = {
     "not a date (yyyy-mm-dd)": "shutdown.bad_date",
     "expected a date dd/mm/yyyy": "shutdown.bad_date",
 }
+RESTART_TOO_EARLY = "the restart must come after the shutdown"
 NOT_INTEGER = ("Input should be a valid integer", "Input should be a valid number")
 
 
@@ -392,6 +396,11 @@ def _readable(problem: ApiError, language: str, row_names: list[str] | None = No
         if problem.status == 422:  # the body's model: the reason only
             column = label(f"setting.{table}.{name}", language)
             message = f"{row}, {column}{colon}{_reason(message, language)}"
+        elif RESTART_TOO_EARLY in message and name != "restart_date":
+            # A restart before the shutdown: the restart date is the one to correct.
+            field = f"{table}.{index}.restart_date"
+            column = label(f"setting.{table}.restart_date", language)
+            message = f"{row}, {column}{colon}{label('shutdown.restart_after', language)}"
         else:  # the settings store's: "Row 7, Warning Period (min): ..." already in words
             message = _in_words(_SHOWN_ROW.sub(f"{row}, ", message, count=1), language)
         out.append({"field": field, "message": message})

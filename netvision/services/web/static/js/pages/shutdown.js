@@ -122,11 +122,22 @@ if (eventsForm && eventsTable) {
   });
 }
 
+// When the test's shutdown command goes: the AC failed row's warning period (§16.8 WARNING:
+// 0 sends it at once).
+function testWhen() {
+  const period = $('#shutdown-events tr[data-event="ac_failed"] [name="warning_period"]');
+  const minutes = period ? Number(period.value) : NaN;
+  if (!period || period.value.trim() === "" || !Number.isFinite(minutes)) return "";
+  return minutes > 0 ? fill(texts.when_in, { minutes }) : texts.when_now;
+}
+
 if (testButton) {
   testButton.addEventListener("click", async () => {
     const out = $("#shutdown-test-result");
     out.classList.remove("error", "ok");
-    if (!(await confirmAction(texts.confirm_test, texts.test_button))) return;
+    const when = testWhen();
+    const question = when ? `${texts.confirm_test} ${fill(texts.confirm_when, { when })}` : texts.confirm_test;
+    if (!(await confirmAction(question, texts.test_button))) return;
     testing = true;
     testButton.disabled = true;
     out.textContent = texts.test_starting || "…";
