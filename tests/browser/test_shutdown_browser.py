@@ -262,7 +262,7 @@ async def test_wrong_values_are_refused_in_words_and_the_countdown_ticks_each_se
     clean(page)
 
 
-async def test_schedules_on_a_phone_in_french(make_web, chromium) -> None:
+async def test_schedules_and_nut_server_on_a_phone_in_french(make_web, chromium) -> None:
     words = MORE["fr"]
     web = await make_web()
     page = await open_page(web, chromium, "fr", "/shutdown/special-days")
@@ -299,5 +299,9 @@ async def test_schedules_on_a_phone_in_french(make_web, chromium) -> None:
     await web.daemon.settings_manager.change({"nut.port": port}, via="test", by="test")
     await page.goto(web.http + "/nut")
     assert f"upsc ups@127.0.0.1:{port}" in await page.inner_text("#nut-how")
+    # The other UPS names take four real names (the field once stopped at 4 characters).
+    await page.fill("#f-nut-aliases", "synology-nas, qnap-nas, nas3, nas4")
+    await page.click("#nut-form button[type=submit]")
+    await wait_for(lambda: settings(web).nut.aliases == ["synology-nas", "qnap-nas", "nas3", "nas4"])
     page.failed[:] = [url for url in page.failed if "400" not in url and "422" not in url]
     clean(page)
