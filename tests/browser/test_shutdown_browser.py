@@ -303,5 +303,8 @@ async def test_schedules_and_nut_server_on_a_phone_in_french(make_web, chromium)
     await page.fill("#f-nut-aliases", "synology-nas, qnap-nas, nas3, nas4")
     await page.click("#nut-form button[type=submit]")
     await wait_for(lambda: settings(web).nut.aliases == ["synology-nas", "qnap-nas", "nas3", "nas4"])
+    await page.fill("#f-nut-ups_name", "mon onduleur!")
+    await page.click("#nut-form button[type=submit]")
+    await refused(page, "Nom de l'ASI : 1 à 32 lettres, chiffres")
     page.failed[:] = [url for url in page.failed if "400" not in url and "422" not in url]
     clean(page)
