@@ -108,6 +108,7 @@ async def test_event_row_delay_rule_and_the_ac_fail_test(make_web, chromium, lan
     fake.status = type(fake.status)()
     fake.refusal = "the UPS is already on battery"
     await page.wait_for_function("() => !document.querySelector('#shutdown-test').disabled", timeout=WAIT_MS)
+    assert await page.inner_text("#shutdown-test-result") == ""  # "has started" is gone with the test
     await page.click("#shutdown-test")
     await page.click("#confirm-dialog[open] #confirm-ok")
     await page.locator("#shutdown-test-result.error").wait_for(timeout=WAIT_MS)

@@ -38,6 +38,12 @@ function tick() {
 function showStatus(status) {
   const box = $("#shutdown-status");
   if (!box || !status) return;
+  // The test's "has started" is old news once the procedure is over.
+  const result = $("#shutdown-test-result");
+  if (result && shown && shown.phase !== "idle" && status.phase === "idle" && result.classList.contains("ok")) {
+    result.textContent = "";
+    result.classList.remove("ok");
+  }
   shown = status;
   if (status.phase !== "warning" || status.seconds_left === null) deadline = null;
   else {
