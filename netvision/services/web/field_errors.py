@@ -43,6 +43,11 @@ _REASONS = (
     (re.compile(r"^the auth password needs 8 characters at least.*$"), "field_error.auth_password"),
     (re.compile(r"^the priv password needs 8 characters at least.*$"), "field_error.priv_password"),
     (re.compile(r"^\(\)\[\]\{\}\\\$%&/ are not allowed in passwords.*$"), "field_error.password_characters"),
+    (
+        re.compile(r"^1 to 32 letters, digits, '_', '\.' or '-', starting with a letter or digit$"),
+        "nut.name_rule",
+    ),
+    (re.compile(r"^the UPS name and its aliases must differ$"), "nut.names_differ"),
 )
 
 

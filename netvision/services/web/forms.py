@@ -21,6 +21,9 @@ from ...i18n import has, label
 from ...settings import Settings
 from ...settings.secrets import is_secret
 
+# The longest name of a list typed as one text (a NUT name: 32 characters).
+MAX_LIST_NAME = 32
+
 
 @dataclass
 class FormField:
@@ -98,6 +101,9 @@ def make_field(
         return FormField(kind="choice", value=str(value), choices=choices, value_type=kind, **common)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         # A list of names (the NUT server's aliases): typed as one text, separated by commas.
+        # Its max_length counts names, not characters: the text takes that many long names.
+        if common.get("max_length"):
+            common = {**common, "max_length": common["max_length"] * (MAX_LIST_NAME + 2)}
         return FormField(kind="text", value=", ".join(value), value_type="list", **common)
     if isinstance(value, int):
         return FormField(kind="int", value=value, value_type="int", minimum=low, maximum=high, **common)

@@ -29,6 +29,7 @@ from ...settings.models import (
 from ..shutdown.capability import ups_manages_shut_off
 from ..shutdown.status import IDLE, Phase, ShutdownStatus, UpsShutOff
 from .app import ApiError, require_write, session_of, state_of
+from .field_errors import reason
 from .forms import form_fields
 from .integrations import (
     TABLES,
@@ -64,7 +65,7 @@ TABLES.setdefault("shutdown.events", ("event", *EVENT_COLUMNS))
 TABLES.setdefault("shutdown.weekly_schedule", WEEKLY_COLUMNS)
 TABLES.setdefault("shutdown.special_days", SPECIAL_COLUMNS)
 
-STATUS_TEXTS = ("refused", "starting", "started", "test_failed", "not_running")
+STATUS_TEXTS = ("refused", "starting", "started", "failed", "not_running")
 
 
 # -- pure views ------------------------------------------------------------------------------------
@@ -81,6 +82,12 @@ def shut_off_warnings(settings: ShutdownSettings) -> list[str]:
     if settings.ups_shut_off_delay < settings.shut_off_after_logout:
         found.append("shutdown.warn_delay_logout")
     return found
+
+
+def duration(seconds: int) -> str:
+    """A countdown as people read it: "45 s", "4 min 05 s" (the same in English and French)."""
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def event_text(event: str, language: str) -> str:
@@ -103,10 +110,10 @@ def status_text(
         lines = [label("shutdown.state.idle", language)]
     elif status.phase is Phase.WARNING:
         seconds = status.seconds_left(now)
+        # A test has no event that could clear: its sentence does not promise a cancel.
+        key = "shutdown.state.warning_test" if status.test else "shutdown.state.warning"
         lines = [
-            label("shutdown.state.warning", language).format(
-                event=what, seconds=seconds if seconds is not None else "—"
-            )
+            label(key, language).format(event=what, time=duration(seconds) if seconds is not None else "—")
         ]
         if status.warnings_sent:
             lines.append(label("shutdown.state.warnings_sent", language).format(count=status.warnings_sent))
@@ -233,7 +240,19 @@ async def shutdown_page(request: web.Request) -> web.Response:
     data = {
         "texts": {
             **_texts(language, *(f"shutdown.test_{name}" for name in STATUS_TEXTS)),
-            **_texts(language, "shutdown.events_saved", "shutdown.confirm_test", "shutdown.test_button"),
+            **_texts(
+                language,
+                "shutdown.events_saved",
+                "shutdown.confirm_test",
+                "shutdown.confirm_when",
+                "shutdown.when_in",
+                "shutdown.when_now",
+                "shutdown.test_button",
+                "shutdown.test_help",
+                "shutdown.state.warning",
+                "shutdown.state.warning_test",
+                "field_error.empty",
+            ),
             "warn_delay_short": label("shutdown.warn_delay_short", language),
             "warn_delay_logout": label("shutdown.warn_delay_logout", language),
         },
@@ -291,7 +310,9 @@ def _schedule_page(request: web.Request, kind: str) -> web.Response:
         title_key=f"menu.shutdown_{name}",
         page_name="shutdown-schedule",
         data={
-            "texts": _texts(language, "shutdown.schedule_saved"),
+            "texts": _texts(
+                language, "shutdown.schedule_saved", "shutdown.past_date", "shutdown.date_format"
+            ),
             "path": f"/api/v1/shutdown/{SCHEDULE_PATHS[name]}",
         },
         rows=rows,
@@ -320,6 +341,71 @@ async def special_page(request: web.Request) -> web.Response:
 
 
 # -- API ---------------------------------------------------------------------------------------------
+
+_ROW_FIELD = re.compile(r"^(?P<table>[a-z_]+\.[a-z_]+)\.(?P<row>\d+)\.(?P<name>[a-z_]+)$")
+_SHOWN_ROW = re.compile(r"^[^,]+ \d+, ")
+
+
+# The settings' own reasons for a schedule row (settings/models.py), said in the page's language.
+SCHEDULE_REASONS = {
+    "expected hh:mm, 00:00 to 23:59": "shutdown.bad_time",
+    "a special day needs its restart date": "shutdown.needs_restart",
+    "the restart must come after the shutdown": "shutdown.restart_after",
+    "not a date (yyyy-mm-dd)": "shutdown.bad_date",
+    "expected a date dd/mm/yyyy": "shutdown.bad_date",
+}
+RESTART_TOO_EARLY = "the restart must come after the shutdown"
+NOT_INTEGER = ("Input should be a valid integer", "Input should be a valid number")
+
+
+def _in_words(text: str, language: str) -> str:
+    for english, key in SCHEDULE_REASONS.items():
+        text = text.replace(english, label(key, language))
+    return text
+
+
+def _reason(message: str, language: str) -> str:
+    """A validation message of a row's field in the page's language (pydantic's own
+    sentences are for developers)."""
+    text = message.removeprefix("Value error, ")
+    if text.startswith(NOT_INTEGER):
+        return label("field_error.whole_number", language)
+    return _in_words(reason(text, language), language)
+
+
+def _readable(problem: ApiError, language: str, row_names: list[str] | None = None) -> ApiError:
+    """A refused table named as the person sees it: each problem says its row (the event's
+    name in the event table, "Row n" in a schedule) and its column, with a reason in words."""
+    fields = problem.extra.get("fields")
+    if not isinstance(fields, list):
+        return problem
+    colon = " : " if language == "fr" else ": "
+    out = []
+    for item in fields:
+        field, message = str(item.get("field", "")), str(item.get("message", ""))
+        found = _ROW_FIELD.match(field)
+        if found is None:
+            out.append({"field": field, "message": message})
+            continue
+        table, index, name = found["table"], int(found["row"]), found["name"]
+        row = (
+            row_names[index]
+            if row_names is not None and index < len(row_names)
+            else f"{label(f'setting.{table}.row', language)} {index + 1}"
+        )
+        if problem.status == 422:  # the body's model: the reason only
+            column = label(f"setting.{table}.{name}", language)
+            message = f"{row}, {column}{colon}{_reason(message, language)}"
+        elif RESTART_TOO_EARLY in message and name != "restart_date":
+            # A restart before the shutdown: the restart date is the one to correct.
+            field = f"{table}.{index}.restart_date"
+            column = label(f"setting.{table}.restart_date", language)
+            message = f"{row}, {column}{colon}{label('shutdown.restart_after', language)}"
+        else:  # the settings store's: "Row 7, Warning Period (min): ..." already in words
+            message = _in_words(_SHOWN_ROW.sub(f"{row}, ", message, count=1), language)
+        out.append({"field": field, "message": message})
+    extra = {**problem.extra, "fields": out, "problems": [item["message"] for item in out]}
+    return ApiError(problem.status, problem.message, **extra)
 
 
 class ShutdownEventRow(BaseModel):
@@ -438,7 +524,17 @@ async def start_test(request: web.Request) -> web.Response:
         raise ApiError(409, label("shutdown.test_off", language), reason="shutdown_off")
     wait = request.app[TEST_LIMIT_KEY].wait(time.monotonic())
     if wait:
-        raise ApiError(429, f"too many tests: wait {wait:.0f} s", reason="busy", retry_after=round(wait, 1))
+        raise ApiError(
+            429,
+            label("shutdown.test_busy", language).format(seconds=f"{wait:.0f}"),
+            reason="busy",
+            retry_after=round(wait, 1),
+        )
+    # Refused in the session's words when the page can tell why (the service answers in the
+    # gateway's language).
+    refusal = test_refusal(state.settings.shutdown, status_offer(), language)
+    if refusal:
+        raise ApiError(409, refusal, reason="refused")
     refused = action(session.user, VIA)
     if hasattr(refused, "__await__"):
         refused = await refused
@@ -449,36 +545,54 @@ async def start_test(request: web.Request) -> web.Response:
 
 async def put_events(request: web.Request) -> web.Response:
     require_write(request)
-    body: ShutdownEventsBody = await _body(request, ShutdownEventsBody, "shutdown.events")
-    current: dict[str, ShutdownEventSettings] = {
-        row.event: row for row in state_of(request).settings.shutdown.events
-    }
-    for row in body.rows:  # a number left empty keeps the saved one
-        old = current.get(row.event)
-        for name in ("warning_period", "first_warning", "warning_interval"):
-            if getattr(row, name) is None and old is not None:
-                setattr(row, name, getattr(old, name))
-    return await _save_table(request, "shutdown.events", ShutdownEventSettings, body.rows, lambda data: True)
+    state = state_of(request)
+    language = state.language(session_of(request))
+    names = [label(f"shutdown.event.{row.event}", language) for row in state.settings.shutdown.events]
+    try:
+        body: ShutdownEventsBody = await _body(request, ShutdownEventsBody, "shutdown.events")
+        current: dict[str, ShutdownEventSettings] = {row.event: row for row in state.settings.shutdown.events}
+        for row in body.rows:  # a number left empty keeps the saved one
+            old = current.get(row.event)
+            for name in ("warning_period", "first_warning", "warning_interval"):
+                if getattr(row, name) is None and old is not None:
+                    setattr(row, name, getattr(old, name))
+        return await _save_table(
+            request, "shutdown.events", ShutdownEventSettings, body.rows, lambda data: True
+        )
+    except ApiError as problem:
+        raise _readable(problem, language, names) from None
 
 
 async def put_weekly(request: web.Request) -> web.Response:
     require_write(request)
-    body: WeeklyBody = await _body(request, WeeklyBody, "shutdown.weekly_schedule")
-    return await _save_table(
-        request,
-        "shutdown.weekly_schedule",
-        WeeklyScheduleRow,
-        body.rows,
-        lambda data: data["shutdown_day"] != "disabled",
-    )
+    language = state_of(request).language(session_of(request))
+    try:
+        body: WeeklyBody = await _body(request, WeeklyBody, "shutdown.weekly_schedule")
+        return await _save_table(
+            request,
+            "shutdown.weekly_schedule",
+            WeeklyScheduleRow,
+            body.rows,
+            lambda data: data["shutdown_day"] != "disabled",
+        )
+    except ApiError as problem:
+        raise _readable(problem, language) from None
 
 
 async def put_special(request: web.Request) -> web.Response:
     require_write(request)
-    body: SpecialBody = await _body(request, SpecialBody, "shutdown.special_days")
-    return await _save_table(
-        request, "shutdown.special_days", SpecialDayRow, body.rows, lambda data: bool(data["shutdown_date"])
-    )
+    language = state_of(request).language(session_of(request))
+    try:
+        body: SpecialBody = await _body(request, SpecialBody, "shutdown.special_days")
+        return await _save_table(
+            request,
+            "shutdown.special_days",
+            SpecialDayRow,
+            body.rows,
+            lambda data: bool(data["shutdown_date"]),
+        )
+    except ApiError as problem:
+        raise _readable(problem, language) from None
 
 
 # -- routes ----------------------------------------------------------------------------------------

@@ -15,14 +15,19 @@ function cells(client) {
 }
 
 async function refresh() {
-  const result = await api("GET", "/api/v1/nut/clients");
-  if (result.ok && result.data) {
-    const body = table.tBodies[0];
-    body.replaceChildren(...result.data.clients.map(cells));
-    $("#clients-count").textContent = String(result.data.count);
-    $("#clients-empty").hidden = result.data.count > 0;
+  try {
+    const result = await api("GET", "/api/v1/nut/clients");
+    if (result.ok && result.data) {
+      const body = table.tBodies[0];
+      body.replaceChildren(...result.data.clients.map(cells));
+      $("#clients-count").textContent = String(result.data.count);
+      $("#clients-empty").hidden = result.data.count > 0;
+    }
+  } catch (e) {
+    // The network is gone for a moment: the table is read again at the next turn.
+  } finally {
+    setTimeout(refresh, PERIOD_MS);
   }
-  setTimeout(refresh, PERIOD_MS);
 }
 
 if (table) setTimeout(refresh, PERIOD_MS);

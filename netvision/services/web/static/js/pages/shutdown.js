@@ -1,32 +1,93 @@
-// Shutdown management (§16.8): the procedure's state, read again every two seconds; the
-// AC-fail test after a confirmation (admin); the event table saved whole; the rule of the
-// UPS Shut Off Delay checked as it is typed.
+// Shutdown management (§16.8): the procedure's state, read again every two seconds, its
+// countdown ticking every second in between; the AC-fail test after a confirmation (admin);
+// the event table saved whole; the rule of the UPS Shut Off Delay checked as it is typed; a
+// number left empty is refused before it is sent (it would be read as 0).
 import { $, $$, api, confirmAction, el, pageData, say } from "../core.js";
-import { onAfterSave } from "../forms.js";
+import { messagesOf, onAfterSave, onBeforeSave, showProblems } from "../forms.js";
 import { readRow, saveRows, tableRows } from "../tables.js";
 
 const texts = pageData.texts || {};
 const fill = (text, values) => String(text || "").replace(/\{(\w+)\}/g, (_, key) => (values[key] !== undefined ? values[key] : ""));
 const PERIOD_MS = 2000;
+// Four looks a second: the shown second changes within a quarter of a second of the real one
+// (a look every second, drifting across a second's edge, would show the same number twice).
+const TICK_MS = 250;
 const testButton = $("#shutdown-test");
 const note = $("#shutdown-test-note");
 let testing = false;
+let shown = null; // the last status read
+let deadline = null; // when the shutdown command goes, on this browser's clock (ms)
+
+// "45 s", "4 min 05 s": as the page's first rendering says it (shutdown.py duration()).
+function duration(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return minutes ? `${minutes} min ${String(rest).padStart(2, "0")} s` : `${rest} s`;
+}
+
+// The countdown line of the warning period, one second at a time towards the deadline
+// (kept from one read to the next unless it moved: a read's delay makes no jump).
+function tick() {
+  const box = $("#shutdown-status");
+  if (!box || !shown || shown.phase !== "warning" || deadline === null || !box.firstElementChild) return;
+  const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  const text = fill(shown.test ? texts.warning_test : texts.warning, { event: shown.event_text, time: duration(left) });
+  if (box.firstElementChild.textContent !== text) box.firstElementChild.textContent = text;
+}
 
 function showStatus(status) {
   const box = $("#shutdown-status");
   if (!box || !status) return;
+  // The test's "has started" is old news once the procedure is over.
+  const result = $("#shutdown-test-result");
+  if (result && shown && shown.phase !== "idle" && status.phase === "idle" && result.classList.contains("ok")) {
+    result.textContent = "";
+    result.classList.remove("ok");
+  }
+  shown = status;
+  if (status.phase !== "warning" || status.seconds_left === null) deadline = null;
+  else {
+    const read = Date.now() + status.seconds_left * 1000;
+    if (deadline === null || Math.abs(read - deadline) > 1500) deadline = read;
+  }
   box.dataset.phase = status.phase;
   box.replaceChildren(...(status.text || []).map((line) => el("p", {}, line)));
+  tick();
   if (testButton && pageData.is_admin && !testing) {
     testButton.disabled = !status.test_allowed;
     note.textContent = status.test_refusal || texts.test_help || "";
   }
 }
 
+// Numbers left empty, refused on the page: [{field, message}] for showProblems().
+function emptyNumbers(inputs, nameOf, keyOf, root) {
+  const messages = messagesOf(root);
+  return inputs.filter((input) => input.value.trim() === "").map((input) => ({
+    field: keyOf(input),
+    message: fill(messages.problem || "{label}: {reason}", { label: nameOf(input), reason: texts.empty }),
+  }));
+}
+function refuse(found, root) {
+  if (!found.length) return true;
+  showProblems({ ok: false, status: 400, data: { problems: found.map((item) => item.message), fields: found } }, root, []);
+  return false;
+}
+onBeforeSave((changes, form) => {
+  if (form.id !== "shutdown-form") return true;
+  const inputs = $$('input[data-type="int"]', form).filter((input) => !input.disabled);
+  return refuse(emptyNumbers(inputs, (input) => $(`label[for="${input.id}"]`, form).textContent.trim(),
+    (input) => input.dataset.key, form), form);
+});
+
 async function refresh() {
-  const result = await api("GET", "/api/v1/shutdown/status");
-  if (result.ok) showStatus(result.data);
-  setTimeout(refresh, PERIOD_MS);
+  try {
+    const result = await api("GET", "/api/v1/shutdown/status");
+    if (result.ok) showStatus(result.data);
+  } catch (e) {
+    // The network is gone for a moment: the countdown goes on and the next read catches up.
+  } finally {
+    setTimeout(refresh, PERIOD_MS);
+  }
 }
 
 // §16.8 WARNING: the UPS Shut Off Delay must be longer than the servers' own shutdown time.
@@ -57,16 +118,32 @@ const eventsTable = $("#shutdown-events");
 if (eventsForm && eventsTable) {
   eventsForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const inputs = $$('input[type="number"]', eventsTable).filter((input) => !input.disabled);
+    const found = emptyNumbers(inputs,
+      (input) => `${input.closest("tr").querySelector("th").textContent.trim()}, ${input.closest("td").dataset.label}`,
+      (input) => input.closest(".field").querySelector("[data-error-for]").dataset.errorFor, eventsForm);
+    if (!refuse(found, eventsForm)) return;
     const result = await saveRows(eventsForm, "/api/v1/shutdown/events", tableRows(eventsTable).map(readRow));
     if (result.ok) say(texts.events_saved || "✔");
   });
+}
+
+// When the test's shutdown command goes: the AC failed row's warning period (§16.8 WARNING:
+// 0 sends it at once).
+function testWhen() {
+  const period = $('#shutdown-events tr[data-event="ac_failed"] [name="warning_period"]');
+  const minutes = period ? Number(period.value) : NaN;
+  if (!period || period.value.trim() === "" || !Number.isFinite(minutes)) return "";
+  return minutes > 0 ? fill(texts.when_in, { minutes }) : texts.when_now;
 }
 
 if (testButton) {
   testButton.addEventListener("click", async () => {
     const out = $("#shutdown-test-result");
     out.classList.remove("error", "ok");
-    if (!(await confirmAction(texts.confirm_test, texts.test_button))) return;
+    const when = testWhen();
+    const question = when ? `${texts.confirm_test} ${fill(texts.confirm_when, { when })}` : texts.confirm_test;
+    if (!(await confirmAction(question, texts.test_button))) return;
     testing = true;
     testButton.disabled = true;
     out.textContent = texts.test_starting || "…";
@@ -85,4 +162,8 @@ if (testButton) {
   });
 }
 
-if ($("#shutdown-status")) setTimeout(refresh, PERIOD_MS);
+if ($("#shutdown-status")) {
+  showStatus(pageData.status);
+  setInterval(tick, TICK_MS);
+  setTimeout(refresh, PERIOD_MS);
+}
