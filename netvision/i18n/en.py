@@ -1201,7 +1201,6 @@ LABELS: dict[str, str] = {
     "nut.off": "The NUT server is off: no NUT client can connect. Turn it on in the field below and save.",
     "nut.name_rule": "1 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit",
     "nut.names_differ": "the UPS name and the other UPS names must all differ",
-    "setting.nut.users.row": "User",
     "nut.users_title": "NUT users",
     "nut.users_intro": "The accounts NUT clients log in with. The passwords are never shown: a field left empty keeps the saved one.",
     "nut.user": "User",

@@ -1203,7 +1203,6 @@ LABELS: dict[str, str] = {
     "nut.off": "Le serveur NUT est désactivé : aucun client NUT ne peut se connecter. Activez-le dans le champ ci-dessous et enregistrez.",
     "nut.name_rule": "1 à 32 lettres, chiffres, '_', '.' ou '-', en commençant par une lettre ou un chiffre",
     "nut.names_differ": "le nom de l'ASI et les autres noms doivent tous être différents",
-    "setting.nut.users.row": "Utilisateur",
     "nut.users_title": "Utilisateurs NUT",
     "nut.users_intro": "Les comptes avec lesquels les clients NUT se connectent. Les mots de passe ne sont jamais affichés : un champ laissé vide garde celui enregistré.",
     "nut.user": "Utilisateur",
