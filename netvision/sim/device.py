@@ -505,7 +505,7 @@ class SimulatedDevice:
                 raise ValueError("battery test result is 'pass' or 'fail'")
             self._start_battery_test(result)
         if "load" in options and name != "overload":
-            power.load = power.load_target = float(options["load"])
+            self.ups.load = self.ups.load_target = float(options["load"])  # "normal" made a new one
 
     def _start_battery_test(self, result: str = "pass") -> None:
         self.ups.test_remaining = self.battery_test_seconds
@@ -530,7 +530,7 @@ class SimulatedDevice:
         elif name == "imminent_stop":
             power.forced_imminent_stop = True
         if "load" in options and name != "overload":
-            power.load = power.load_target = float(options["load"])
+            self.sts.load = self.sts.load_target = float(options["load"])  # "normal" made a new one
 
     def alarm(self, acronym: str, on: bool = True, unit: int | None = None) -> None:
         """Raise or drop any alarm bit of the map (on the system/single UPS, or on ``unit``)."""

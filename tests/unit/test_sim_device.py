@@ -705,3 +705,12 @@ def test_on_bypass_the_bypass_input_carries_the_load() -> None:
     values = device.measurements()
     assert values["bypass_current_l1"] == pytest.approx(values["output_current_l1"])
     assert values["bypass_current_l1"] > 0
+
+
+@pytest.mark.parametrize("map_name", ["jbusp", "sts"])
+def test_back_to_normal_takes_the_load_it_is_given(map_name: str) -> None:
+    device = SimulatedDevice(map_name=map_name, seed=1)
+    device.scenario("overload")
+    device.scenario("normal", load=0.3)
+    power = device.sts if map_name == "sts" else device.ups
+    assert power.load == power.load_target == 0.3
