@@ -218,7 +218,7 @@ async def test_the_ac_fail_test_is_admins_and_refusals_are_in_words(
         async with http.post(web.http + "/api/v1/shutdown/test", headers=csrf_of(session)) as response:
             body = await response.json()
         assert response.status == 409 and body["reason"] == "refused", body
-        assert body["error"] == "A shutdown procedure or test is already running.", body
+        assert body["error"] == "A shutdown procedure or test is running: the test can start once it has ended.", body
         async with http.get(web.http + "/shutdown") as response:
             page = await response.text()
         assert "AC-fail test: the shutdown command is sent in" in page
