@@ -19,6 +19,7 @@ from pysnmp.proto.rfc1902 import IpAddress, ObjectIdentifier, OctetString, TimeT
 
 from ...events.bus import Severity
 from ...settings.models import ShutdownSettings, SnmpSettings, TrapReceiver, UsmUser
+from .ciphers import load_ciphers
 from .objects import NV7_OBJECTS, NV7_TRAPS, STS_OBJECTS, STS_TRAPS, UPS_OBJECTS, UPS_TRAPS
 from .shutdown import DISABLED, ENABLED, SHUTDOWN_DELAY, TURN_OFF_AFTER_SHUTDOWN
 from .tree import Oid
@@ -242,6 +243,7 @@ def usm_protocols(user: UsmUser) -> tuple[Any, Any]:
         auth = getattr(config, _AUTH[user.auth_protocol])
     if user.security_level == "authPriv":
         priv = getattr(config, _PRIV[user.priv_protocol])
+        load_ciphers()  # pysnmp's ciphers come with the first user with privacy (ciphers.py)
     return auth, priv
 
 

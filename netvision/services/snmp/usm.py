@@ -9,14 +9,23 @@ and the manager sees a timeout. The report is sent at noAuthNoPriv instead, as
 net-snmp's own agent does: the level the user cannot use cannot secure the
 report either. SNMPv3 never reaches the community fast path (fastpath.py): this
 is pysnmp's part of the work.
+
+pysnmp's USM is imported here first, with its privacy ciphers held back until a user
+with privacy needs them (ciphers.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pysnmp.proto import errind, error
-from pysnmp.proto.secmod.rfc3414.service import SnmpUSMSecurityModel
+
+from .ciphers import import_usm
+
+if TYPE_CHECKING:
+    from pysnmp.proto.secmod.rfc3414.service import SnmpUSMSecurityModel
+else:
+    SnmpUSMSecurityModel = import_usm()
 
 NO_AUTH_NO_PRIV = 1
 # What the USM puts in its unsupportedSecurityLevel status (rfc3414/service.py 3.2.5).
