@@ -298,7 +298,7 @@ def _snmp(context: ServiceContext) -> Service:
 
 
 def _mail(context: ServiceContext) -> Service:
-    from .mail import MailService
+    from .mail.service import MailService
 
     return MailService(context)
 
@@ -322,7 +322,7 @@ def _nut(context: ServiceContext) -> Service:
 
 
 def _web(context: ServiceContext) -> Service:
-    from .web import WebService
+    from .web.service import WebService
 
     return WebService(context)
 

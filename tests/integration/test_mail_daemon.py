@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("aiosmtpd")
 
 from netvision.events.bus import Event  # noqa: E402
-from netvision.services.mail import MailService  # noqa: E402
+from netvision.services.mail.service import MailService  # noqa: E402
 from tests.conftest import wait_for  # noqa: E402
 from tests.smtp_server import Server, text_of  # noqa: E402
 

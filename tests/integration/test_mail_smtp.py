@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from netvision.events.bus import Event, EventBus, Severity  # noqa: E402
 from netvision.events.catalog import make_event  # noqa: E402
-from netvision.services.mail import MailService  # noqa: E402
 from netvision.services.mail.sender import classify, deliver  # noqa: E402
+from netvision.services.mail.service import MailService  # noqa: E402
 from netvision.services.registry import ServiceContext  # noqa: E402
 from netvision.settings import Settings  # noqa: E402
 from netvision.settings.manager import SettingsManager  # noqa: E402

@@ -23,7 +23,7 @@ READER_PASSWORD = "Reader123456@"
 @dataclass
 class WebDaemon:
     daemon: Daemon
-    service: Any  # netvision.services.web.WebService
+    service: Any  # netvision.services.web.service.WebService
     http: str
     https: str
 

@@ -30,14 +30,9 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from ...settings.models import MailSettings
+from .codes import CANNOT_CONNECT, REFUSED, SERVER_UNABLE, UNKNOWN
 
 TIMEOUT = 30.0
-
-CANNOT_CONNECT = "001"
-UNKNOWN = "002"
-SERVER_UNABLE = "101"
-REFUSED = "111"
-CODES = (CANNOT_CONNECT, UNKNOWN, SERVER_UNABLE, REFUSED)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from ...i18n import label
 from ...settings import Settings
 from ...settings.models import MailRecipient, MailSettings
 from ..registry import ServiceContext
+from .codes import UNKNOWN
 from .message import (
     ATTACHING_TYPES,
     Attachment,
@@ -56,7 +57,7 @@ from .message import (
     status_mail,
 )
 from .queue import QUEUE_NAME, MailQueue, NewMail
-from .sender import UNKNOWN, Outcome, deliver
+from .sender import Outcome, deliver
 
 log = logging.getLogger("netvision.mail")
 

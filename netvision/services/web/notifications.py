@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...i18n import label
 from ...settings.models import SYSLOG_GROUPS, MailRecipient, WakeOnLanTarget
-from ..mail.sender import CODES
+from ..mail.codes import CODES
 from .app import ApiError, require_write, session_of, state_of
 from .forms import form_fields
 from .integrations import TestTrapLimit, _texts, trap_events
