@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from netvision.services.web.api import read_json
 from netvision.services.web.app import ApiError
-from netvision.services.web.tls import CertificateError, validate_pem
+from netvision.services.web.certificates import validate_pem
+from netvision.services.web.tls import CertificateError
 from netvision.settings import Settings, backup
 from netvision.settings.store import SettingsError, settings_from_upload
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
-from netvision.services.web.tls import CA_CERT, CertificateError, CertificateStore, validate_pem
+from netvision.services.web.certificates import validate_pem
+from netvision.services.web.tls import CA_CERT, CertificateError, CertificateStore
 from tests.pki import key_and_certificate
 
 
@@ -72,3 +74,26 @@ def test_a_sha1_signed_certificate_is_refused(tmp_path: Path) -> None:
         validate_pem(pem)
     _key, good_key, good_certificate = key_and_certificate()
     validate_pem(good_key + good_certificate)  # SHA-256 still passes
+
+
+def test_the_daemon_reads_and_checks_certificates_without_loading_cryptography(tmp_path: Path) -> None:
+    """cryptography (about 10 MB resident) runs in a child process: making, reading, checking."""
+    _key, key_pem, cert_pem = key_and_certificate()
+    (tmp_path / "upload.pem").write_bytes(key_pem + cert_pem)
+    program = f"""
+import sys
+from pathlib import Path
+from netvision.services.web.tls import CertificateError, CertificateStore
+store = CertificateStore(Path({str(tmp_path / "tls")!r}))
+store.ssl_context()
+assert not store.info().uploaded
+assert store.upload(Path({str(tmp_path / "upload.pem")!r}).read_bytes()).uploaded
+try:
+    store.upload(b"no key")
+except CertificateError as error:
+    assert "no private key" in str(error), error
+else:
+    raise AssertionError("accepted")
+assert "cryptography" not in sys.modules, "cryptography loaded"
+"""
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=120)

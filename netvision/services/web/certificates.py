@@ -1,18 +1,26 @@
 """Making and checking HTTPS certificates with the cryptography package.
 
 Kept apart from :mod:`.tls`, which serves them: cryptography costs the daemon
-about 10 MB of resident memory once imported, and it is needed only once per
-device (the generated pair, run as ``python -m netvision.services.web.certificates
-DIR`` in a child process) and when an administrator uploads or looks at a
-certificate.
+about 10 MB of resident memory once imported, so the daemon runs this module in a
+child process (``python -m netvision.services.web.certificates COMMAND``):
+
+- ``generate DIR``: the generated pair, once per device;
+- ``describe [--uploaded]``: subject, issuer and dates of the PEM read on standard input
+  (the certificate page);
+- ``check``: the same for an uploaded PEM (standard input), after :func:`validate_pem`.
+
+Each prints the certificate's description as JSON (``describe``, ``check``), or
+``{"error": "..."}`` and exits with :data:`REFUSED` when the upload is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import socket
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -162,5 +170,29 @@ def describe(pem: bytes, uploaded: bool) -> CertificateInfo:
     )
 
 
+REFUSED = 3  # the exit status of a refused upload (the reason on standard output)
+
+
+def main(arguments: Sequence[str]) -> int:
+    command, *rest = arguments
+    if command == "generate":
+        generate(Path(rest[0]))
+        return 0
+    data = sys.stdin.buffer.read()
+    try:
+        if command == "check":
+            validate_pem(data)
+            info = describe(data, uploaded=True)
+        elif command == "describe":
+            info = describe(data, uploaded="--uploaded" in rest)
+        else:
+            raise SystemExit(f"unknown command {command!r}: generate DIR, describe [--uploaded] or check")
+    except CertificateError as error:
+        print(json.dumps({"error": str(error)}))
+        return REFUSED
+    print(json.dumps(info.as_dict()))
+    return 0
+
+
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -104,13 +104,18 @@ def module_routes(module: object) -> list[Route]:
     return found
 
 
+# Modules of this package without routes that the daemon must not import: the certificate
+# tool loads cryptography (about 10 MB resident) and runs in a child process.
+NOT_ROUTES = frozenset({"certificates"})
+
+
 def api_routes() -> list[Route]:
     """Every API route of every module of this package, in path order (the OpenAPI document's)."""
     package = __package__ or "netvision.services.web"
     base = importlib.import_module(package)
     routes: dict[tuple[str, str], Route] = {}
     for info in sorted(pkgutil.iter_modules(base.__path__), key=lambda item: item.name):
-        if info.ispkg or info.name.startswith("_"):
+        if info.ispkg or info.name.startswith("_") or info.name in NOT_ROUTES:
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         for route in module_routes(module):

@@ -3,25 +3,22 @@
 On first start the daemon makes its own root CA (``cacert.crt``, downloadable so a
 browser can trust it) and a server certificate signed by it. An uploaded PEM
 file holding a private key and its certificate replaces the generated pair
-after validation, and can be removed to go back to it. Making and checking
-certificates is in :mod:`.certificates`; this module serves them.
+after validation, and can be removed to go back to it. Making, reading and checking
+certificates is in :mod:`.certificates`, run in a child process (cryptography would
+cost the daemon about 10 MB resident); this module serves them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import os
 import ssl
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ...fileio import atomic_write
-
-if TYPE_CHECKING:
-    from cryptography import x509
 
 MAX_UPLOAD_BYTES = 8 * 1024  # the issue's limit for an uploaded key + certificate
 CA_CERT = "cacert.crt"
@@ -46,11 +43,39 @@ class CertificateInfo:
         return self.__dict__.copy()
 
 
-def validate_pem(data: bytes, now: dt.datetime | None = None) -> x509.Certificate:
-    """Check an uploaded PEM: size, one private key, its certificate first, dates."""
-    from .certificates import validate_pem as validate
+REFUSED = 3  # certificates.REFUSED: the child refused an upload, the reason on its output
+_CHILD_TIMEOUT = 120.0
 
-    return validate(data, now)
+
+def _certificates(*arguments: str, data: bytes | None = None) -> dict[str, object]:
+    """``python -m netvision.services.web.certificates ARGUMENTS`` (``data`` on its standard
+    input) and what it prints; a refused upload raises :class:`CertificateError`."""
+    command = [sys.executable, "-m", "netvision.services.web.certificates", *arguments]
+    result = subprocess.run(
+        command,
+        input=data if data is not None else b"",
+        stdout=subprocess.PIPE,
+        timeout=_CHILD_TIMEOUT,
+        check=False,
+    )
+    if result.returncode not in (0, REFUSED):
+        raise RuntimeError(f"the certificate tool failed ({' '.join(arguments)}): exit status {result.returncode}")
+    if not result.stdout:
+        return {}
+    answer: dict[str, object] = json.loads(result.stdout)
+    if result.returncode == REFUSED:
+        raise CertificateError(str(answer["error"]))
+    return answer
+
+
+def _info(answer: dict[str, object]) -> CertificateInfo:
+    return CertificateInfo(
+        subject=str(answer["subject"]),
+        issuer=str(answer["issuer"]),
+        not_before=str(answer["not_before"]),
+        not_after=str(answer["not_after"]),
+        uploaded=bool(answer["uploaded"]),
+    )
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -66,9 +91,7 @@ class CertificateStore:
 
     def ensure(self) -> None:
         if not (self.directory / SERVER_PEM).exists() or not (self.directory / CA_CERT).exists():
-            # In a child process: the daemon need not keep cryptography in memory for it.
-            command = [sys.executable, "-m", "netvision.services.web.certificates", str(self.directory)]
-            subprocess.run(command, check=True, timeout=120, stdin=subprocess.DEVNULL)
+            _certificates("generate", str(self.directory))
 
     @property
     def active_pem(self) -> Path:
@@ -92,13 +115,17 @@ class CertificateStore:
         return (self.directory / CA_CERT).read_bytes()
 
     def info(self) -> CertificateInfo:
-        from .certificates import describe
-
         self.ensure()
-        return describe(self.active_pem.read_bytes(), uploaded=(self.directory / UPLOADED_PEM).exists())
+        uploaded = (self.directory / UPLOADED_PEM).exists()
+        flags = ("--uploaded",) if uploaded else ()
+        return _info(_certificates("describe", *flags, data=self.active_pem.read_bytes()))
 
     def upload(self, data: bytes) -> CertificateInfo:
-        validate_pem(data)
+        """Check ``data`` (size, key, certificate, dates, signature: certificates.validate_pem)
+        and make it the certificate in use; :class:`CertificateError` says why it is refused."""
+        if len(data) > MAX_UPLOAD_BYTES:  # refused before a child is started for it
+            raise CertificateError(f"the file is larger than {MAX_UPLOAD_BYTES} bytes")
+        _certificates("check", data=data)
         # A last check by OpenSSL itself before the file replaces the running one.
         probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         candidate = self.directory / (UPLOADED_PEM + ".new")
