@@ -28,6 +28,19 @@ def hash_password(password: str) -> str:
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
 
 
+def _dummy_hash() -> str:
+    encode = base64.b64encode
+    salt, digest = encode(secrets.token_bytes(16)).decode(), encode(secrets.token_bytes(32)).decode()
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt}${digest}"
+
+
+# What a password of an unknown user is checked against, so that a refusal takes as long
+# as for a known one (timing does not tell which names exist). Shaped as a hash of
+# :func:`hash_password`, same costs, with a random digest no password gives: made
+# without running scrypt (16 MiB) at start.
+DUMMY_HASH = _dummy_hash()
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")

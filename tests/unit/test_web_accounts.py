@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from netvision.passwords import DUMMY_HASH, is_password_hash
 from netvision.services.web.accounts import (
     LOCK_AFTER,
     SLOW_AFTER,
@@ -63,6 +66,20 @@ def test_hash_is_salted_scrypt_and_verifies() -> None:
     assert first.startswith("scrypt$") and first != second
     assert verify_password(GOOD, first) and not verify_password("Abcdefgh1234%", first)
     assert not verify_password(GOOD, "garbage")
+
+
+def test_unknown_users_are_checked_against_a_hash_made_without_scrypt() -> None:
+    """Importing the accounts runs no scrypt (16 MiB at start); an unknown user's password is
+    still checked at the same cost as a known one's, and never matches."""
+    program = (
+        "import hashlib\n"
+        "def refuse(*args, **kwargs): raise AssertionError('scrypt ran at import')\n"
+        "hashlib.scrypt = refuse\n"
+        "import netvision.services.web.accounts, netvision.services.nut.auth\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)
+    assert is_password_hash(DUMMY_HASH) and DUMMY_HASH.split("$")[1:4] == hash_password("x").split("$")[1:4]
+    assert not verify_password("", DUMMY_HASH) and not verify_password(GOOD, DUMMY_HASH)
 
 
 def test_initial_admin_password_is_last_six_mac_characters() -> None:

@@ -28,7 +28,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import hmac
 import ipaddress
@@ -39,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...access import client_address, source_key
-from ...passwords import hash_password, verify_password
+from ...passwords import DUMMY_HASH, verify_password
 
 SLOW_AFTER = 3
 LOCK_AFTER = 5
@@ -52,11 +51,6 @@ MAX_DELAY = 4.0
 FORGET_AFTER = 86400.0
 MAX_TRACKED = 1024  # counters of failures remembered (user and source, source, user)
 MAX_REMEMBERED = 256  # right passwords remembered
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_hex(8))
 
 
 def failure_source(address: str) -> str:
@@ -116,8 +110,8 @@ class PasswordChecker:
             return await asyncio.to_thread(self._run, password, stored)
 
     def _run(self, password: str, stored: str | None) -> bool:
-        """In the worker thread: the dummy hash is made there too, the first time."""
-        return self._verify(password, stored if stored is not None else _dummy_hash())
+        """In the worker thread (scrypt); an unknown user is checked against the dummy hash."""
+        return self._verify(password, stored if stored is not None else DUMMY_HASH)
 
     def forget(self) -> None:
         """Drop every remembered password (the users changed)."""

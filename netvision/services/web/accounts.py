@@ -12,7 +12,6 @@ import ipaddress
 import json
 import math
 import re
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -23,7 +22,7 @@ from pathlib import Path
 from ... import netinfo
 from ...fileio import atomic_write
 from ...i18n import label
-from ...passwords import hash_password, verify_password
+from ...passwords import DUMMY_HASH, hash_password, verify_password
 
 ACCOUNTS_FILE = "web_accounts.json"
 ADMIN = "admin"
@@ -277,7 +276,7 @@ class AccountStore:
             account = self.accounts.get(name)
             candidate = password.lower() if account is not None and account.initial else password
             # Hash even for an unknown user so that timing does not tell which names exist.
-            stored = account.password_hash if account is not None else _DUMMY_HASH
+            stored = account.password_hash if account is not None else DUMMY_HASH
             good = verify_password(candidate, stored) and account is not None
         finally:
             with self._lock:
@@ -373,5 +372,3 @@ class AccountStore:
         del self.accounts[name]
         self.save()
 
-
-_DUMMY_HASH = hash_password(secrets.token_hex(8))

@@ -784,7 +784,7 @@ async def put_account(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     body = await parse_body(request, AccountPut)
     try:
-        account = await asyncio.to_thread(state.accounts.put_user, name, body.role, body.password, body.language)
+        account = await state.with_password(state.accounts.put_user, name, body.role, body.password, body.language)
     except AccountError as problem:
         raise ApiError(400, problem.text(state.language(session))) from None
     state.sessions.end_user(name)  # a changed account logs in again with its new rights

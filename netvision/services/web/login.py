@@ -55,7 +55,7 @@ async def open_session(request: web.Request, user: str, password: str) -> Sessio
         failed_logins(request).failed(remote(request), user[:MAX_USER_NAME] + "…")
         raise LoginRefused("too_long", 400, f"user names have at most {MAX_USER_NAME} characters")
     validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(state.accounts.authenticate, user, password, validity, remote(request))
+    outcome = await state.with_password(state.accounts.authenticate, user, password, validity, remote(request))
     bus = state.context.bus
     if outcome.account is None:
         if outcome.reason in ("invalid", "locked"):
@@ -90,13 +90,13 @@ async def change_own_password(request: web.Request, session: Session, current: s
     """The session's own password (policy §11.5); the session ends after it."""
     state = state_of(request)
     validity = state.settings.web.password_validity_days
-    outcome = await asyncio.to_thread(
+    outcome = await state.with_password(
         state.accounts.authenticate, session.user, current, validity, remote(request)
     )
     if outcome.account is None:
         raise PasswordRefused("wrong_current", "the current password is wrong")
     try:
-        await asyncio.to_thread(state.accounts.change_password, session.user, new)
+        await state.with_password(state.accounts.change_password, session.user, new)
     except AccountError as problem:
         raise PasswordRefused("policy", problem.text(state.language(session))) from None
     event = make_event("nv.setting_changed", key=f"password of {session.user}", via="Web", by=session.user)

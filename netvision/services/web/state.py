@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -23,6 +23,8 @@ from .sessions import Session, SessionManager
 from .tls import CertificateStore
 from .units import fahrenheit
 from .views import live_json, snapshot_json
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +57,15 @@ class WebState:
         # The daemon's battery test tracker (ups/battery_test.py), fed by the daemon.
         self.battery_tests: BatteryTests = context.battery_tests or BatteryTests(None)
         self._cache: dict[tuple[str, int, str, str, str, str], bytes] = {}
+        # One password check or hash at a time: scrypt takes 16 MiB while it runs, so N
+        # logins at once would take N times that (the others wait on the event loop).
+        self._scrypt = asyncio.Lock()
+
+    async def with_password(self, function: Callable[..., T], *arguments: Any) -> T:
+        """``function(*arguments)`` (it checks or hashes a password: scrypt) in a worker
+        thread, after the one running, if any."""
+        async with self._scrypt:
+            return await asyncio.to_thread(function, *arguments)
 
     def _sessions(self, context: ServiceContext) -> SessionManager:
         """The session survives an agent restart (App. SSH menu 4): the page that asked for
