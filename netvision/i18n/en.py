@@ -1321,4 +1321,10 @@ LABELS: dict[str, str] = {
     "traps.clear_row": "Clear",
     "traps.confirm_clear": "Clear receiver {row} ({address})? It will no longer receive traps once the table is saved.",
     "traps.row_cleared": "Row cleared: save the table to apply it.",
+    # --- form checks ---
+    "form_check.enter_number": "Enter a number",
+    "form_check.name_taken": "“{name}” is already used in row {row}",
+    "form_check.password_needed": "a new user needs a password",
+    "form_check.restart_next_week": "Restart a week later, on {day} at {time}.",
+    "form_check.restart_same": "the restart is the same day and time as the shutdown: this row would shut nothing down",
 }

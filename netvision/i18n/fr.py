@@ -1323,4 +1323,10 @@ LABELS: dict[str, str] = {
     "traps.clear_row": "Effacer",
     "traps.confirm_clear": "Effacer le récepteur {row} ({address}) ? Il ne recevra plus de traps une fois le tableau enregistré.",
     "traps.row_cleared": "Ligne effacée : enregistrez le tableau pour l'appliquer.",
+    # --- form checks ---
+    "form_check.enter_number": "Saisissez un nombre",
+    "form_check.name_taken": "« {name} » est déjà utilisé à la ligne {row}",
+    "form_check.password_needed": "un nouvel utilisateur a besoin d'un mot de passe",
+    "form_check.restart_next_week": "Redémarrage une semaine plus tard, le {day} à {time}.",
+    "form_check.restart_same": "le redémarrage a le même jour et la même heure que l'arrêt : cette ligne n'arrêterait rien",
 }

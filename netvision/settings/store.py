@@ -203,6 +203,16 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return key
 
 
+# The reason of a number field given nothing (null, "" or spaces): field_errors.py says it in
+# the page's language.
+ENTER_A_NUMBER = "Enter a number"
+NUMBER_ERRORS = ("int_type", "int_parsing", "float_type", "float_parsing")
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _why(error: Any) -> str:
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
@@ -223,6 +233,10 @@ def _why(error: Any) -> str:
         "dict_type": "must be a table",
         "list_type": "must be an array",
     }
+    if kind in NUMBER_ERRORS and _blank(error.get("input")):
+        # A number field left empty (the web sends null, a hand-written file ""): what to do,
+        # rather than what it is not (docs/decisions.md "Form checks").
+        return ENTER_A_NUMBER
     if kind in simple:
         return simple[kind]
     if kind == "greater_than_equal":

@@ -173,8 +173,8 @@ async def test_schedules_take_dd_mm_yyyy_and_the_client_table_follows_the_nut_se
 
 MORE = {
     "en": {
-        "empty": "UPS Shut Off Delay (s): must not be empty",
-        "row_empty": "On bypass, Warning Period (min): must not be empty",
+        "empty": "UPS Shut Off Delay (s): Enter a number",
+        "row_empty": "On bypass, Warning Period (min): Enter a number",
         "row_whole": "On bypass, Warning Interval (s): must be a whole number",
         "row_most": "On bypass, Warning Period (min): must be at most 999",
         "bad_date": "Index 1, Shutdown date: expected a date dd/mm/yyyy",
@@ -184,8 +184,8 @@ MORE = {
         "countdown": "AC-fail test: the shutdown command is sent in 4 min",
     },
     "fr": {
-        "empty": "Délai de coupure de l'ASI (s) : ne doit pas être vide",
-        "row_empty": "Sur by-pass, Période d'avertissement (min) : ne doit pas être vide",
+        "empty": "Délai de coupure de l'ASI (s) : Saisissez un nombre",
+        "row_empty": "Sur by-pass, Période d'avertissement (min) : Saisissez un nombre",
         "row_whole": "Sur by-pass, Intervalle des avertissements (s) : doit être un nombre entier",
         "row_most": "Sur by-pass, Période d'avertissement (min) : doit valoir au plus 999",
         "bad_date": "Numéro 1, Date d'arrêt : date attendue au format jj/mm/aaaa",

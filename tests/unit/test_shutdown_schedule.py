@@ -16,6 +16,9 @@ from netvision.services.shutdown.schedule import (
     next_change,
     next_window,
     resolve_wall_time,
+    restart_days,
+    restart_next_week,
+    shuts_nothing,
     weekly_windows,
 )
 from netvision.settings.models import WEEK_DAYS, SpecialDayRow, WeeklyScheduleRow
@@ -96,6 +99,21 @@ def test_a_restart_earlier_the_same_day_is_next_weeks() -> None:
     window = active_window(rows, paris(2026, 6, 4, 12, 0))
     assert window is not None and window.end == paris(2026, 6, 8, 9, 0)
     assert active_window(rows, paris(2026, 6, 8, 9, 30)) is None
+
+
+def test_the_form_checks_of_a_weekly_row() -> None:
+    """The page and the API read a row as the windows do (docs/decisions.md "Form checks")."""
+    earlier = weekly("monday", "10:00", "monday", "09:00")
+    assert restart_next_week(earlier) and not shuts_nothing(earlier) and restart_days(earlier) == 7
+    same = weekly("monday", "10:00", "monday", "10:00")
+    assert shuts_nothing(same) and not restart_next_week(same)
+    assert weekly_windows([same], paris(2026, 6, 1, 10, 30)) == []  # a row from SNMP or the file: unused
+    later = weekly("monday", "10:00", "monday", "11:00")
+    assert not restart_next_week(later) and not shuts_nothing(later) and restart_days(later) == 0
+    other_day = weekly("friday", "20:00", "monday", "06:00")
+    assert restart_days(other_day) == 3 and not restart_next_week(other_day)
+    for row in (weekly("disabled", "10:00", "disabled", "10:00"), weekly("monday", "10:00")):
+        assert not shuts_nothing(row) and not restart_next_week(row)
 
 
 def test_a_row_without_restart_holds_a_day_and_does_not_restart() -> None:

@@ -24,8 +24,12 @@ Choices (docs/decisions.md):
   marked ``restart=False`` so the procedure leaves the UPS output off at its end. An
   unbounded window would make the event present at once, and forever, from the moment
   the row is saved.
-- A weekly row whose restart is the same day and time as its shutdown is not used (an
-  empty window rather than a whole week of shutdown).
+- A weekly row whose restart is the same day and time as its shutdown shuts nothing down
+  (:func:`shuts_nothing`): the web page and API refuse it; one that comes another way (an
+  SNMP set, which writes one column at a time, or the file) is not used (an empty window
+  rather than a whole week of shutdown).
+- A weekly row whose restart is earlier the same day than its shutdown restarts a week later
+  (:func:`restart_next_week`): the page says so next to the row.
 - Overlapping or touching windows merge: the event is present from the first shutdown to
   the last restart of the chain.
 """
@@ -98,6 +102,32 @@ def _zone(now_local: datetime) -> tzinfo:
     return now_local.tzinfo
 
 
+def shuts_nothing(row: WeeklyScheduleRow) -> bool:
+    """A used weekly row whose restart is the same day and time as its shutdown."""
+    return (
+        row.shutdown_day != "disabled"
+        and row.restart_day == row.shutdown_day
+        and _hh_mm(row.restart_time) == _hh_mm(row.shutdown_time)
+    )
+
+
+def restart_next_week(row: WeeklyScheduleRow) -> bool:
+    """A used weekly row whose restart is earlier the same day than its shutdown: the restart
+    is the next week's."""
+    return (
+        row.shutdown_day != "disabled"
+        and row.restart_day == row.shutdown_day
+        and _hh_mm(row.restart_time) < _hh_mm(row.shutdown_time)
+    )
+
+
+def restart_days(row: WeeklyScheduleRow) -> int:
+    """Days from a weekly row's shutdown to its restart: 0 to 6, 7 for a restart earlier the
+    same day (next week's). The row must have a restart day and not shut nothing down."""
+    days = (WEEK_DAYS.index(row.restart_day) - WEEK_DAYS.index(row.shutdown_day)) % 7
+    return 7 if restart_next_week(row) else days
+
+
 def weekly_windows(rows: Iterable[WeeklyScheduleRow], now_local: datetime) -> list[Window]:
     """The windows of the used weekly rows whose shutdown falls within two weeks of now."""
     zone = _zone(now_local)
@@ -108,15 +138,11 @@ def weekly_windows(rows: Iterable[WeeklyScheduleRow], now_local: datetime) -> li
         if row.shutdown_day == "disabled":
             continue  # §16.5: "Disabled" = the row is not used
         shutdown_index = WEEK_DAYS.index(row.shutdown_day)
+        if shuts_nothing(row):
+            continue  # same day and time: the row is not used
         shutdown_at = _hh_mm(row.shutdown_time)
         restart_at = _hh_mm(row.restart_time)
-        days = 0
-        if row.restart_day != "disabled":
-            days = (WEEK_DAYS.index(row.restart_day) - shutdown_index) % 7
-            if days == 0 and restart_at == shutdown_at:
-                continue  # same day and time: the row is not used
-            if days == 0 and restart_at < shutdown_at:
-                days = 7  # an earlier time the same day: next week's (wraps the week end)
+        days = restart_days(row) if row.restart_day != "disabled" else 0
         for week in range(-_WEEKS_AROUND, _WEEKS_AROUND + 1):
             shutdown_day = monday + timedelta(days=7 * week + shutdown_index)
             start = resolve_wall_time(shutdown_day, shutdown_at, zone)

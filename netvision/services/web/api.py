@@ -943,7 +943,9 @@ ROUTES = [
           response=Settings),
     Route("PATCH", "/api/v1/settings", patch_settings, "Change settings (admin, Read/Write; the firewall, SNMP secrets and v3 users: admin)",
           body=SettingsPatch, response=Settings, errors=(400, 409),
-          description="400: a value is refused (problems says which). 409: a firewall change would refuse this client."),
+          description="400: a value is refused (problems says which; fields names each field by its label, in the "
+                      "session's language). A number field given null or \"\" is refused with \"Enter a number\" "
+                      "(never read as 0). 409: a firewall change would refuse this client."),
     Route("POST", "/api/v1/settings/validate", validate_settings, "Check changes without applying them",
           body=SettingsCheck, response=Validation, errors=(400,)),
     Route("GET", "/api/v1/configuration", download_configuration,

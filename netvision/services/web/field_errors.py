@@ -29,6 +29,7 @@ _REASONS = (
     (re.compile(r"^must be at most (?P<n>-?[\d.]+)$"), "field_error.at_most"),
     (re.compile(r"^must be at least (?P<n>-?[\d.]+)$"), "field_error.at_least"),
     (re.compile(r"^must be a whole number$"), "field_error.whole_number"),
+    (re.compile(r"^Enter a number$"), "form_check.enter_number"),  # a number field left empty
     (re.compile(r"^must be true or false$"), "field_error.boolean"),
     (re.compile(r"^must be one of .*$"), "field_error.one_of"),
     (re.compile(r"^must not be empty$"), "field_error.empty"),

@@ -190,10 +190,14 @@ NUT_USERS = register(
             "remove": "nut.remove",
             "removed": "nut.removed",
             "set": "secret.set",
+            "name_taken": "form_check.name_taken",
+            "password_needed": "form_check.password_needed",
         },
         what="NUT users",
         used_by="name",
         admin_only=True,
+        unique="name",
+        new_needs="password",
     )
 )
 
@@ -211,7 +215,9 @@ ROUTES = [
         response=NutClientsView,
     ),
     rows_route(
-        NUT_USERS, "Save the NUT users table (admin, 32 rows at most); a null password keeps the saved one"
+        NUT_USERS,
+        "Save the NUT users table (admin, 32 rows at most); a null password keeps the saved one; 400 for a "
+        "name used twice (the later row named) or a new user without a password",
     ),
 ]
 

@@ -120,6 +120,8 @@ class ListSetting:
     used_by: str | None = None  # a row with this field empty is not used, and not stored
     admin_only: bool = False  # else admin and Read/Write accounts change it
     clearable: bool = False  # a fixed table's row has a Clear button
+    unique: str | None = None  # a field two rows may not share (a NUT user's name)
+    new_needs: str | None = None  # a secret a new row must be given (a NUT user's password)
 
     def can_change(self, session: Session) -> bool:
         return session.is_admin if self.admin_only else session.can_write
@@ -174,6 +176,8 @@ def rows_view(table: ListSetting, settings: Settings, session: Session, language
             "next_row": count,
             "name_field": table.name_field,
             "used_by": table.used_by or "",
+            "unique": table.unique or "",
+            "new_needs": table.new_needs or "",
             "texts": {name: label(key, language) for name, key in table.texts.items()},
         },
     }
@@ -205,6 +209,41 @@ async def _body(request: web.Request, model: type[BaseModel], table_key: str) ->
                 shown = given.get("row", parts[1]) if isinstance(given, dict) else parts[1]
                 item["field"] = f"{table_key}.{shown}.{parts[2]}"
         raise ApiError(422, "; ".join(f"{p['field']}: {p['message']}" for p in found), fields=found) from None
+
+
+def row_problems(
+    table: ListSetting, rows: Sequence[Mapping[str, Any]], saved_count: int, language: str
+) -> list[dict[str, Any]]:
+    """The page's own checks of a table's used rows, as ``[{"field", "message"}]`` (the row as
+    numbered on the page): a name already used by an earlier row is refused on the later one,
+    and a new row (no saved row behind it) needs its secret (an existing row keeps its own when
+    left empty: secrets are write-only)."""
+    colon = " : " if language == "fr" else ": "
+    row_word = label(f"setting.{table.key}.row", language) if has(f"setting.{table.key}.row") else "#"
+    out: list[dict[str, Any]] = []
+    first: dict[str, int] = {}
+
+    def problem(row: Mapping[str, Any], name: str, why: str) -> None:
+        shown = int(row.get("row", 0))
+        column = label(f"setting.{table.key}.{name}", language)
+        out.append({"field": f"{table.key}.{shown}.{name}", "message": f"{row_word} {shown + 1}, {column}{colon}{why}"})
+
+    for row in rows:
+        if table.unique:
+            value = str(row.get(table.unique) or "").strip()
+            if value in first:
+                problem(
+                    row, table.unique,
+                    label("form_check.name_taken", language).format(name=value, row=first[value] + 1),
+                )  # fmt: skip
+            elif value:
+                first[value] = int(row.get("row", 0))
+        if table.new_needs:
+            slot = row.get("slot")
+            is_new = slot is None or not 0 <= int(slot) < saved_count
+            if is_new and not row.get(table.new_needs):
+                problem(row, table.new_needs, label("form_check.password_needed", language))
+    return out
 
 
 async def _save_table(
@@ -261,6 +300,13 @@ def put_rows(table: ListSetting) -> Handler:
         used = table.used_by
         # A row without its name or address is not used (§18.8, §18.9): it is not stored.
         keep = (lambda data: bool(str(data[used]).strip())) if used else (lambda data: True)
+        if table.unique or table.new_needs:
+            state = state_of(request)
+            kept = [row.model_dump() for row in body.rows if keep(row.model_dump(exclude={"row", "slot"}))]
+            found = row_problems(table, kept, len(table.saved(state.settings)), state.language(session))
+            if found:
+                messages = [item["message"] for item in found]
+                raise ApiError(400, "invalid settings", problems=messages, fields=found)
         return await _save_table(request, table.key, table.model, body.rows, keep)
 
     return handler

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ...i18n import label
 from ...settings.models import (
@@ -27,6 +27,7 @@ from ...settings.models import (
     WeeklyScheduleRow,
 )
 from ..shutdown.capability import ups_manages_shut_off
+from ..shutdown.schedule import shuts_nothing
 from ..shutdown.status import IDLE, Phase, ShutdownStatus, UpsShutOff
 from .app import ApiError, require_write, session_of, state_of
 from .field_errors import reason
@@ -251,7 +252,6 @@ async def shutdown_page(request: web.Request) -> web.Response:
                 "shutdown.test_help",
                 "shutdown.state.warning",
                 "shutdown.state.warning_test",
-                "field_error.empty",
             ),
             "warn_delay_short": label("shutdown.warn_delay_short", language),
             "warn_delay_logout": label("shutdown.warn_delay_logout", language),
@@ -311,7 +311,12 @@ def _schedule_page(request: web.Request, kind: str) -> web.Response:
         page_name="shutdown-schedule",
         data={
             "texts": _texts(
-                language, "shutdown.schedule_saved", "shutdown.past_date", "shutdown.date_format"
+                language,
+                "shutdown.schedule_saved",
+                "shutdown.past_date",
+                "shutdown.date_format",
+                "form_check.restart_next_week",
+                "form_check.restart_same",
             ),
             "path": f"/api/v1/shutdown/{SCHEDULE_PATHS[name]}",
         },
@@ -563,11 +568,35 @@ async def put_events(request: web.Request) -> web.Response:
         raise _readable(problem, language, names) from None
 
 
+def same_time_rows(rows: list[WeeklyRow], language: str) -> list[dict[str, Any]]:
+    """The used weekly rows whose restart is their shutdown's day and time, as the page's
+    problems (they would shut nothing down: schedule.shuts_nothing); the restart time is
+    the field to correct."""
+    colon = " : " if language == "fr" else ": "
+    table = "shutdown.weekly_schedule"
+    out = []
+    for row in rows:
+        try:
+            data = row.model_dump(exclude={"row", "slot"})
+            if not shuts_nothing(WeeklyScheduleRow.model_validate(data)):
+                continue
+        except ValidationError:
+            continue  # a wrong day or time: the settings refuse it in their own words
+        row_label = f"{label(f'setting.{table}.row', language)} {row.row + 1}"
+        column = label(f"setting.{table}.restart_time", language)
+        message = f"{row_label}, {column}{colon}{label('form_check.restart_same', language)}"
+        out.append({"field": f"{table}.{row.row}.restart_time", "message": message})
+    return out
+
+
 async def put_weekly(request: web.Request) -> web.Response:
     require_write(request)
     language = state_of(request).language(session_of(request))
     try:
         body: WeeklyBody = await _body(request, WeeklyBody, "shutdown.weekly_schedule")
+        found = same_time_rows(body.rows, language)
+        if found:
+            raise ApiError(400, "invalid settings", problems=[item["message"] for item in found], fields=found)
         return await _save_table(
             request,
             "shutdown.weekly_schedule",
@@ -632,7 +661,9 @@ ROUTES = [
         "PUT",
         "/api/v1/shutdown/weekly-schedule",
         put_weekly,
-        "Save the weekly shutdown schedule (8 rows at most); a row whose shutdown day is disabled is not stored",
+        "Save the weekly shutdown schedule (8 rows at most); a row whose shutdown day is disabled is not stored; "
+        "400 for a row whose restart is its shutdown's day and time (it would shut nothing down); a restart "
+        "earlier the same day is the next week's",
         body=WeeklyBody,
         response=TableSaved,
         errors=(400, 422),

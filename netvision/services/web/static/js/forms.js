@@ -18,7 +18,8 @@ export function collect(form) {
     if (input.disabled) return;
     if (input.dataset.secret !== undefined && !input.value) return; // left empty: the secret is kept
     let value = input.value;
-    if (input.dataset.type === "int") value = Number(value);
+    // An empty number is null, never 0: the server refuses it ("Enter a number").
+    if (input.dataset.type === "int") value = value.trim() === "" ? null : Number(value);
     if (input.dataset.type === "bool") value = value === "true";
     if (input.dataset.type === "list") value = value.split(/[\s,]+/).filter(Boolean);
     changes[input.dataset.key] = value;
@@ -97,6 +98,7 @@ function reasonText(reason, messages) {
     [/^must not be empty$/, () => messages.not_empty],
     [/^must be one of (.*)$/, (m) => fill(messages.one_of, { values: m[1] })],
     [/^contains characters that are not allowed$/, () => messages.not_allowed],
+    [/^Enter a number$/, () => messages.enter_number],
   ];
   for (const [pattern, words] of rules) {
     const match = pattern.exec(reason);
@@ -185,10 +187,60 @@ export function showProblems(result, root, changed) {
   }
 }
 
+// The words a control is named by in a message: its label, else its aria-label; a cell of a
+// table of rows is "<row> <n>, <column>" (the row's header, the cell's column).
+function nameOfControl(input, root) {
+  const text = input.id && $(`label[for="${CSS.escape(input.id)}"]`, root);
+  if (text) return text.textContent.trim();
+  const cell = input.closest("td[data-label]");
+  const row = input.closest("tr");
+  const head = row && row.querySelector("th[scope=row], .row-index, .rule-index");
+  const table = row && row.closest("table");
+  const title = table && table.tHead && table.tHead.rows[0] && table.tHead.rows[0].cells[0];
+  if (cell && head) {
+    const shown = head.textContent.trim();
+    const number = /^\d+$/.test(shown) && title ? `${title.textContent.trim()} ${shown}` : shown;
+    return `${number}, ${cell.dataset.label}`;
+  }
+  return input.getAttribute("aria-label") || input.name || "";
+}
+
+// Marks controls as refused on the page, before anything is sent: [{input, reason}] each
+// gets .invalid, aria-invalid and its message under it (the message box lists them all); the
+// first is scrolled into view and focused. False when one was marked (do not send).
+export function refuseControls(found, root) {
+  if (!found.length) return true;
+  clearProblems(root);
+  const messages = messagesOf(root);
+  const texts = found.map(({ input, reason }) => {
+    const text = fill(messages.problem || "{label}: {reason}", { label: nameOfControl(input, root), reason });
+    const field = input.closest(".field") || input.closest("td") || input;
+    field.classList.add("invalid");
+    input.setAttribute("aria-invalid", "true");
+    const error = $("p.field-error", field);
+    if (error) { error.textContent = text; error.hidden = false; }
+    return text;
+  });
+  const listed = texts.join(" — ");
+  say(messages.not_saved ? fill(messages.not_saved, { problems: listed }) : listed, true);
+  found[0].input.scrollIntoView({ block: "center" });
+  found[0].input.focus({ preventScroll: true });
+  return false;
+}
+
+// A number field left empty (or holding what is not a number: the browser then reads "") is
+// refused on the page with "Enter a number" rather than sent as 0 or "". True when none is.
+export function refuseEmptyNumbers(root, inputs) {
+  const reason = messagesOf(root).enter_number || "Enter a number";
+  const numbers = inputs || $$('input[type="number"], input[data-type="int"]', root);
+  return refuseControls(numbers.filter((input) => !input.disabled && input.value.trim() === "").map((input) => ({ input, reason })), root);
+}
+
 $$("form[data-settings-form]").forEach((form) => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const messages = messagesOf(form);
+    if (!refuseEmptyNumbers(form)) return;
     const changes = collect(form);
     if (!Object.keys(changes).length) return;
     for (const check of beforeSave) {

@@ -4,7 +4,7 @@
 // rows of a fixed table are cleared instead. A secret is never filled in: left empty, the
 // saved one is kept. The table is saved whole, and a refused field is named under it.
 import { $, $$, api, confirmAction, say } from "./core.js";
-import { fill } from "./forms.js";
+import { fill, refuseControls, refuseEmptyNumbers } from "./forms.js";
 import { readRow, saveRows, tableRows } from "./tables.js";
 
 // The line under a row (its choice of events), if it has one.
@@ -54,7 +54,27 @@ function setUp(form) {
   const showEmpty = () => { const empty = $("[data-rows-empty]", form); if (empty) empty.hidden = tableRows(table).length > 0; };
   const changed = (row) => { form.dataset.dirty = "1"; if (row) row.dataset.dirty = "1"; };
 
+  // The page's own checks before a save (web/rows.py row_problems refuses the same): a name
+  // already used by an earlier row is marked on the later one; a new row needs its secret (a
+  // saved row left empty keeps its own); a number left empty is refused.
+  function rowsRefused() {
+    const found = [];
+    const first = new Map();
+    const used = (row) => !config.used_by || $(`[name="${config.used_by}"]`, row).value.trim();
+    tableRows(table).filter(used).forEach((row) => {
+      const unique = config.unique && $(`[name="${config.unique}"]`, row);
+      const value = unique ? unique.value.trim() : "";
+      if (value && first.has(value)) found.push({ input: unique, reason: fill(texts.name_taken, { name: value, row: first.get(value) }) });
+      else if (value) first.set(value, $(".row-index", row).textContent.trim());
+      const secret = config.new_needs && $(`[name="${config.new_needs}"]`, row);
+      if (secret && row.dataset.slot === "" && !secret.value) found.push({ input: secret, reason: texts.password_needed });
+    });
+    if (found.length) return !refuseControls(found, form);
+    return !refuseEmptyNumbers(form);
+  }
+
   async function save() {
+    if (rowsRefused()) return { ok: false, refused: true };
     const result = await saveRows(form, config.path, tableRows(table).map(readAll), texts.set);
     if (result.ok) {
       // The rows kept are stored first, in page order: each is now saved at its place.

@@ -1,6 +1,6 @@
 // Firewall rules (§18.15).
 import { $, $$, pageData, say } from "../core.js";
-import { clearProblems, messagesOf, patchSettings, showProblems } from "../forms.js";
+import { clearProblems, messagesOf, patchSettings, refuseEmptyNumbers, showProblems } from "../forms.js";
 
 const firewallForm = $("#firewall-form");
 if (firewallForm) {
@@ -23,9 +23,10 @@ if (firewallForm) {
   });
   firewallForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!refuseEmptyNumbers(firewallForm, $$('[name="prefix_length"]', body))) return;
     const rules = $$("tr[data-rule]", body).map((row) => ({
       address: $('[name="address"]', row).value.trim(),
-      prefix_length: Number($('[name="prefix_length"]', row).value),
+      prefix_length: $('[name="prefix_length"]', row).value.trim() === "" ? null : Number($('[name="prefix_length"]', row).value),
       action: $('[name="action"]', row).value,
     }));
     const result = await patchSettings({ "access_control.rules": rules }, firewallForm.dataset.confirm);

@@ -3,7 +3,7 @@
 // the event table saved whole; the rule of the UPS Shut Off Delay checked as it is typed; a
 // number left empty is refused before it is sent (it would be read as 0).
 import { $, $$, api, confirmAction, el, pageData, say } from "../core.js";
-import { messagesOf, onAfterSave, onBeforeSave, showProblems } from "../forms.js";
+import { onAfterSave, refuseEmptyNumbers } from "../forms.js";
 import { readRow, saveRows, tableRows } from "../tables.js";
 
 const texts = pageData.texts || {};
@@ -59,26 +59,6 @@ function showStatus(status) {
   }
 }
 
-// Numbers left empty, refused on the page: [{field, message}] for showProblems().
-function emptyNumbers(inputs, nameOf, keyOf, root) {
-  const messages = messagesOf(root);
-  return inputs.filter((input) => input.value.trim() === "").map((input) => ({
-    field: keyOf(input),
-    message: fill(messages.problem || "{label}: {reason}", { label: nameOf(input), reason: texts.empty }),
-  }));
-}
-function refuse(found, root) {
-  if (!found.length) return true;
-  showProblems({ ok: false, status: 400, data: { problems: found.map((item) => item.message), fields: found } }, root, []);
-  return false;
-}
-onBeforeSave((changes, form) => {
-  if (form.id !== "shutdown-form") return true;
-  const inputs = $$('input[data-type="int"]', form).filter((input) => !input.disabled);
-  return refuse(emptyNumbers(inputs, (input) => $(`label[for="${input.id}"]`, form).textContent.trim(),
-    (input) => input.dataset.key, form), form);
-});
-
 async function refresh() {
   try {
     const result = await api("GET", "/api/v1/shutdown/status");
@@ -118,11 +98,7 @@ const eventsTable = $("#shutdown-events");
 if (eventsForm && eventsTable) {
   eventsForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const inputs = $$('input[type="number"]', eventsTable).filter((input) => !input.disabled);
-    const found = emptyNumbers(inputs,
-      (input) => `${input.closest("tr").querySelector("th").textContent.trim()}, ${input.closest("td").dataset.label}`,
-      (input) => input.closest(".field").querySelector("[data-error-for]").dataset.errorFor, eventsForm);
-    if (!refuse(found, eventsForm)) return;
+    if (!refuseEmptyNumbers(eventsForm)) return;
     const result = await saveRows(eventsForm, "/api/v1/shutdown/events", tableRows(eventsTable).map(readRow));
     if (result.ok) say(texts.events_saved || "✔");
   });
