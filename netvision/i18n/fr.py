@@ -6,6 +6,8 @@ One table per language; the keys are the same in every table (a test checks it).
 from __future__ import annotations
 
 LABELS: dict[str, str] = {
+    # "name: value": French puts a space before the colon
+    "colon": " : ",
     # Shared labels: status, battery, output, communication, levels
     "ups_status.unknown": "Inconnu",
     "ups_status.in_service_mode": "En mode service",

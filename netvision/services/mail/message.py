@@ -206,8 +206,8 @@ def subject(context: MailContext, headline: str, others: int = 0) -> str:
 
 
 def _colon(context: MailContext) -> str:
-    """ "name: value"; French puts a space before the colon."""
-    return " : " if context.language == "fr" else ": "
+    """ "name: value" in the mail's language."""
+    return label("colon", context.language)
 
 
 def _plain(intro: str, rows: list[tuple[str, str, str]], context: MailContext, footer: str) -> str:

@@ -104,7 +104,7 @@ def problem_fields(
         why = _MENTIONED.sub(lambda m: _field_label(m[0], language) if has(f"setting.{m[0]}") else m[0], why)
         raw = why
         why = reason(why, language)
-        colon = " : " if language == "fr" else ": "  # French puts a space before the colon
+        colon = label("colon", language)
         row = _ROW.match(chosen)
         if row:
             table, index = row["table"], int(row["index"])

@@ -218,7 +218,7 @@ def row_problems(
     numbered on the page): a name already used by an earlier row is refused on the later one,
     and a new row (no saved row behind it) needs its secret (an existing row keeps its own when
     left empty: secrets are write-only)."""
-    colon = " : " if language == "fr" else ": "
+    colon = label("colon", language)
     row_word = label(f"setting.{table.key}.row", language) if has(f"setting.{table.key}.row") else "#"
     out: list[dict[str, Any]] = []
     first: dict[str, int] = {}

@@ -384,7 +384,7 @@ def _readable(problem: ApiError, language: str, row_names: list[str] | None = No
     fields = problem.extra.get("fields")
     if not isinstance(fields, list):
         return problem
-    colon = " : " if language == "fr" else ": "
+    colon = label("colon", language)
     out = []
     for item in fields:
         field, message = str(item.get("field", "")), str(item.get("message", ""))
@@ -572,7 +572,7 @@ def same_time_rows(rows: list[WeeklyRow], language: str) -> list[dict[str, Any]]
     """The used weekly rows whose restart is their shutdown's day and time, as the page's
     problems (they would shut nothing down: schedule.shuts_nothing); the restart time is
     the field to correct."""
-    colon = " : " if language == "fr" else ": "
+    colon = label("colon", language)
     table = "shutdown.weekly_schedule"
     out = []
     for row in rows:
