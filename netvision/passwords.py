@@ -3,7 +3,9 @@ password uses (web accounts, NUT users).
 
 A hash reads ``scrypt$N$r$p$<salt base64>$<digest base64>``. scrypt with N=2**14, r=8
 costs about 50 ms and 16 MiB on a small board: slow enough to hurt guessing, so callers
-on the event loop run :func:`verify_password` in a thread.
+on the event loop run :func:`verify_password` in a thread. One scrypt runs at a time in
+the whole process (web logins, NUT checks, settings saves): N passwords checked at once
+never take N × 16 MiB.
 """
 
 from __future__ import annotations
@@ -13,32 +15,36 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import threading
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _MAXMEM = 64 * 1024 * 1024
 PREFIX = "scrypt$"
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=_MAXMEM, dklen=32
-    )
+_one_at_a_time = threading.Lock()
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    with _one_at_a_time:
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=dklen)
+
+
+def _format(salt: bytes, digest: bytes) -> str:
     encode = base64.b64encode
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
 
 
-def _dummy_hash() -> str:
-    encode = base64.b64encode
-    salt, digest = encode(secrets.token_bytes(16)).decode(), encode(secrets.token_bytes(32)).decode()
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt}${digest}"
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    return _format(salt, _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, 32))
 
 
 # What a password of an unknown user is checked against, so that a refusal takes as long
 # as for a known one (timing does not tell which names exist). Shaped as a hash of
 # :func:`hash_password`, same costs, with a random digest no password gives: made
 # without running scrypt (16 MiB) at start.
-DUMMY_HASH = _dummy_hash()
+DUMMY_HASH = _format(secrets.token_bytes(16), secrets.token_bytes(32))
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -47,15 +53,7 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode(),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            maxmem=_MAXMEM,
-            dklen=len(expected),
-        )
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p), len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)

@@ -1,7 +1,8 @@
 """Password checks of NUT users: scrypt in a thread, bounded, remembered, rate-limited.
 
-- A check runs scrypt (about 50 ms) in a worker thread, at most ``concurrency`` at a time,
-  so that clients reconnecting together never stall the event loop.
+- A check runs scrypt (about 50 ms) in a worker thread, at most ``concurrency`` threads
+  at a time, so that clients reconnecting together never stall the event loop nor take
+  the worker threads (scrypt itself runs one at a time in the process: passwords.py).
 - A password found right is remembered (as a keyed digest, never in clear) with the
   stored hash it matched: upsmon reconnecting costs no scrypt, and a password change in
   the settings makes the memory useless at once.

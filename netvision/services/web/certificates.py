@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ...fileio import atomic_write
-from .tls import CA_CERT, CA_KEY, MAX_UPLOAD_BYTES, SERVER_PEM, CertificateError, CertificateInfo
+from .tls import CA_CERT, CA_KEY, MAX_UPLOAD_BYTES, REFUSED, SERVER_PEM, CertificateError, CertificateInfo
 
 
 def _utc_now() -> dt.datetime:
@@ -168,9 +168,6 @@ def describe(pem: bytes, uploaded: bool) -> CertificateInfo:
         not_after=certificate.not_valid_after_utc.isoformat(),
         uploaded=uploaded,
     )
-
-
-REFUSED = 3  # the exit status of a refused upload (the reason on standard output)
 
 
 def main(arguments: Sequence[str]) -> int:

@@ -43,7 +43,7 @@ class CertificateInfo:
         return self.__dict__.copy()
 
 
-REFUSED = 3  # certificates.REFUSED: the child refused an upload, the reason on its output
+REFUSED = 3  # the certificate tool's exit status for a refused upload (the reason on its output)
 _CHILD_TIMEOUT = 120.0
 
 
